@@ -1,0 +1,182 @@
+//! Decoding arguments and encoding results, with errors that name the field.
+//!
+//! These are the non-generic halves of what generated code calls; the generic
+//! wrappers in `__private` stay one line each.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{FieldError, describe_fields};
+use crate::{ApiError, ErrorKind};
+
+/// Decodes the arguments object into the generated argument struct.
+pub(crate) fn decode<T: DeserializeOwned>(args: Value) -> Result<T, ApiError> {
+    let args = match args {
+        Value::Object(_) => args,
+        Value::Null => Value::Object(serde_json::Map::new()),
+        other => return Err(not_an_object(&other)),
+    };
+    serde_path_to_error::deserialize(args).map_err(|err| {
+        let path = dotted(err.path());
+        field_error(&path, &err.into_inner().to_string())
+    })
+}
+
+fn not_an_object(value: &Value) -> ApiError {
+    let found = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    let fields = [FieldError {
+        field: String::new(),
+        reason: format!("arguments must be a JSON object with one property per argument, found {found}"),
+    }];
+    invalid(fields.to_vec())
+}
+
+fn invalid(fields: Vec<FieldError>) -> ApiError {
+    let mut error = ApiError::new(ErrorKind::InvalidArguments, describe_fields(&fields));
+    error.set_fields(fields);
+    error
+}
+
+/// `point.x`, `items.0`; empty for the root.
+fn dotted(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let segments: Vec<String> = path
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect();
+    segments.join(".")
+}
+
+/// Turns serde's message at `path` into a field and a reason.
+pub(crate) fn field_error(parent: &str, message: &str) -> ApiError {
+    let join = |name: &str| {
+        if parent.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        }
+    };
+    let (field, reason) = if let Some(name) = between(message, "missing field `", "`") {
+        (join(name), "required field is missing".to_owned())
+    } else if let Some(name) = between(message, "unknown field `", "`") {
+        let rest = message.split_once("`, ").map(|(_, rest)| rest).unwrap_or("");
+        let reason = if rest.starts_with("there are no fields") {
+            "unknown field; this function takes no arguments".to_owned()
+        } else if rest.is_empty() {
+            "unknown field".to_owned()
+        } else {
+            format!("unknown field; {rest}")
+        };
+        // The path already ends at the unknown key.
+        let at_key = parent == name || parent.ends_with(&format!(".{name}"));
+        (if at_key { parent.to_owned() } else { join(name) }, reason)
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        (parent.to_owned(), swap_expected(rest))
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        (parent.to_owned(), swap_expected(rest))
+    } else if let Some(rest) = message.strip_prefix("invalid length ") {
+        (parent.to_owned(), format!("invalid length {rest}"))
+    } else {
+        (parent.to_owned(), message.to_owned())
+    };
+    invalid(vec![FieldError { field, reason }])
+}
+
+/// `string "x", expected i64` becomes `expected i64, found string "x"`.
+fn swap_expected(rest: &str) -> String {
+    match rest.rsplit_once(", expected ") {
+        Some((found, expected)) => format!("expected {expected}, found {found}"),
+        None => rest.to_owned(),
+    }
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}
+
+/// Serializes a result value.
+pub(crate) fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value)
+        .map_err(|err| ApiError::internal(format_args!("the function's result could not be serialized: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Args {
+        a: i64,
+        point: Point,
+        list: Vec<u8>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Point {
+        x: f64,
+    }
+
+    fn fields(value: Value) -> Vec<(String, String)> {
+        let err = decode::<Args>(value).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArguments);
+        err.fields()
+            .iter()
+            .map(|f| (f.field.clone(), f.reason.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn names_the_field() {
+        let ok = json!({"a": 1, "point": {"x": 1.0}, "list": [1]});
+        assert!(decode::<Args>(ok).is_ok());
+        assert_eq!(
+            fields(json!({"a": "x", "point": {"x": 1.0}, "list": []})),
+            [("a".into(), "expected i64, found string \"x\"".into())]
+        );
+        assert_eq!(
+            fields(json!({"a": 1, "list": []})),
+            [("point".into(), "required field is missing".into())]
+        );
+        assert_eq!(
+            fields(json!({"a": 1, "point": {}, "list": []})),
+            [("point.x".into(), "required field is missing".into())]
+        );
+        assert_eq!(
+            fields(json!({"a": 1, "point": {"x": 1}, "list": [300]})),
+            [("list.0".into(), "expected u8, found integer `300`".into())]
+        );
+        let unknown = fields(json!({"a": 1, "point": {"x": 1}, "list": [], "b": 2}));
+        assert_eq!(unknown[0].0, "b");
+        assert!(
+            unknown[0].1.starts_with("unknown field; expected one of"),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_non_objects() {
+        let err = decode::<Args>(json!([1, 2])).unwrap_err();
+        assert_eq!(err.fields()[0].field, "");
+        assert!(err.message().contains("must be a JSON object"), "{}", err.message());
+    }
+}

@@ -1,0 +1,329 @@
+//! [`Context`]: what a function may know about the call besides its arguments.
+
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
+use std::fmt;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::sync::Notify;
+
+use crate::ApiError;
+
+/// The protocol a call came through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// A REST route.
+    Rest,
+    /// An MCP `tools/call`, over HTTP or stdio.
+    Mcp,
+    /// A direct in-process call (CLI `call`, tests).
+    Direct,
+}
+
+impl Protocol {
+    /// `"rest"`, `"mcp"` or `"direct"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Rest => "rest",
+            Protocol::Mcp => "mcp",
+            Protocol::Direct => "direct",
+        }
+    }
+}
+
+/// Progress reported by a running function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Work done so far; increases with each report.
+    pub progress: f64,
+    /// Total work, when known.
+    pub total: Option<f64>,
+    /// A short human message.
+    pub message: Option<String>,
+}
+
+type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Typed values shared by every call, registered once when the registry is built.
+#[derive(Default)]
+pub(crate) struct StateMap {
+    values: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+}
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.values.insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    fn get<T: 'static>(&self) -> Option<&T> {
+        self.values.get(&TypeId::of::<T>()).and_then(|v| v.downcast_ref())
+    }
+}
+
+/// The request's context: request id, metadata, protocol, shared state,
+/// cancellation and progress.
+///
+/// A function takes it as `ctx: &Context` in any argument position; it is never
+/// part of a schema. Adapters create one per call; cloning is cheap.
+///
+/// ```
+/// use registry_core::{Context, Protocol};
+///
+/// let ctx = Context::new(Protocol::Direct)
+///     .with_request_id("req-1")
+///     .with_metadata("user-agent", "doc-test");
+/// assert_eq!(ctx.request_id(), "req-1");
+/// assert_eq!(ctx.metadata("User-Agent"), Some("doc-test"));
+/// assert!(!ctx.is_cancelled());
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    request_id: Arc<str>,
+    protocol: Protocol,
+    metadata: Arc<Vec<(String, String)>>,
+    state: Option<Arc<StateMap>>,
+    cancel: CancelToken,
+    progress: Option<ProgressSink>,
+    principal: Option<Arc<Principal>>,
+}
+
+impl Context {
+    /// A fresh context for a call through `protocol`, with a generated request id.
+    pub fn new(protocol: Protocol) -> Self {
+        Context {
+            request_id: next_request_id().into(),
+            protocol,
+            metadata: Arc::default(),
+            state: None,
+            cancel: CancelToken::new(),
+            progress: None,
+            principal: None,
+        }
+    }
+
+    /// Sets the request id (adapters pass the caller's `x-request-id`).
+    #[must_use]
+    pub fn with_request_id(mut self, id: impl Into<Arc<str>>) -> Self {
+        self.request_id = id.into();
+        self
+    }
+
+    /// Adds one metadata entry (an HTTP header, say); names are case-insensitive.
+    #[must_use]
+    pub fn with_metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let mut name = name.into();
+        name.make_ascii_lowercase();
+        Arc::make_mut(&mut self.metadata).push((name, value.into()));
+        self
+    }
+
+    /// Replaces all metadata with `entries` (names are lower-cased).
+    #[must_use]
+    pub fn with_metadata_entries(mut self, entries: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.metadata = Arc::new(
+            entries
+                .into_iter()
+                .map(|(mut name, value)| {
+                    name.make_ascii_lowercase();
+                    (name, value)
+                })
+                .collect(),
+        );
+        self
+    }
+
+    /// Routes [`Context::report_progress`] calls to `sink`.
+    #[must_use]
+    pub fn with_progress(mut self, sink: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(sink));
+        self
+    }
+
+    /// Records who is calling (set by an authentication layer).
+    #[must_use]
+    pub fn with_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(Arc::new(principal));
+        self
+    }
+
+    /// Uses `token` as this call's cancellation signal.
+    #[must_use]
+    pub fn with_cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The request id, echoed in logs and response headers.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The protocol the call came through.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The first metadata value named `name` (case-insensitive).
+    pub fn metadata(&self, name: &str) -> Option<&str> {
+        self.metadata
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All metadata entries, names lower-cased.
+    pub fn metadata_entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The authenticated caller, when an authentication layer set one.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_deref()
+    }
+
+    /// Shared state of type `T` registered with [`RegistryBuilder::state`](crate::RegistryBuilder::state).
+    ///
+    /// A missing registration is a programming error and answers an internal
+    /// error naming the type, so a function can write `ctx.state::<Client>()?`.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, ApiError> {
+        self.state.as_deref().and_then(StateMap::get::<T>).ok_or_else(|| {
+            ApiError::internal(format_args!(
+                "no shared state of type `{}` was registered; add it with Registry::builder().state(...)",
+                type_name::<T>()
+            ))
+        })
+    }
+
+    /// Whether the caller has cancelled (disconnect, `notifications/cancelled`, timeout).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Completes when the call is cancelled; await it in a `select!` to stop early.
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await;
+    }
+
+    /// The cancellation token of this call.
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+
+    /// Reports progress; a no-op unless the caller asked for progress.
+    pub fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        if let Some(sink) = &self.progress {
+            sink(Progress {
+                progress,
+                total,
+                message: message.map(str::to_owned),
+            });
+        }
+    }
+
+    /// Whether a progress sink is attached (the caller asked for progress).
+    pub fn wants_progress(&self) -> bool {
+        self.progress.is_some()
+    }
+
+    pub(crate) fn attach_state(&mut self, state: &Arc<StateMap>) {
+        if self.state.is_none() {
+            self.state = Some(Arc::clone(state));
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("request_id", &self.request_id)
+            .field("protocol", &self.protocol)
+            .field("metadata", &self.metadata)
+            .field("cancelled", &self.is_cancelled())
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// A stable identifier (key id, subject).
+    pub id: String,
+    /// Scopes granted to the caller.
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// Whether the caller holds `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// A cancellation signal shared between a call and whoever may cancel it.
+#[derive(Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels the call; wakes every waiter. Idempotent.
+    pub fn cancel(&self) {
+        if !self.inner.cancelled.swap(true, Ordering::AcqRel) {
+            self.inner.notify.notify_waiters();
+        }
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Completes once the token is cancelled.
+    pub async fn cancelled(&self) {
+        loop {
+            let mut notified = pin!(self.inner.notify.notified());
+            notified.as_mut().enable();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelToken")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+fn next_request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let epoch = EPOCH.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default()
+            & 0xffff_ffff
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{epoch:08x}-{n:06x}")
+}

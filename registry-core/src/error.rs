@@ -1,0 +1,253 @@
+//! [`ApiError`]: the one error type every function and protocol shares.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// What went wrong, in terms every protocol can map.
+///
+/// Each adapter turns a kind into its own status (an HTTP status, a JSON-RPC
+/// code or an MCP `isError` result) from one table, so a kind means the same
+/// thing everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The arguments did not match the function's input schema.
+    InvalidArguments,
+    /// No such function, or the thing the function looked for does not exist.
+    NotFound,
+    /// The caller is not authenticated.
+    Unauthorized,
+    /// The caller is authenticated but not allowed to do this.
+    Forbidden,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// The request is larger than a configured limit.
+    PayloadTooLarge,
+    /// Too many calls are in flight; try again later.
+    Unavailable,
+    /// A service the function depends on failed or answered nonsense.
+    Upstream,
+    /// The call took longer than its timeout and was stopped.
+    Timeout,
+    /// The caller cancelled the call.
+    Cancelled,
+    /// A bug or an unexpected failure; details are kept out of responses.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::InvalidArguments,
+        ErrorKind::NotFound,
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::Conflict,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::Unavailable,
+        ErrorKind::Upstream,
+        ErrorKind::Timeout,
+        ErrorKind::Cancelled,
+        ErrorKind::Internal,
+    ];
+
+    /// A stable snake_case code, used in problem `type`s and error data.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArguments => "invalid_arguments",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Upstream => "upstream",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// A short human title, such as "Invalid arguments".
+    pub const fn title(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArguments => "Invalid arguments",
+            ErrorKind::NotFound => "Not found",
+            ErrorKind::Unauthorized => "Unauthorized",
+            ErrorKind::Forbidden => "Forbidden",
+            ErrorKind::Conflict => "Conflict",
+            ErrorKind::PayloadTooLarge => "Payload too large",
+            ErrorKind::Unavailable => "Service unavailable",
+            ErrorKind::Upstream => "Upstream failure",
+            ErrorKind::Timeout => "Timed out",
+            ErrorKind::Cancelled => "Cancelled",
+            ErrorKind::Internal => "Internal error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One invalid field of the arguments.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// Dotted path to the field (`point.x`, `items.0`); empty for the whole object.
+    pub field: String,
+    /// Why it was rejected, such as "expected i64, found string \"x\"".
+    pub reason: String,
+}
+
+/// The error every API function returns and every protocol maps.
+///
+/// The `message` is shown to callers; `internal` detail (panic messages,
+/// upstream URLs, source errors) is only logged.
+///
+/// ```
+/// use registry_core::{ApiError, ErrorKind};
+///
+/// let err = ApiError::not_found("no block at height 900000");
+/// assert_eq!(err.kind(), ErrorKind::NotFound);
+/// assert_eq!(err.to_string(), "not_found: no block at height 900000");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    fields: Vec<FieldError>,
+    internal: Option<String>,
+}
+
+impl ApiError {
+    /// An error of `kind` with a message safe to show the caller.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            kind,
+            message: message.into(),
+            fields: Vec::new(),
+            internal: None,
+        }
+    }
+
+    /// [`ErrorKind::InvalidArguments`].
+    pub fn invalid_arguments(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::InvalidArguments, message)
+    }
+
+    /// [`ErrorKind::InvalidArguments`] for one field, with the message built from it.
+    pub fn invalid_field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let error = FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        };
+        let message = describe_fields(std::slice::from_ref(&error));
+        ApiError {
+            kind: ErrorKind::InvalidArguments,
+            message: message.into(),
+            fields: vec![error],
+            internal: None,
+        }
+    }
+
+    /// [`ErrorKind::NotFound`].
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    /// [`ErrorKind::Unauthorized`].
+    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unauthorized, message)
+    }
+
+    /// [`ErrorKind::Forbidden`].
+    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Forbidden, message)
+    }
+
+    /// [`ErrorKind::Conflict`].
+    pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+
+    /// [`ErrorKind::Upstream`].
+    pub fn upstream(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Upstream, message)
+    }
+
+    /// [`ErrorKind::Timeout`].
+    pub fn timeout(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Timeout, message)
+    }
+
+    /// [`ErrorKind::Unavailable`].
+    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+
+    /// [`ErrorKind::Internal`] with a generic public message; `detail` is only logged.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Internal, "internal error").with_internal(detail)
+    }
+
+    /// Attaches detail for logs that is never sent to callers by default.
+    #[must_use]
+    pub fn with_internal(mut self, detail: impl fmt::Display) -> Self {
+        self.internal = Some(detail.to_string());
+        self
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message shown to callers.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The invalid fields, for [`ErrorKind::InvalidArguments`].
+    pub fn fields(&self) -> &[FieldError] {
+        &self.fields
+    }
+
+    pub(crate) fn set_fields(&mut self, fields: Vec<FieldError>) {
+        self.fields = fields;
+    }
+
+    /// Detail for logs only (panic messages, source errors).
+    pub fn internal_detail(&self) -> Option<&str> {
+        self.internal.as_deref()
+    }
+}
+
+pub(crate) fn describe_fields(fields: &[FieldError]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if f.field.is_empty() {
+                f.reason.clone()
+            } else {
+                format!("`{}`: {}", f.field, f.reason)
+            }
+        })
+        .collect();
+    format!("invalid arguments: {}", parts.join("; "))
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<std::convert::Infallible> for ApiError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}

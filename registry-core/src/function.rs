@@ -1,0 +1,283 @@
+//! [`ApiFunction`]: the descriptor `#[api_function]` registers for each function.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use schemars::{Schema, SchemaGenerator};
+use serde_json::Value;
+
+use crate::{ApiError, Context};
+
+/// The result of one call, as JSON.
+pub type CallResult = Result<Value, ApiError>;
+
+/// A boxed, `Send` future borrowing the context for `'a`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How a function is called; chosen by the macro from `fn` or `async fn`.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// A plain `fn`: run on tokio's blocking pool.
+    Sync(fn(Value, &Context) -> CallResult),
+    /// An `async fn`: awaited on the caller's task.
+    Async(for<'a> fn(Value, &'a Context) -> BoxFuture<'a, CallResult>),
+}
+
+impl fmt::Debug for Handler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Handler::Sync(_) => "Handler::Sync",
+            Handler::Async(_) => "Handler::Async",
+        })
+    }
+}
+
+/// Whether a function is a plain `fn` or an `async fn`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// `fn`, run on the blocking pool.
+    Sync,
+    /// `async fn`, awaited on the caller's task.
+    Async,
+}
+
+impl FunctionKind {
+    /// `"sync"` or `"async"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FunctionKind::Sync => "sync",
+            FunctionKind::Async => "async",
+        }
+    }
+}
+
+/// HTTP method of a function's REST route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// `GET`: arguments come from the query string and path.
+    Get,
+    /// `POST` (the default): arguments are the JSON body.
+    Post,
+    /// `PUT`: arguments are the JSON body.
+    Put,
+    /// `PATCH`: arguments are the JSON body.
+    Patch,
+    /// `DELETE`: arguments come from the query string and path.
+    Delete,
+}
+
+impl Method {
+    /// The method's name in upper case.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether arguments travel in the query string rather than a body.
+    pub const fn uses_query(self) -> bool {
+        matches!(self, Method::Get | Method::Delete)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// MCP tool annotations; `None` leaves the hint unset (clients assume the spec's default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// `readOnlyHint`: the function does not modify anything.
+    pub read_only: Option<bool>,
+    /// `destructiveHint`: updates may destroy data.
+    pub destructive: Option<bool>,
+    /// `idempotentHint`: repeating a call has no further effect.
+    pub idempotent: Option<bool>,
+    /// `openWorldHint`: the function reaches outside systems.
+    pub open_world: Option<bool>,
+}
+
+/// One documented argument, from the rustdoc `# Arguments` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamDoc {
+    /// The argument's name, which is its JSON property.
+    pub name: &'static str,
+    /// Its description (empty when undocumented).
+    pub description: &'static str,
+}
+
+/// Where a function is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Source file, as `file!()` gives it.
+    pub file: &'static str,
+    /// Line of the function's name.
+    pub line: u32,
+    /// The module path of the function.
+    pub module: &'static str,
+}
+
+impl Location {
+    /// Used by generated code.
+    #[doc(hidden)]
+    pub const fn new(file: &'static str, line: u32, module: &'static str) -> Self {
+        Location { file, line, module }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Everything the macro knows about a function; constructed by generated code only.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    pub params: &'static [ParamDoc],
+    pub tags: &'static [&'static str],
+    pub method: Method,
+    pub path: Option<&'static str>,
+    pub timeout: Option<Duration>,
+    pub annotations: Annotations,
+    pub hidden_from_mcp: bool,
+    pub hidden_from_rest: bool,
+    pub scopes: &'static [&'static str],
+    pub location: Location,
+    pub input_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub output_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub handler: Handler,
+}
+
+/// The descriptor `#[api_function]` registers for one function.
+///
+/// Read-only: the registry collects these through `inventory` and builds its
+/// entries from them.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiFunction {
+    spec: Spec,
+}
+
+inventory::collect!(ApiFunction);
+
+impl ApiFunction {
+    #[doc(hidden)]
+    pub const fn __new(spec: Spec) -> Self {
+        ApiFunction { spec }
+    }
+
+    /// Every function linked into this binary, in link order.
+    pub fn linked() -> impl Iterator<Item = &'static ApiFunction> {
+        inventory::iter::<ApiFunction>.into_iter()
+    }
+
+    /// The name: the function's own, or the `name = "..."` override.
+    pub fn name(&self) -> &'static str {
+        self.spec.name
+    }
+
+    /// The `title = "..."` option.
+    pub fn title(&self) -> Option<&'static str> {
+        self.spec.title
+    }
+
+    /// The doc comment without its `# Arguments` section (or `description = "..."`).
+    pub fn description(&self) -> &'static str {
+        self.spec.description
+    }
+
+    /// The first paragraph of the description, on one line.
+    pub fn summary(&self) -> String {
+        let first = self.spec.description.split("\n\n").next().unwrap_or_default();
+        first.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Per-argument docs, in declaration order (the context excluded).
+    pub fn params(&self) -> &'static [ParamDoc] {
+        self.spec.params
+    }
+
+    /// Tags, in the order written.
+    pub fn tags(&self) -> &'static [&'static str] {
+        self.spec.tags
+    }
+
+    /// The REST method.
+    pub fn method(&self) -> Method {
+        self.spec.method
+    }
+
+    /// The REST path: the `path = "..."` option or `/api/{name}`.
+    pub fn path(&self) -> String {
+        match self.spec.path {
+            Some(path) => path.to_owned(),
+            None => format!("/api/{}", self.spec.name),
+        }
+    }
+
+    /// The per-function timeout, when one was declared.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.spec.timeout
+    }
+
+    /// MCP annotations.
+    pub fn annotations(&self) -> Annotations {
+        self.spec.annotations
+    }
+
+    /// Whether the function is exposed as an MCP tool.
+    pub fn on_mcp(&self) -> bool {
+        !self.spec.hidden_from_mcp
+    }
+
+    /// Whether the function is exposed as a REST route.
+    pub fn on_rest(&self) -> bool {
+        !self.spec.hidden_from_rest
+    }
+
+    /// Scopes a caller must hold.
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.spec.scopes
+    }
+
+    /// Where the function is defined.
+    pub fn location(&self) -> Location {
+        self.spec.location
+    }
+
+    /// Sync or async.
+    pub fn kind(&self) -> FunctionKind {
+        match self.spec.handler {
+            Handler::Sync(_) => FunctionKind::Sync,
+            Handler::Async(_) => FunctionKind::Async,
+        }
+    }
+
+    /// The handler the registry calls.
+    pub fn handler(&self) -> Handler {
+        self.spec.handler
+    }
+
+    /// The input schema (an object, one property per argument) generated with `generator`.
+    pub fn input_schema_with(&self, generator: &mut SchemaGenerator) -> Schema {
+        (self.spec.input_schema)(generator)
+    }
+
+    /// The output schema generated with `generator` (a `$ref` for named types
+    /// unless the generator inlines them).
+    pub fn output_schema_with(&self, generator: &mut SchemaGenerator) -> Schema {
+        (self.spec.output_schema)(generator)
+    }
+}

@@ -1,0 +1,124 @@
+//! The one call path: timeouts, cancellation, panics, and where code runs.
+//!
+//! - An `async fn` is polled right here, on the caller's task: no spawn, no
+//!   runtime of its own, no thread hop.
+//! - A plain `fn` runs on tokio's blocking pool, so it may block freely.
+//! - A panic in either becomes an [`ErrorKind::Internal`](crate::ErrorKind::Internal)
+//!   error for that call only.
+//! - A timeout or a cancellation drops an async call's future; a sync call
+//!   cannot be interrupted, so its [`Context`] is marked cancelled and its
+//!   result, when it comes, is discarded.
+
+use std::any::Any;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
+use std::task::{Poll, ready};
+use std::time::Duration;
+
+use crate::function::{CallResult, Handler};
+use crate::{ApiError, ApiFunction, Context, ErrorKind};
+
+/// Runs `function` with `args` under `timeout`.
+pub(crate) async fn call(
+    function: &ApiFunction,
+    args: serde_json::Value,
+    ctx: Context,
+    timeout: Duration,
+) -> CallResult {
+    let outcome = match function.handler() {
+        Handler::Async(handler) => {
+            let future = CatchUnwind {
+                inner: handler(args, &ctx),
+            };
+            race(function, &ctx, timeout, future).await
+        }
+        Handler::Sync(handler) => {
+            let call_ctx = ctx.clone();
+            let join = tokio::task::spawn_blocking(move || handler(args, &call_ctx));
+            let joined = async {
+                match join.await {
+                    Ok(result) => result,
+                    Err(err) if err.is_panic() => Err(panicked(err.into_panic())),
+                    Err(err) => Err(ApiError::internal(format_args!("blocking task failed: {err}"))),
+                }
+            };
+            race(function, &ctx, timeout, joined).await
+        }
+    };
+    if let Err(err) = &outcome
+        && matches!(err.kind(), ErrorKind::Timeout | ErrorKind::Cancelled)
+    {
+        ctx.cancel_token().cancel();
+    }
+    outcome
+}
+
+/// Polls `future` until it completes, the timeout fires or the context is cancelled.
+async fn race(
+    function: &ApiFunction,
+    ctx: &Context,
+    timeout: Duration,
+    future: impl Future<Output = CallResult>,
+) -> CallResult {
+    let mut future = pin!(future);
+    let mut cancelled = pin!(ctx.cancelled());
+    let raced = poll_fn(|cx| {
+        if let Poll::Ready(result) = future.as_mut().poll(cx) {
+            return Poll::Ready(result);
+        }
+        ready!(cancelled.as_mut().poll(cx));
+        Poll::Ready(Err(ApiError::new(
+            ErrorKind::Cancelled,
+            format!("the call to `{}` was cancelled", function.name()),
+        )))
+    });
+    match tokio::time::timeout(timeout, raced).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::timeout(format!(
+            "`{}` did not finish within {}",
+            function.name(),
+            DisplayDuration(timeout)
+        ))),
+    }
+}
+
+/// Turns a panic inside `poll` into an internal error.
+struct CatchUnwind<F> {
+    inner: F,
+}
+
+impl<F: Future<Output = CallResult> + Unpin> Future for CatchUnwind<F> {
+    type Output = CallResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<CallResult> {
+        let inner = &mut self.inner;
+        match catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => Poll::Ready(Err(panicked(payload))),
+        }
+    }
+}
+
+fn panicked(payload: Box<dyn Any + Send>) -> ApiError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string panic payload");
+    ApiError::internal(format_args!("the function panicked: {message}"))
+}
+
+/// `5s`, `250ms`.
+pub(crate) struct DisplayDuration(pub(crate) Duration);
+
+impl std::fmt::Display for DisplayDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.as_millis();
+        if ms.is_multiple_of(1000) {
+            write!(f, "{}s", ms / 1000)
+        } else {
+            write!(f, "{ms}ms")
+        }
+    }
+}

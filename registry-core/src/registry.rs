@@ -1,0 +1,388 @@
+//! [`Registry`]: every exposed function, validated once, and [`Registry::invoke`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::context::StateMap;
+use crate::function::CallResult;
+use crate::schema::{self, Schemas};
+use crate::{ApiError, ApiFunction, Context, Method, Protocol};
+
+/// The default timeout for functions that declare none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A registered function with its schemas, computed once at build.
+#[derive(Debug)]
+pub struct Entry {
+    function: &'static ApiFunction,
+    schemas: Schemas,
+    path: String,
+}
+
+impl Entry {
+    /// The function's descriptor.
+    pub fn function(&self) -> &'static ApiFunction {
+        self.function
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.function.name()
+    }
+
+    /// Normalized schemas (see [`crate::schema`]).
+    pub fn schemas(&self) -> &Schemas {
+        &self.schemas
+    }
+
+    /// The REST path (`/api/{name}` unless declared).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Whether the function is reachable through `protocol`.
+    pub fn exposed_on(&self, protocol: Protocol) -> bool {
+        match protocol {
+            Protocol::Rest => self.function.on_rest(),
+            Protocol::Mcp => self.function.on_mcp(),
+            Protocol::Direct => true,
+        }
+    }
+}
+
+/// A registry build failure; the server refuses to start on any of these.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two functions share a name.
+    #[error(
+        "two functions are named `{}`: one at {}, one at {}; rename one or set `name = \"...\"` on it",
+        first.name(), first.location(), second.location()
+    )]
+    DuplicateName {
+        /// The first function.
+        first: &'static ApiFunction,
+        /// The second function.
+        second: &'static ApiFunction,
+    },
+    /// Two functions share a REST method and path.
+    #[error(
+        "`{}` ({}) and `{}` ({}) both route {method} {path}; give one a different `path` or `method`",
+        first.name(), first.location(), second.name(), second.location()
+    )]
+    DuplicateRoute {
+        /// The method.
+        method: Method,
+        /// The path.
+        path: String,
+        /// The first function.
+        first: &'static ApiFunction,
+        /// The second function.
+        second: &'static ApiFunction,
+    },
+    /// A selected name matched no linked function.
+    #[error(
+        "no function named `{0}` is linked into this binary; check the name, and make sure the crate defining it is named in the binary (`use that_crate as _;`)"
+    )]
+    UnknownName(String),
+    /// A selected tag matched no linked function.
+    #[error("no linked function has the tag `{0}`")]
+    UnknownTag(String),
+}
+
+struct Inner {
+    entries: Vec<Entry>,
+    by_name: HashMap<&'static str, usize>,
+    state: Arc<StateMap>,
+    default_timeout: Duration,
+    warnings: Vec<String>,
+}
+
+/// Every exposed function, sorted by name, with schemas built once.
+///
+/// Cloning is cheap (one `Arc`). Every protocol adapter calls
+/// [`Registry::invoke`]; there is no other call path.
+///
+/// ```
+/// use registry_core::{api_function, Context, Protocol, Registry};
+/// use serde_json::json;
+///
+/// /// Multiply two integers.
+/// #[api_function]
+/// fn multiply(a: i64, b: i64) -> i64 {
+///     a * b
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let registry = Registry::builder().name("multiply").build().unwrap();
+/// let product = registry.invoke("multiply", json!({"a": 2, "b": 3}), Context::new(Protocol::Direct)).await;
+/// assert_eq!(product.unwrap(), json!(6));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+impl Registry {
+    /// Every `#[api_function]` linked into the binary, with no shared state.
+    ///
+    /// Functions defined in a library crate are linked only when the binary
+    /// names that crate: add `use my_functions as _;` to `main.rs` (and to each
+    /// integration test) or they are silently absent.
+    pub fn from_inventory() -> Result<Registry, RegistryError> {
+        Registry::builder().build()
+    }
+
+    /// A builder for a registry with state, a default timeout or a subset of functions.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// Calls `name` with `args` (a JSON object), as `ctx.protocol()` would.
+    ///
+    /// A function hidden from that protocol is [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+    /// A function that declares `scopes` needs a [`Principal`](crate::Principal)
+    /// holding all of them, except for [`Protocol::Direct`] calls.
+    pub async fn invoke(&self, name: &str, args: Value, mut ctx: Context) -> CallResult {
+        let entry = self.lookup(name, ctx.protocol())?;
+        authorize(entry.function, &ctx)?;
+        ctx.attach_state(&self.inner.state);
+        let timeout = entry.function.timeout().unwrap_or(self.inner.default_timeout);
+        crate::invoke::call(entry.function, args, ctx, timeout).await
+    }
+
+    /// The entry named `name` if it is exposed on `protocol`, else `NotFound`.
+    pub fn lookup(&self, name: &str, protocol: Protocol) -> Result<&Entry, ApiError> {
+        match self.get(name) {
+            Some(entry) if entry.exposed_on(protocol) => Ok(entry),
+            _ => Err(ApiError::not_found(format!("no function named `{name}`"))),
+        }
+    }
+
+    /// The entry named `name`, whatever its visibility.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.inner.by_name.get(name).map(|&i| &self.inner.entries[i])
+    }
+
+    /// All entries, sorted by name.
+    pub fn entries(&self) -> &[Entry] {
+        &self.inner.entries
+    }
+
+    /// Entries exposed on `protocol`, sorted by name.
+    pub fn exposed(&self, protocol: Protocol) -> impl Iterator<Item = &Entry> {
+        self.inner.entries.iter().filter(move |e| e.exposed_on(protocol))
+    }
+
+    /// Number of functions.
+    pub fn len(&self) -> usize {
+        self.inner.entries.len()
+    }
+
+    /// Whether the registry holds no function.
+    pub fn is_empty(&self) -> bool {
+        self.inner.entries.is_empty()
+    }
+
+    /// The timeout for functions that declare none.
+    pub fn default_timeout(&self) -> Duration {
+        self.inner.default_timeout
+    }
+
+    /// Problems worth logging that do not stop the server (undocumented functions).
+    pub fn warnings(&self) -> &[String] {
+        &self.inner.warnings
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field(
+                "functions",
+                &self.inner.entries.iter().map(Entry::name).collect::<Vec<_>>(),
+            )
+            .field("default_timeout", &self.inner.default_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn authorize(function: &ApiFunction, ctx: &Context) -> Result<(), ApiError> {
+    let scopes = function.scopes();
+    if scopes.is_empty() || ctx.protocol() == Protocol::Direct {
+        return Ok(());
+    }
+    let Some(principal) = ctx.principal() else {
+        return Err(ApiError::unauthorized(format!(
+            "`{}` requires authentication with the scope(s) {}",
+            function.name(),
+            scopes.join(", ")
+        )));
+    };
+    match scopes.iter().find(|s| !principal.has_scope(s)) {
+        Some(missing) => Err(ApiError::forbidden(format!(
+            "`{}` requires the scope `{missing}`",
+            function.name()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Builds a [`Registry`] from all linked functions or a chosen subset.
+#[derive(Default)]
+pub struct RegistryBuilder {
+    functions: Vec<&'static ApiFunction>,
+    names: Vec<String>,
+    tags: Vec<String>,
+    state: StateMap,
+    default_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for RegistryBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryBuilder")
+            .field("names", &self.names)
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegistryBuilder {
+    /// Includes the linked function called `name` (selecting nothing includes everything).
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.names.push(name.into());
+        self
+    }
+
+    /// Includes every linked function tagged `tag`.
+    #[must_use]
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// Includes one descriptor directly.
+    #[must_use]
+    pub fn function(mut self, function: &'static ApiFunction) -> Self {
+        self.functions.push(function);
+        self
+    }
+
+    /// Registers shared state, reachable from functions as `ctx.state::<T>()`.
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// The timeout for functions that declare none ([`DEFAULT_TIMEOUT`] unless set).
+    #[must_use]
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Selects, validates and builds every schema.
+    pub fn build(self) -> Result<Registry, RegistryError> {
+        let mut selected = self.functions;
+        let everything = selected.is_empty() && self.names.is_empty() && self.tags.is_empty();
+        if everything {
+            selected.extend(ApiFunction::linked());
+        }
+        for name in &self.names {
+            let found: Vec<_> = ApiFunction::linked().filter(|f| f.name() == name).collect();
+            if found.is_empty() {
+                return Err(RegistryError::UnknownName(name.clone()));
+            }
+            selected.extend(found);
+        }
+        for tag in &self.tags {
+            let found: Vec<_> = ApiFunction::linked()
+                .filter(|f| f.tags().contains(&tag.as_str()))
+                .collect();
+            if found.is_empty() {
+                return Err(RegistryError::UnknownTag(tag.clone()));
+            }
+            selected.extend(found);
+        }
+        selected.sort_by(|a, b| {
+            a.name()
+                .cmp(b.name())
+                .then_with(|| a.location().line.cmp(&b.location().line))
+        });
+        selected.dedup_by(|a, b| std::ptr::eq(*a, *b));
+
+        check_names(&selected)?;
+        check_routes(&selected)?;
+
+        let mut warnings = Vec::new();
+        let entries: Vec<Entry> = selected
+            .into_iter()
+            .map(|function| {
+                if function.description().trim().is_empty() {
+                    warnings.push(format!(
+                        "`{}` ({}) has no doc comment; clients see no description",
+                        function.name(),
+                        function.location()
+                    ));
+                }
+                Entry {
+                    function,
+                    schemas: schema::build(function),
+                    path: function.path(),
+                }
+            })
+            .collect();
+        let by_name = entries.iter().enumerate().map(|(i, e)| (e.name(), i)).collect();
+        Ok(Registry {
+            inner: Arc::new(Inner {
+                entries,
+                by_name,
+                state: Arc::new(self.state),
+                default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+                warnings,
+            }),
+        })
+    }
+}
+
+fn check_names(sorted: &[&'static ApiFunction]) -> Result<(), RegistryError> {
+    for pair in sorted.windows(2) {
+        if pair[0].name() == pair[1].name() {
+            return Err(RegistryError::DuplicateName {
+                first: pair[0],
+                second: pair[1],
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_routes(functions: &[&'static ApiFunction]) -> Result<(), RegistryError> {
+    let mut routes: HashMap<(Method, String), &'static ApiFunction> = HashMap::new();
+    for function in functions.iter().filter(|f| f.on_rest()) {
+        // `/a/{x}` and `/a/{y}` are the same route to a router.
+        let shape = function
+            .path()
+            .split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Some(first) = routes.insert((function.method(), shape), function) {
+            return Err(RegistryError::DuplicateRoute {
+                method: function.method(),
+                path: function.path(),
+                first,
+                second: function,
+            });
+        }
+    }
+    Ok(())
+}
