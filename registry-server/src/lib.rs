@@ -1,3 +1,35 @@
-//! Serves a [`registry_core::Registry`] over MCP, REST, OpenAPI and a docs page.
+//! Serves a [`registry_core::Registry`] as MCP tools, REST routes, an OpenAPI
+//! 3.1 document and a docs page, from one router and one call path.
+//!
+//! ```no_run
+//! use registry_core::Registry;
+//! use registry_server::{Server, ServerConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let registry = Registry::from_inventory()?;
+//! Server::new(registry, ServerConfig::default()).serve("127.0.0.1:3000").await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! | path | what |
+//! | --- | --- |
+//! | `POST /mcp` | MCP Streamable HTTP (legacy 2025 revisions and 2026-07-28) |
+//! | `/api/{name}` | one REST route per function |
+//! | `GET /openapi.json` | the OpenAPI 3.1 document |
+//! | `GET /docs` | a self-contained docs page with a form per function |
+//! | `GET /healthz` | liveness and function counts |
 
+mod cli;
+mod config;
+pub mod errors;
+mod health;
+pub mod mcp;
+pub mod openapi;
+mod rest;
+mod server;
+
+pub use cli::Cli;
+pub use config::ServerConfig;
 pub use registry_core as core;
+pub use server::{Server, ServerError};

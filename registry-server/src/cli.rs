@@ -1,0 +1,219 @@
+//! The command line every application gets from one call in its `main`.
+//!
+//! ```no_run
+//! use registry_core::Registry;
+//! use registry_server::{Cli, ServerConfig};
+//!
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     let registry = Registry::from_inventory().expect("consistent registry");
+//!     Cli::parse_args().run(registry, ServerConfig::default()).await
+//! }
+//! ```
+//!
+//! An application with flags of its own flattens [`Cli`] into its parser
+//! (`#[command(flatten)] cli: Cli`).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use registry_core::{Context, Protocol, Registry};
+
+use crate::{Server, ServerConfig};
+
+/// `serve`, `stdio`, `list`, `call`, `openapi`, `mcp-config`.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve MCP, REST, OpenAPI and docs over HTTP (the default).
+    Serve {
+        /// Address to bind; loopback by default.
+        #[arg(long, default_value = "127.0.0.1", env = "HOST")]
+        host: String,
+        /// Port to bind.
+        #[arg(long, default_value_t = 3000, env = "PORT")]
+        port: u16,
+    },
+    /// Serve MCP over stdin/stdout (for desktop MCP clients).
+    Stdio,
+    /// List the registered functions.
+    List,
+    /// Call one function in-process and print its JSON result.
+    Call {
+        /// The function's name.
+        name: String,
+        /// The arguments as a JSON object (default `{}`).
+        #[arg(default_value = "{}")]
+        args: String,
+    },
+    /// Print the OpenAPI 3.1 document.
+    Openapi,
+    /// Print an MCP client configuration for this binary.
+    McpConfig {
+        /// Configure a client for this URL instead of stdio, such as http://127.0.0.1:3000/mcp.
+        #[arg(long)]
+        url: Option<String>,
+        /// The server's name in the configuration (default: the binary's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+impl Cli {
+    /// Parses `std::env::args`, exiting with usage on error (clap's behaviour).
+    pub fn parse_args() -> Self {
+        Cli::parse()
+    }
+
+    /// Runs the chosen subcommand. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+    pub async fn run(self, registry: Registry, config: ServerConfig) -> ExitCode {
+        init_logging();
+        match self.command.unwrap_or(Command::Serve {
+            host: "127.0.0.1".into(),
+            port: 3000,
+        }) {
+            Command::Serve { host, port } => {
+                let server = Server::new(registry, config);
+                match server.serve((host.as_str(), port)).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(&format!("cannot serve on {host}:{port}: {err}")),
+                }
+            }
+            Command::Stdio => match crate::mcp::serve_stdio(registry, config).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => fail(&format!("stdio transport failed: {err}")),
+            },
+            Command::List => {
+                print_stdout(&list(&registry));
+                ExitCode::SUCCESS
+            }
+            Command::Call { name, args } => call(&registry, &name, &args).await,
+            Command::Openapi => {
+                let document = crate::openapi::document(&registry, &config);
+                print_stdout(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&document).unwrap_or_default()
+                ));
+                ExitCode::SUCCESS
+            }
+            Command::McpConfig { url, name } => {
+                print_stdout(&mcp_config(url.as_deref(), name.as_deref()));
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    ExitCode::FAILURE
+}
+
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn list(registry: &Registry) -> String {
+    let rows: Vec<[String; 4]> = registry
+        .entries()
+        .iter()
+        .map(|entry| {
+            let function = entry.function();
+            let route = if function.on_rest() {
+                format!("{} {}", function.method(), entry.path())
+            } else {
+                "-".to_owned()
+            };
+            let name = if function.on_mcp() {
+                function.name().to_owned()
+            } else {
+                format!("{} (no MCP)", function.name())
+            };
+            [name, function.kind().as_str().to_owned(), route, function.summary()]
+        })
+        .collect();
+    let header = ["NAME", "KIND", "REST ROUTE", "DESCRIPTION"].map(str::to_owned);
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        for (i, width) in widths.iter().enumerate() {
+            out.push_str(&format!("{:<width$}  ", row[i]));
+        }
+        out.push_str(&row[3]);
+        out.push('\n');
+    }
+    out.push_str(&format!("{} functions\n", registry.len()));
+    out
+}
+
+async fn call(registry: &Registry, name: &str, args: &str) -> ExitCode {
+    let args: serde_json::Value = match serde_json::from_str(args) {
+        Ok(value) => value,
+        Err(err) => {
+            return fail(&format!(
+                "the arguments are not valid JSON ({err}); pass an object such as '{{\"a\": 1}}'"
+            ));
+        }
+    };
+    match registry.invoke(name, args, Context::new(Protocol::Direct)).await {
+        Ok(value) => {
+            print_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            let mut message = err.to_string();
+            if let Some(detail) = err.internal_detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            fail(&message)
+        }
+    }
+}
+
+fn mcp_config(url: Option<&str>, name: Option<&str>) -> String {
+    let exe = std::env::current_exe().ok();
+    let default_name = exe
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "api".to_owned());
+    let name = name.map(str::to_owned).unwrap_or(default_name);
+    let server = match url {
+        Some(url) => serde_json::json!({ "type": "http", "url": url }),
+        None => serde_json::json!({
+            "command": exe.map(|p| p.display().to_string()).unwrap_or_default(),
+            "args": ["stdio"],
+        }),
+    };
+    let config = serde_json::json!({ "mcpServers": { name: server } });
+    format!("{}\n", serde_json::to_string_pretty(&config).unwrap_or_default())
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README states it and as CI runs it:
+# formatting, lints, every Rust test, then every interop script in
+# tests/interop/ (real third-party clients: the MCP Python SDK, the MCP
+# conformance suite, OpenAPI validators, headless Chromium), each of which
+# installs what it needs into a local, git-ignored folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+passed=0
+failed=0
+failures=()
+for script in tests/interop/*.sh; do
+    [ -e "$script" ] || continue
+    step "$script"
+    if bash "$script"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failures+=("$script")
+    fi
+done
+if [ "$failed" -gt 0 ]; then
+    printf '\ninterop scripts that failed: %s\n' "${failures[*]}"
+fi
+printf '\ninterop: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
