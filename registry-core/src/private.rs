@@ -60,9 +60,3 @@ pub fn output_schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 pub fn require_send<F: std::future::Future + Send>(future: F) -> F {
     future
 }
-
-/// Proves at compile time that a return type can be encoded and described.
-pub fn require_output<T: Serialize + JsonSchema>() {}
-
-/// Proves at compile time that an error type converts into [`ApiError`].
-pub fn require_error<E: Into<ApiError>>() {}

@@ -29,7 +29,7 @@ pub(crate) enum Output<'a> {
     /// No return type: `()`.
     Unit,
     /// `Result<T, E>` (any path ending in `Result`, such as `io::Result<T>`).
-    Result { ok: &'a Type, err: Option<&'a Type> },
+    Result { ok: &'a Type },
     /// Any other type, returned as the value.
     Plain(&'a Type),
 }
@@ -235,12 +235,12 @@ fn read_output<'a>(ty: &'a Type, errors: &mut Errors) -> Output<'a> {
             let PathArguments::AngleBracketed(args) = &last.arguments else {
                 return Output::Plain(ty);
             };
-            let mut types = args.args.iter().filter_map(|arg| match arg {
+            let ok = args.args.iter().find_map(|arg| match arg {
                 GenericArgument::Type(ty) => Some(ty),
                 _ => None,
             });
-            match types.next() {
-                Some(ok) => Output::Result { ok, err: types.next() },
+            match ok {
+                Some(ok) => Output::Result { ok },
                 None => Output::Plain(ty),
             }
         }

@@ -63,8 +63,8 @@ impl Attrs {
                     None => errors = Some(err),
                 }
                 // Skip the rest of this option so the next one still parses.
-                if meta.input.peek(Token![=]) {
-                    let _ = meta.value().and_then(|v| v.parse::<proc_macro2::TokenTree>());
+                while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    meta.input.parse::<proc_macro2::TokenTree>()?;
                 }
             }
             Ok(())

@@ -172,10 +172,14 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     });
     let call = quote!(#fn_ident(#(#call_args),*));
 
+    // Spanned on the return type, so an unmet bound points at it.
     let (output_ty, encode): (TokenStream, TokenStream) = match &function.output {
         Output::Unit => (quote!(()), quote!(__rt::encode_unit)),
-        Output::Result { ok, .. } => (quote!(#ok), quote!(__rt::encode_result)),
-        Output::Plain(ty) => (quote!(#ty), quote!(__rt::encode_value)),
+        Output::Result { ok, .. } => {
+            let span = item.sig.output.span();
+            (quote!(#ok), quote_spanned!(span=> __rt::encode_result))
+        }
+        Output::Plain(ty) => (quote!(#ty), quote_spanned!(ty.span()=> __rt::encode_value)),
     };
 
     let handler = if function.is_async {
@@ -198,17 +202,6 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
             }
             const __HANDLER: __rt::Handler = __rt::Handler::Sync(__call);
         }
-    };
-
-    // Bounds proved by rustc with the user's spans (axum's debug_handler habit).
-    let output_check = match &function.output {
-        Output::Unit => quote!(),
-        Output::Result { ok, err } => {
-            let ok_check = quote_spanned!(ok.span()=> __rt::require_output::<#ok>(););
-            let err_check = err.map(|err| quote_spanned!(err.span()=> __rt::require_error::<#err>();));
-            quote!(#ok_check #err_check)
-        }
-        Output::Plain(ty) => quote_spanned!(ty.span()=> __rt::require_output::<#ty>();),
     };
 
     let title = option_str(attrs.title.as_ref().map(LitStr::value));
@@ -285,8 +278,6 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
             }
 
             #handler
-
-            const _: fn() = || { #output_check };
 
             __rt::inventory::submit! {
                 __rt::ApiFunction::__new(__rt::Spec {

@@ -1,0 +1,8 @@
+use registry_core::api_function;
+
+#[api_function(method = "FETCH")]
+fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+fn main() {}

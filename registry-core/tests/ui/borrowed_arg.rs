@@ -1,0 +1,8 @@
+use registry_core::api_function;
+
+#[api_function]
+fn greet(name: &str) -> String {
+    format!("hello {name}")
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use registry_core::api_function;
+
+#[api_function]
+fn show(value: impl std::fmt::Display) -> String {
+    value.to_string()
+}
+
+fn main() {}
