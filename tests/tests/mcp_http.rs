@@ -105,7 +105,10 @@ fn golden(name: &str, actual: &Value) {
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("missing {path}; run with UPDATE_GOLDEN=1 to create it"));
     let expected: Value = serde_json::from_str(&expected).expect("golden file is JSON");
-    assert_eq!(&expected, actual, "{name} differs from {path} (UPDATE_GOLDEN=1 rewrites it)");
+    assert_eq!(
+        &expected, actual,
+        "{name} differs from {path} (UPDATE_GOLDEN=1 rewrites it)"
+    );
 }
 
 /// Checks `actual` against a spec shape in `tests/fixtures/mcp/spec/NAME.json`:
@@ -113,8 +116,8 @@ fn golden(name: &str, actual: &Value) {
 /// type, recursively; strings that are not `"*"` must match exactly.
 fn spec_shape(name: &str, actual: &Value) {
     let path = format!("{}/fixtures/mcp/spec/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let shape: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("spec shape file"))
-        .expect("spec shape is JSON");
+    let shape: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("spec shape file")).expect("spec shape is JSON");
     conforms(&shape, actual, name);
 }
 
@@ -169,7 +172,10 @@ async fn legacy_initialize_echoes_supported_versions() {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params});
         let answer = post(&url, &[], body.to_string()).await;
         assert_eq!(answer.status, 200);
-        assert!(answer.headers.get("mcp-session-id").is_none(), "no session id is minted");
+        assert!(
+            answer.headers.get("mcp-session-id").is_none(),
+            "no session id is minted"
+        );
         let result = result_of(&answer);
         assert_eq!(result["protocolVersion"], answered, "asked {asked}");
         if asked == "2025-11-25" {
@@ -193,15 +199,33 @@ async fn legacy_ping_list_and_call() {
     golden("tools_list_legacy", &list);
     spec_shape("tools_list_result", &list);
 
-    let call = legacy(&url, 3, "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 40}})).await;
+    let call = legacy(
+        &url,
+        3,
+        "tools/call",
+        json!({"name": "add", "arguments": {"a": 2, "b": 40}}),
+    )
+    .await;
     assert_eq!(call.content_type(), "application/json");
     let call = result_of(&call);
     golden("tools_call_result_legacy", &call);
     spec_shape("call_tool_result", &call);
     assert_eq!(call["structuredContent"], json!({"result": 42}));
 
-    let object = result_of(&legacy(&url, 4, "tools/call", json!({"name": "get_item", "arguments": {"id": 7}})).await);
-    assert_eq!(object["structuredContent"], json!({"id": 7, "name": "item-7"}), "objects are not wrapped");
+    let object = result_of(
+        &legacy(
+            &url,
+            4,
+            "tools/call",
+            json!({"name": "get_item", "arguments": {"id": 7}}),
+        )
+        .await,
+    );
+    assert_eq!(
+        object["structuredContent"],
+        json!({"id": 7, "name": "item-7"}),
+        "objects are not wrapped"
+    );
     let text: Value = serde_json::from_str(object["content"][0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(text, object["structuredContent"]);
 }
@@ -248,7 +272,15 @@ async fn modern_discover_list_and_call() {
     golden("tools_list_modern", &list);
     spec_shape("tools_list_result_modern", &list);
 
-    let call = result_of(&modern(&url, 3, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}})).await);
+    let call = result_of(
+        &modern(
+            &url,
+            3,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 1, "b": 2}}),
+        )
+        .await,
+    );
     golden("tools_call_result_modern", &call);
     assert_eq!(call["resultType"], "complete");
 
@@ -273,7 +305,10 @@ async fn modern_header_validation() {
         ("wrong Mcp-Method", vec![ok[0], ("mcp-method", "tools/list"), ok[2]]),
         ("missing Mcp-Name", vec![ok[0], ok[1]]),
         ("wrong Mcp-Name", vec![ok[0], ok[1], ("mcp-name", "divide")]),
-        ("version header differs", vec![("mcp-protocol-version", "2025-11-25"), ok[1], ok[2]]),
+        (
+            "version header differs",
+            vec![("mcp-protocol-version", "2025-11-25"), ok[1], ok[2]],
+        ),
     ];
     for (case, headers) in cases {
         let answer = post(&url, &headers, call.clone()).await;
@@ -332,11 +367,22 @@ async fn json_rpc_errors() {
     assert_eq!(answer.status, 400);
     assert_eq!(error_of(&answer)["code"], -32700);
     assert_eq!(answer.json()["id"], Value::Null);
-    golden("error_parse", &json!({"code": error_of(&answer)["code"], "id": answer.json()["id"]}));
+    golden(
+        "error_parse",
+        &json!({"code": error_of(&answer)["code"], "id": answer.json()["id"]}),
+    );
 
-    for body in [r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, r#"{"id":1,"method":"ping"}"#, "7"] {
+    for body in [
+        r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+        r#"{"id":1,"method":"ping"}"#,
+        "7",
+    ] {
         let answer = post(&url, &[], body).await;
-        assert_eq!((answer.status, error_of(&answer)["code"].clone()), (400, json!(-32600)), "{body}");
+        assert_eq!(
+            (answer.status, error_of(&answer)["code"].clone()),
+            (400, json!(-32600)),
+            "{body}"
+        );
     }
 
     let answer = legacy(&url, 5, "resources/list", json!({})).await;
@@ -357,7 +403,15 @@ async fn json_rpc_errors() {
 #[tokio::test]
 async fn tool_errors_are_results_and_panics_are_masked() {
     let url = start(ServerConfig::default()).await;
-    let bad = result_of(&legacy(&url, 1, "tools/call", json!({"name": "add", "arguments": {"a": "x", "b": 1}})).await);
+    let bad = result_of(
+        &legacy(
+            &url,
+            1,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": "x", "b": 1}}),
+        )
+        .await,
+    );
     assert_eq!(bad["isError"], true);
     golden("tools_call_error_arguments", &bad);
     spec_shape("call_tool_error", &bad);
@@ -367,12 +421,28 @@ async fn tool_errors_are_results_and_panics_are_masked() {
     let missing = result_of(&legacy(&url, 2, "tools/call", json!({"name": "add", "arguments": {"a": 1}})).await);
     assert!(missing["content"][0]["text"].as_str().unwrap().contains("`b`"));
 
-    let not_found = result_of(&legacy(&url, 3, "tools/call", json!({"name": "get_item", "arguments": {"id": 0}})).await);
+    let not_found = result_of(
+        &legacy(
+            &url,
+            3,
+            "tools/call",
+            json!({"name": "get_item", "arguments": {"id": 0}}),
+        )
+        .await,
+    );
     assert_eq!(not_found["isError"], true);
     assert_eq!(not_found["content"][0]["text"], "no item with id 0");
 
     let sleepy = SLEEPY.lock().await;
-    let timeout = result_of(&legacy(&url, 4, "tools/call", json!({"name": "sleepy", "arguments": {"ms": 5000}})).await);
+    let timeout = result_of(
+        &legacy(
+            &url,
+            4,
+            "tools/call",
+            json!({"name": "sleepy", "arguments": {"ms": 5000}}),
+        )
+        .await,
+    );
     assert_eq!(timeout["isError"], true);
     assert!(timeout["content"][0]["text"].as_str().unwrap().contains("300ms"));
     drop(sleepy);
@@ -389,7 +459,15 @@ async fn tool_errors_are_results_and_panics_are_masked() {
         }
     }
     // The server survived.
-    let ok = result_of(&legacy(&url, 6, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 1}})).await);
+    let ok = result_of(
+        &legacy(
+            &url,
+            6,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 1, "b": 1}}),
+        )
+        .await,
+    );
     assert_eq!(ok["structuredContent"]["result"], 2);
 
     let debug = start(ServerConfig::default().debug_errors(true)).await;
@@ -401,7 +479,12 @@ async fn tool_errors_are_results_and_panics_are_masked() {
 
 #[tokio::test]
 async fn origin_host_and_body_limit() {
-    let url = start(ServerConfig::default().allow_origin("https://app.example.com").max_body_bytes(2048)).await;
+    let url = start(
+        ServerConfig::default()
+            .allow_origin("https://app.example.com")
+            .max_body_bytes(2048),
+    )
+    .await;
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
     for (origin, status) in [
         ("http://evil.example.com", 403),
@@ -416,7 +499,10 @@ async fn origin_host_and_body_limit() {
         assert_eq!(answer.status, status, "Origin {origin}: {}", answer.text);
     }
     let answer = post(&url, &[("host", "evil.example.com")], ping.clone()).await;
-    assert_eq!(answer.status, 403, "a non-localhost Host on a loopback server (DNS rebinding)");
+    assert_eq!(
+        answer.status, 403,
+        "a non-localhost Host on a loopback server (DNS rebinding)"
+    );
     let answer = post(&url, &[("host", "localhost:1234")], ping.clone()).await;
     assert_eq!(answer.status, 200);
     let answer = post(&url, &[("host", "app.example.com")], ping).await;
@@ -469,7 +555,13 @@ async fn progress_token_gives_sse_with_notifications_then_result() {
     assert_eq!(messages[3]["result"]["structuredContent"], json!({"result": 3}));
 
     // Without a token: plain JSON.
-    let answer = legacy(&url, 10, "tools/call", json!({"name": "count_steps", "arguments": {"steps": 2}})).await;
+    let answer = legacy(
+        &url,
+        10,
+        "tools/call",
+        json!({"name": "count_steps", "arguments": {"steps": 2}}),
+    )
+    .await;
     assert_eq!(answer.content_type(), "application/json");
     // A client that accepts only JSON gets JSON even with a token.
     let answer = reqwest::Client::new()
@@ -518,7 +610,10 @@ async fn client_disconnect_drops_the_call() {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(dropped, 1, "progress {progress}: the call is dropped when its client goes away");
+        assert_eq!(
+            dropped, 1,
+            "progress {progress}: the call is dropped when its client goes away"
+        );
     }
 }
 
@@ -539,11 +634,24 @@ async fn every_tool_schema_follows_the_rules() {
 
     for tool in tools {
         let name = tool["name"].as_str().unwrap();
-        for key in ["name", "title", "description", "inputSchema", "outputSchema", "annotations"] {
+        for key in [
+            "name",
+            "title",
+            "description",
+            "inputSchema",
+            "outputSchema",
+            "annotations",
+        ] {
             assert!(tool.get(key).is_some(), "{name}: missing {key}");
         }
-        assert!(!tool["description"].as_str().unwrap().is_empty(), "{name}: empty description");
-        for (which, schema) in [("inputSchema", &tool["inputSchema"]), ("outputSchema", &tool["outputSchema"])] {
+        assert!(
+            !tool["description"].as_str().unwrap().is_empty(),
+            "{name}: empty description"
+        );
+        for (which, schema) in [
+            ("inputSchema", &tool["inputSchema"]),
+            ("outputSchema", &tool["outputSchema"]),
+        ] {
             let at = format!("{name}.{which}");
             assert_eq!(schema["type"], "object", "{at}: object root");
             for combinator in ["oneOf", "anyOf", "allOf"] {
@@ -594,10 +702,8 @@ fn check_schema(root: &Value, schema: &Value, at: &str, input: bool) {
             .unwrap_or_else(|| panic!("{at}: $ref {reference} is not under #/$defs/"));
         assert!(root["$defs"].get(target).is_some(), "{at}: dangling $ref {reference}");
     }
-    if input {
-        if let Some(Value::Array(types)) = object.get("type") {
-            assert!(!types.contains(&json!("null")), "{at}: null in a type array");
-        }
+    if input && let Some(Value::Array(types)) = object.get("type") {
+        assert!(!types.contains(&json!("null")), "{at}: null in a type array");
     }
     if let Some(format) = object.get("format").and_then(Value::as_str) {
         assert!(STANDARD_FORMATS.contains(&format), "{at}: non-standard format {format}");
@@ -681,7 +787,10 @@ async fn rmcp_session(url: &str, lifecycle: ClientLifecycleMode, expected: Proto
         .call_tool(CallToolRequestParams::new("nope"))
         .await
         .expect_err("unknown tool is a protocol error");
-    assert!(unknown.to_string().contains("-32602") || unknown.to_string().contains("Unknown tool"), "{unknown}");
+    assert!(
+        unknown.to_string().contains("-32602") || unknown.to_string().contains("Unknown tool"),
+        "{unknown}"
+    );
 
     let steps = client
         .call_tool(CallToolRequestParams::new("count_steps").with_arguments(args(json!({"steps": 2}))))
@@ -704,10 +813,10 @@ async fn rmcp_client_legacy_and_modern_over_http() {
     )
     .await;
     // `serve` without a lifecycle is rmcp's default (legacy initialize).
-    let client = ()
-        .serve(StreamableHttpClientTransport::from_uri(url.clone()))
-        .await
-        .expect("default lifecycle");
-    assert_eq!(client.peer_info().unwrap().protocol_version, ProtocolVersion::V_2025_11_25);
+    let client = ().serve(StreamableHttpClientTransport::from_uri(url.clone())).await.expect("default lifecycle");
+    assert_eq!(
+        client.peer_info().unwrap().protocol_version,
+        ProtocolVersion::V_2025_11_25
+    );
     client.cancel().await.unwrap();
 }

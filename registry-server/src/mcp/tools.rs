@@ -98,7 +98,10 @@ fn tool(entry: &Entry) -> Result<Value, ServerError> {
             });
         }
     }
-    let title = function.title().map(str::to_owned).unwrap_or_else(|| humanize(function.name()));
+    let title = function
+        .title()
+        .map(str::to_owned)
+        .unwrap_or_else(|| humanize(function.name()));
     let description = match function.description().trim() {
         "" => title.clone(),
         text => text.to_owned(),
