@@ -113,11 +113,12 @@ run_schemathesis() {
     local mode="$1" document="$2"
     shift 2
     log "schemathesis --mode $mode"
-    timeout 300 "$VENV/bin/st" run "$document" --url "$BASE" \
+    # From $WORK: schemathesis leaves a `.schemathesis/` folder in the current directory.
+    (cd "$WORK" && timeout 300 "$VENV/bin/st" run "$document" --url "$BASE" \
         --checks not_a_server_error,response_schema_conformance \
         --mode "$mode" --phases examples,coverage,fuzzing \
         --max-examples 25 --seed 20260728 --request-timeout 10 --workers 1 \
-        --generation-database none --no-color "${EXCLUDE[@]}" "$@"
+        --generation-database none --no-color "${EXCLUDE[@]}" "$@")
 }
 status=0
 # A query string turns many "invalid" values back into valid text, so negative
