@@ -70,7 +70,7 @@ pub struct DifficultyAdjustment {
 pub async fn difficulty_adjustment(ctx: &Context) -> Result<DifficultyAdjustment, ApiError> {
     let upstream = ctx.state::<Upstream>()?;
     let adjustment: DifficultyAdjustment = upstream.get("/api/v1/difficulty-adjustment").await?;
-    if adjustment.next_retarget_height % RETARGET_INTERVAL != 0 {
+    if !adjustment.next_retarget_height.is_multiple_of(RETARGET_INTERVAL) {
         return Err(
             ApiError::upstream("the upstream reported an impossible retarget height")
                 .with_internal(format_args!("nextRetargetHeight = {}", adjustment.next_retarget_height)),
