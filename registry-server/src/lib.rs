@@ -22,10 +22,12 @@
 
 mod cli;
 mod config;
+mod docs;
 pub mod errors;
 mod health;
 pub mod mcp;
 pub mod openapi;
+pub mod problem;
 mod rest;
 mod server;
 

@@ -1,11 +1,525 @@
-//! The OpenAPI 3.1 document. (Being built: issue 4.)
+//! The OpenAPI 3.1 document, generated from the registry and served at `GET /openapi.json`.
+//!
+//! - One operation per REST route; `operationId` is the function's name (also
+//!   its MCP tool name), `summary` its first doc paragraph, `description` the
+//!   whole doc comment, `tags` its tags.
+//! - `GET`/`DELETE` arguments are query `parameters` (arrays as repeated keys,
+//!   `style: form, explode: true`); other methods take a JSON `requestBody`;
+//!   `{segment}`s are `in: path` parameters either way.
+//! - Responses: `200` with the output schema (`204` for functions returning
+//!   `()`), and RFC 9457 problem responses shared through `components/responses`.
+//! - Schemas come from two schemars generators, one per serde contract
+//!   (arguments are deserialized, results serialized), with
+//!   `definitions_path = /components/schemas`: every named type lands in
+//!   `components/schemas` once. Two types with one name inside a contract are
+//!   told apart by schemars (`Item`, `Item2`); a name whose input and output
+//!   shapes differ gets a second component (`ItemOutput`), never an overwrite.
+//!   Names outside `[A-Za-z0-9._-]` are sanitized and every `$ref` rewritten.
+//! - Deterministic: functions are visited in name order and maps are sorted,
+//!   so the bytes are identical across runs.
 
-use registry_core::Registry;
-use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use registry_core::{Entry, Protocol, Registry};
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
 
 use crate::ServerConfig;
 
+const SCHEMAS: &str = "#/components/schemas/";
+
 /// The OpenAPI 3.1 document for `registry`, deterministic byte for byte.
-pub fn document(_registry: &Registry, _config: &ServerConfig) -> Value {
-    Value::Null
+pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
+    let settings = || {
+        SchemaSettings::draft2020_12().with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+    };
+    let mut input_gen = settings().for_deserialize().into_generator();
+    let mut output_gen = settings().for_serialize().into_generator();
+    let mut operations: Vec<(&Entry, Value, Value)> = Vec::new();
+    for entry in registry.exposed(Protocol::Rest) {
+        let function = entry.function();
+        let mut input = function.input_schema_with(&mut input_gen).to_value();
+        if let Value::Object(root) = &mut input {
+            root.remove("title");
+            root.remove("$schema");
+        }
+        let output = function.output_schema_with(&mut output_gen).to_value();
+        operations.push((entry, input, output));
+    }
+    let mut components = Components::default();
+    components.add_contract(input_gen.take_definitions(true), Contract::Input);
+    components.add_contract(output_gen.take_definitions(true), Contract::Output);
+    for (_, input, output) in &mut operations {
+        components.rewrite(input, Contract::Input);
+        components.rewrite(output, Contract::Output);
+    }
+    let problem = components.own("Problem", problem_schema());
+    let field = components.own("ProblemField", field_schema());
+    if let Some(Value::Object(schema)) = components.schemas.get_mut(&problem) {
+        schema["properties"]["errors"]["items"] = json!({ "$ref": format!("{SCHEMAS}{field}") });
+    }
+
+    let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut tags = BTreeSet::new();
+    for (entry, input, output) in operations {
+        tags.extend(entry.function().tags().iter().copied());
+        let method = entry.function().method().as_str().to_ascii_lowercase();
+        paths
+            .entry(entry.path().to_owned())
+            .or_default()
+            .insert(method, operation(entry, input, output));
+    }
+
+    let mut document = json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": config.title,
+            "version": config.version,
+            "description": "Generated from the function registry: every operation here runs the same function as the \
+                MCP tool of the same name (`POST /mcp`, `tools/call`). Errors are RFC 9457 problem details. \
+                A readable page with a form per function is at `/docs`.",
+        },
+        "tags": tags.into_iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
+        "paths": paths,
+        "components": {
+            "schemas": components.schemas,
+            "responses": shared_responses(&problem),
+        },
+    });
+    if let Some(url) = &config.public_url {
+        document["servers"] = json!([{ "url": url }]);
+    }
+    document
+}
+
+/// `GET /openapi.json`, serialized once.
+pub(crate) fn router(document: &Value) -> Router {
+    let body = axum::body::Bytes::from(serde_json::to_vec_pretty(document).unwrap_or_default());
+    Router::new().route(
+        "/openapi.json",
+        get(move || {
+            let body = body.clone();
+            std::future::ready((
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                body,
+            ))
+        }),
+    )
+}
+
+fn operation(entry: &Entry, input: Value, output: Value) -> Value {
+    let function = entry.function();
+    let method = function.method();
+    let path_params = path_params(entry.path());
+    let properties = input
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let required: Vec<&str> = input
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+
+    let mut parameters = Vec::new();
+    for name in &path_params {
+        if let Some(schema) = properties.get(name) {
+            parameters.push(parameter(name, "path", true, schema));
+        }
+    }
+    if method.uses_query() {
+        for (name, schema) in &properties {
+            if !path_params.contains(name) {
+                parameters.push(parameter(name, "query", required.contains(&name.as_str()), schema));
+            }
+        }
+    }
+
+    let mut op = Map::new();
+    op.insert("operationId".into(), json!(function.name()));
+    let summary = function.title().map_or_else(|| function.summary(), str::to_owned);
+    if !summary.is_empty() {
+        op.insert("summary".into(), json!(summary));
+    }
+    if !function.description().trim().is_empty() {
+        op.insert("description".into(), json!(function.description().trim()));
+    }
+    if !function.tags().is_empty() {
+        op.insert("tags".into(), json!(function.tags()));
+    }
+    if !parameters.is_empty() {
+        op.insert("parameters".into(), Value::Array(parameters));
+    }
+    if !method.uses_query() {
+        let mut body = input;
+        if let Value::Object(root) = &mut body {
+            if let Some(Value::Object(props)) = root.get_mut("properties") {
+                props.retain(|name, _| !path_params.contains(name));
+            }
+            if let Some(Value::Array(req)) = root.get_mut("required") {
+                req.retain(|name| !name.as_str().is_some_and(|n| path_params.iter().any(|p| p == n)));
+                if req.is_empty() {
+                    root.remove("required");
+                }
+            }
+        }
+        let body_required = body.get("required").is_some();
+        op.insert(
+            "requestBody".into(),
+            json!({
+                "required": body_required,
+                "content": { "application/json": { "schema": body } },
+            }),
+        );
+    }
+
+    let mut responses = Map::new();
+    if entry.schemas().output.get("type").and_then(Value::as_str) == Some("null") {
+        responses.insert(
+            "204".into(),
+            json!({ "description": "Done; the function returns nothing." }),
+        );
+    } else {
+        responses.insert(
+            "200".into(),
+            json!({
+                "description": "The function's result.",
+                "content": { "application/json": { "schema": output } },
+            }),
+        );
+    }
+    let reference = |name: &str| json!({ "$ref": format!("#/components/responses/{name}") });
+    if !method.uses_query() {
+        responses.insert("400".into(), reference("MalformedJson"));
+        responses.insert("413".into(), reference("PayloadTooLarge"));
+        responses.insert("415".into(), reference("UnsupportedMediaType"));
+    }
+    if !path_params.is_empty() {
+        responses.insert("404".into(), reference("NotFound"));
+    }
+    responses.insert("422".into(), reference("InvalidArguments"));
+    responses.insert("default".into(), reference("Error"));
+    op.insert("responses".into(), Value::Object(responses));
+    Value::Object(op)
+}
+
+fn parameter(name: &str, location: &str, required: bool, schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    let description = schema
+        .as_object_mut()
+        .and_then(|s| s.remove("description"))
+        .and_then(|d| d.as_str().map(str::to_owned));
+    // A query string cannot say `null`; an absent parameter is the `None`.
+    strip_null(&mut schema);
+    let mut param = json!({ "name": name, "in": location, "required": required, "schema": schema });
+    if let Some(description) = description {
+        param["description"] = json!(description);
+    }
+    if schema_is_array(&param["schema"]) {
+        param["style"] = json!("form");
+        param["explode"] = json!(true);
+    }
+    param
+}
+
+fn schema_is_array(schema: &Value) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "array"),
+        _ => false,
+    }
+}
+
+/// Drops `"null"` from `type` and a two-branch `anyOf`/`oneOf` with a null branch.
+fn strip_null(schema: &mut Value) {
+    let Value::Object(object) = schema else { return };
+    if let Some(Value::Array(types)) = object.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            object.insert("type".into(), only);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = object.get(key) else {
+            continue;
+        };
+        let is_null = |b: &Value| b.get("type").and_then(Value::as_str) == Some("null");
+        if branches.len() == 2 && branches.iter().any(is_null) {
+            let kept = branches.iter().find(|b| !is_null(b)).cloned().unwrap_or_default();
+            object.remove(key);
+            if let Value::Object(kept) = kept {
+                for (k, v) in kept {
+                    object.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+}
+
+fn path_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An RFC 9457 problem details object.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": { "type": "string", "format": "uri-reference", "description": "The problem type: a section of `/docs`." },
+            "title": { "type": "string", "description": "A short summary of the problem type." },
+            "status": { "type": "integer", "minimum": 100, "maximum": 599, "description": "The HTTP status." },
+            "detail": { "type": "string", "description": "What went wrong in this occurrence." },
+            "code": { "type": "string", "description": "A stable code for the error kind, such as `not_found`." },
+            "request_id": { "type": "string", "description": "The request id, also in the `x-request-id` header." },
+            "errors": { "type": "array", "description": "Each invalid argument.", "items": {} },
+        },
+    })
+}
+
+fn field_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "One invalid argument.",
+        "required": ["field", "pointer", "reason"],
+        "properties": {
+            "field": { "type": "string", "description": "Dotted path to the argument; empty for the whole object." },
+            "pointer": { "type": "string", "description": "JSON Pointer to the argument within the arguments object." },
+            "reason": { "type": "string", "description": "Why it was rejected." },
+        },
+    })
+}
+
+fn shared_responses(problem: &str) -> Value {
+    let response = |description: &str| {
+        json!({
+            "description": description,
+            "content": { "application/problem+json": { "schema": { "$ref": format!("{SCHEMAS}{problem}") } } },
+        })
+    };
+    json!({
+        "MalformedJson": response("The body is not valid JSON."),
+        "PayloadTooLarge": response("The body is larger than the server's limit."),
+        "UnsupportedMediaType": response("The body is not sent as `application/json`."),
+        "NotFound": response("The thing looked up does not exist."),
+        "InvalidArguments": response("The arguments do not match the function's input schema; `errors` lists each bad one."),
+        "Error": response("Any other error: 401, 403, 409, 500 (details masked), 502, 503, 504 (the call timed out)."),
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Contract {
+    Input,
+    Output,
+}
+
+/// `components/schemas`, merged from both contracts without overwriting.
+#[derive(Default)]
+struct Components {
+    schemas: Map<String, Value>,
+    /// (contract, schemars name) → component name.
+    names: HashMap<(Contract, String), String>,
+    /// Input definitions as schemars made them, to compare output ones against.
+    raw_input: Map<String, Value>,
+}
+
+impl Components {
+    /// Adds one contract's definitions. An output definition equal to the
+    /// input one of the same name (and referring only to shared definitions)
+    /// shares its component; any other clash gets a new name.
+    fn add_contract(&mut self, definitions: Map<String, Value>, contract: Contract) {
+        let shared: BTreeSet<String> = if contract == Contract::Output {
+            let mut shared: BTreeSet<String> = definitions
+                .iter()
+                .filter(|(name, schema)| {
+                    self.names.contains_key(&(Contract::Input, (*name).clone()))
+                        && self.raw_input.get(*name) == Some(*schema)
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            // Shared only if everything it refers to is shared too.
+            loop {
+                let unshared: Vec<String> = shared
+                    .iter()
+                    .filter(|name| !refs(&definitions[*name]).iter().all(|r| shared.contains(r)))
+                    .cloned()
+                    .collect();
+                if unshared.is_empty() {
+                    break;
+                }
+                for name in unshared {
+                    shared.remove(&name);
+                }
+            }
+            shared
+        } else {
+            BTreeSet::new()
+        };
+        let mut added = Vec::new();
+        for (name, schema) in definitions {
+            if shared.contains(&name) {
+                let component = self.names[&(Contract::Input, name.clone())].clone();
+                self.names.insert((contract, name), component);
+                continue;
+            }
+            let base = sanitize(&name);
+            let preferred = if contract == Contract::Output && self.schemas.contains_key(&base) {
+                format!("{base}Output")
+            } else {
+                base
+            };
+            let component = self.unique(&preferred);
+            if contract == Contract::Input {
+                self.raw_input.insert(name.clone(), schema.clone());
+            }
+            self.schemas.insert(component.clone(), schema);
+            self.names.insert((contract, name), component.clone());
+            added.push(component);
+        }
+        for component in added {
+            let mut schema = self.schemas.remove(&component).unwrap_or_default();
+            self.rewrite(&mut schema, contract);
+            self.schemas.insert(component, schema);
+        }
+    }
+
+    /// Adds a schema of the server's own under `name` or, if a user type holds it, a free variant.
+    fn own(&mut self, name: &str, schema: Value) -> String {
+        let component = self.unique(name);
+        self.schemas.insert(component.clone(), schema);
+        component
+    }
+
+    fn unique(&self, base: &str) -> String {
+        if !self.schemas.contains_key(base) {
+            return base.to_owned();
+        }
+        (2..)
+            .map(|n| format!("{base}{n}"))
+            .find(|candidate| !self.schemas.contains_key(candidate))
+            .unwrap_or_default()
+    }
+
+    /// Points every `#/components/schemas/...` reference in `schema` at its final component name.
+    fn rewrite(&self, schema: &mut Value, contract: Contract) {
+        match schema {
+            Value::Object(object) => {
+                for (key, value) in object.iter_mut() {
+                    if key == "$ref"
+                        && let Value::String(reference) = value
+                        && let Some(name) = reference.strip_prefix(SCHEMAS).map(decode_ref)
+                        && let Some(component) = self.names.get(&(contract, name))
+                    {
+                        *reference = format!("{SCHEMAS}{component}");
+                    } else {
+                        self.rewrite(value, contract);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.rewrite(v, contract)),
+            _ => {}
+        }
+    }
+}
+
+/// The schemars names `schema` refers to.
+fn refs(schema: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![schema];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(object) => {
+                for (key, value) in object {
+                    match (key.as_str(), value) {
+                        ("$ref", Value::String(r)) => {
+                            if let Some(name) = r.strip_prefix(SCHEMAS) {
+                                found.push(decode_ref(name));
+                            }
+                        }
+                        _ => stack.push(value),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Undoes schemars' reference encoding: percent-escapes, then `~1` → `/`, `~0` → `~`.
+fn decode_ref(encoded: &str) -> String {
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = encoded.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).replace("~1", "/").replace("~0", "~")
+}
+
+/// A component name OpenAPI accepts: `[A-Za-z0-9._-]`, anything else as `_`.
+fn sanitize(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() { "_".to_owned() } else { clean }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_refs() {
+        assert_eq!(sanitize("Wrapper<Item>"), "Wrapper_Item_");
+        assert_eq!(decode_ref("Wrapper%3CItem%3E"), "Wrapper<Item>");
+        assert_eq!(decode_ref("a~1b~0c"), "a/b~c");
+    }
+
+    #[test]
+    fn clashing_contracts_get_two_components() {
+        let mut components = Components::default();
+        let mut input = Map::new();
+        input.insert("Item".into(), json!({"type": "object", "required": ["id"]}));
+        input.insert("Tag".into(), json!({"type": "string"}));
+        components.add_contract(input, Contract::Input);
+        let mut output = Map::new();
+        output.insert("Item".into(), json!({"type": "object"}));
+        output.insert("Tag".into(), json!({"type": "string"}));
+        output.insert("Wrap".into(), json!({"items": {"$ref": "#/components/schemas/Item"}}));
+        components.add_contract(output, Contract::Output);
+        let names: Vec<&String> = components.schemas.keys().collect();
+        assert_eq!(names, ["Item", "ItemOutput", "Tag", "Wrap"]);
+        assert_eq!(
+            components.schemas["Wrap"]["items"]["$ref"],
+            json!("#/components/schemas/ItemOutput")
+        );
+    }
 }

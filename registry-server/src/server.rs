@@ -7,7 +7,7 @@ use axum::serve::ListenerExt;
 use registry_core::{Protocol, Registry, RegistryError};
 use tokio::net::{TcpListener, ToSocketAddrs};
 
-use crate::{ServerConfig, health, mcp, rest};
+use crate::{ServerConfig, docs, health, mcp, openapi, rest};
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -57,10 +57,14 @@ impl Server {
     /// The axum router with every surface; fails, naming the function, if any
     /// route cannot be built.
     pub fn router(&self) -> Result<Router, ServerError> {
+        let document = openapi::document(&self.registry, &self.config);
         let router = Router::new()
             .merge(mcp::router(&self.registry, &self.config)?)
             .merge(rest::router(&self.registry, &self.config)?)
-            .merge(health::router(&self.registry));
+            .merge(openapi::router(&document))
+            .merge(docs::router(&self.registry, &self.config))
+            .merge(health::router(&self.registry))
+            .fallback(rest::not_found);
         Ok(router)
     }
 

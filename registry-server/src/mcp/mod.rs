@@ -1,15 +1,72 @@
-//! MCP over Streamable HTTP (`/mcp`) and stdio. (Being built: issue 3.)
+//! MCP over Streamable HTTP (`POST /mcp`) and stdio, from one dispatch function.
+//!
+//! The protocol layer is our own and deliberately small: a private serde
+//! model of the messages ([`model`]), one `dispatch` shared by every
+//! transport ([`dispatch`]), and thin transports ([`http`], [`stdio`]). No
+//! session state is kept, no task is spawned per request, and every tool
+//! call goes through [`Registry::invoke`].
+//!
+//! # Eras
+//!
+//! One endpoint serves both eras of the specification:
+//!
+//! - **legacy** (2025-03-26, 2025-06-18, 2025-11-25): `initialize` echoes a
+//!   supported client version (else answers 2025-11-25), no `Mcp-Session-Id`
+//!   is minted, `ping` answers `{}`, `GET`/`DELETE /mcp` answer 405 and an
+//!   unknown `MCP-Protocol-Version` header answers 400;
+//! - **modern** (2026-07-28): a request whose `_meta` carries
+//!   `io.modelcontextprotocol/protocolVersion` and `clientCapabilities` is
+//!   served statelessly; `server/discover` lists every supported version;
+//!   `Mcp-Method`/`Mcp-Name` must match the body (400, -32020); results carry
+//!   `resultType`, `tools/list` and `server/discover` carry `ttlMs` (five
+//!   minutes) and `cacheScope: "public"`; an unknown version answers -32022
+//!   with the supported list.
+//!
+//! # Tools
+//!
+//! `tools/list` lists every function exposed on MCP in registry (name) order,
+//! with `name`, `title` (declared, else derived from the name),
+//! `description`, the normalized `inputSchema`, the object-rooted
+//! `outputSchema` and `annotations`; it is serialized once at router build
+//! and paginated with opaque cursors (100 tools a page). `tools/call`
+//! answers a `text` block (a string value as is, anything else as compact
+//! JSON) plus `structuredContent` (wrapped as `{"result": ...}` when the
+//! output schema is). Errors follow [`crate::errors`]: argument and function
+//! errors are `isError` results; a panic is -32603 with a masked message
+//! unless `ServerConfig::debug_errors` is on.
+//!
+//! # Progress and cancellation
+//!
+//! A `tools/call` with `_meta.progressToken` over HTTP is answered as SSE
+//! (`notifications/progress`, then the response) when the client accepts
+//! `text/event-stream`; everything else is plain JSON. The call runs inside
+//! the response, so a client that disconnects drops it; a sync function sees
+//! its `Context` cancelled. Over stdio, `notifications/cancelled` cancels the
+//! matching in-flight request, which then gets no response. Over HTTP,
+//! `notifications/cancelled` is accepted and ignored: without sessions a
+//! request id names no call, and closing the response is the cancel signal.
+
+mod dispatch;
+mod http;
+mod model;
+mod stdio;
+mod tools;
+mod version;
 
 use axum::Router;
 use registry_core::Registry;
 
 use crate::{ServerConfig, ServerError};
 
-pub(crate) fn router(_registry: &Registry, _config: &ServerConfig) -> Result<Router, ServerError> {
-    Ok(Router::new())
+pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Router, ServerError> {
+    http::router(dispatch::Mcp::new(registry, config)?, config)
 }
 
-/// Serves MCP over stdin/stdout until stdin closes. (Being built: issue 3.)
-pub async fn serve_stdio(_registry: Registry, _config: ServerConfig) -> std::io::Result<()> {
-    Err(std::io::Error::other("stdio transport not built yet"))
+/// Serves MCP over stdin/stdout until stdin closes.
+///
+/// One JSON-RPC message per line in each direction; only MCP goes to stdout
+/// (logs go to stderr). Calls still running when stdin closes may finish
+/// within the configured shutdown grace.
+pub async fn serve_stdio(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
+    stdio::serve(registry, config).await
 }

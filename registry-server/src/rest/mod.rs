@@ -1,10 +1,121 @@
-//! REST routes, one per function. (Being built: issue 4.)
+//! REST routes, one per function exposed on REST, all calling [`Registry::invoke`].
+//!
+//! | method | arguments from | success |
+//! | --- | --- | --- |
+//! | `POST` (default), `PUT`, `PATCH` | a JSON object body, plus `{segment}`s of the path | `200` JSON |
+//! | `GET`, `DELETE` | typed query parameters (`?limit=3&tags=a&tags=b`), plus path segments | `200` JSON |
+//!
+//! A function whose output schema is `null` (it returns `()`) answers `204 No
+//! Content`. Every error is an RFC 9457 `application/problem+json` body (see
+//! [`crate::problem`]) with the status from [`crate::errors::http_status`];
+//! malformed JSON is `400`, a non-JSON body `415`, a body over
+//! [`ServerConfig::body_limit`] `413`, an unknown path `404` and a known path
+//! with the wrong method `405` (with `Allow`). Every response carries
+//! `x-request-id`: the caller's when it sent one, else a fresh id.
+
+mod coerce;
+mod handler;
+mod plan;
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use axum::Router;
-use registry_core::Registry;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use registry_core::{Context, Method, Protocol, Registry};
 
+use crate::problem::Problem;
 use crate::{ServerConfig, ServerError};
 
-pub(crate) fn router(_registry: &Registry, _config: &ServerConfig) -> Result<Router, ServerError> {
-    Ok(Router::new())
+/// One route per function exposed on REST; fails naming the first function whose route cannot be built.
+pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Router, ServerError> {
+    let plans = registry
+        .exposed(Protocol::Rest)
+        .map(plan::plan)
+        .collect::<Result<Vec<_>, _>>()?;
+    plan::check_conflicts(&plans)?;
+
+    let mut by_path: BTreeMap<String, (MethodRouter, Vec<&'static str>, &'static str)> = BTreeMap::new();
+    for plan in plans {
+        let path = plan.path.clone();
+        let (method, filter) = filter(plan.method);
+        let name = plan.name;
+        let state = Arc::new(handler::RouteState {
+            registry: registry.clone(),
+            plan,
+            body_limit: config.body_limit(),
+            debug_errors: config.debug_errors,
+        });
+        let route = on(filter, move |request: Request| {
+            handler::handle(Arc::clone(&state), request)
+        });
+        let slot = by_path
+            .entry(path)
+            .or_insert_with(|| (MethodRouter::new(), Vec::new(), name));
+        slot.0 = std::mem::take(&mut slot.0).merge(route);
+        slot.1.push(method);
+    }
+
+    let mut router = Router::new();
+    for (path, (methods, mut allowed, name)) in by_path {
+        if allowed.contains(&"GET") {
+            allowed.push("HEAD");
+        }
+        let allowed = allowed.join(", ");
+        let shown = path.clone();
+        let methods = methods.fallback(move |request: Request| {
+            let detail = format!("`{shown}` answers {allowed}, not {}", request.method());
+            std::future::ready(with_request_id(
+                Problem::http(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail),
+                &request,
+            ))
+        });
+        // The router panics on paths it cannot hold; the plan checks should
+        // have caught every such path, so this is a last line of defence.
+        router = catch_unwind(AssertUnwindSafe(move || router.route(&path, methods))).map_err(|panic| {
+            let reason = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "the router rejected the path".to_owned());
+            ServerError::Route {
+                function: name.to_owned(),
+                protocol: "REST",
+                reason,
+            }
+        })?;
+    }
+    Ok(router)
+}
+
+fn filter(method: Method) -> (&'static str, MethodFilter) {
+    let filter = match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Patch => MethodFilter::PATCH,
+        Method::Delete => MethodFilter::DELETE,
+    };
+    (method.as_str(), filter)
+}
+
+/// The answer for a path no route matches: a 404 problem.
+pub(crate) async fn not_found(request: Request) -> Response {
+    let detail = format!(
+        "no route for {} {}; GET /docs or /openapi.json lists every route",
+        request.method(),
+        request.uri().path()
+    );
+    with_request_id(Problem::http(StatusCode::NOT_FOUND, "no_route", detail), &request)
+}
+
+/// `problem` as a response carrying the caller's request id, or a fresh one.
+fn with_request_id(problem: Problem, request: &Request) -> Response {
+    let id = handler::caller_request_id(request.headers())
+        .map_or_else(|| Context::new(Protocol::Rest).request_id().to_owned(), str::to_owned);
+    problem.with_request_id(id).into_response()
 }

@@ -1,0 +1,272 @@
+//! The one handler every REST route runs: decode arguments, call
+//! [`Registry::invoke`], answer JSON or a problem.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use registry_core::{CancelToken, Context, ErrorKind, Protocol, Registry};
+use serde_json::{Map, Value};
+
+use super::coerce::{self, ArgKind};
+use super::plan::RoutePlan;
+use crate::errors::http_status;
+use crate::problem::{FieldProblem, Problem, REQUEST_ID};
+
+/// What a route's handler holds.
+#[derive(Debug)]
+pub(crate) struct RouteState {
+    pub(crate) registry: Registry,
+    pub(crate) plan: RoutePlan,
+    pub(crate) body_limit: usize,
+    pub(crate) debug_errors: bool,
+}
+
+/// Serves one request to the route in `state`.
+pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let ctx = context(&parts.headers);
+    let request_id = ctx.request_id().to_owned();
+    let args = match arguments(&state, &mut parts, body).await {
+        Ok(args) => args,
+        Err(problem) => return problem.with_request_id(request_id).into_response(),
+    };
+    let guard = CancelOnDrop(Some(ctx.cancel_token().clone()));
+    let result = state.registry.invoke(state.plan.name, args, ctx).await;
+    guard.disarm();
+    let mut response = match result {
+        Ok(Value::Null) if state.plan.returns_unit => StatusCode::NO_CONTENT.into_response(),
+        Ok(value) => json_response(&value),
+        Err(error) => {
+            let status = http_status(error.kind());
+            if status.is_server_error() {
+                tracing::error!(
+                    function = state.plan.name,
+                    request_id = %request_id,
+                    detail = error.internal_detail().unwrap_or_default(),
+                    "{error}"
+                );
+            } else {
+                tracing::debug!(function = state.plan.name, request_id = %request_id, "{error}");
+            }
+            Problem::from_api_error(&error, state.debug_errors)
+                .with_request_id(request_id.clone())
+                .into_response()
+        }
+    };
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    response
+}
+
+fn json_response(value: &Value) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+/// A REST context: the caller's `x-request-id` when it is sane, and the headers as metadata.
+fn context(headers: &HeaderMap) -> Context {
+    let mut ctx = Context::new(Protocol::Rest);
+    if let Some(id) = caller_request_id(headers) {
+        ctx = ctx.with_request_id(id);
+    }
+    ctx.with_metadata_entries(
+        headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))),
+    )
+}
+
+/// The caller's `x-request-id`, if it is 1 to 128 visible ASCII characters.
+pub(crate) fn caller_request_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
+}
+
+/// Cancels the call's context if the handler is dropped before the call
+/// finished (the client went away), so a sync function can notice.
+struct CancelOnDrop(Option<CancelToken>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(token) = self.0.take() {
+            token.cancel();
+        }
+    }
+}
+
+/// The arguments object: path segments plus the query string or the JSON body.
+async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<Value, Problem> {
+    let plan = &state.plan;
+    let mut errors: Vec<FieldProblem> = Vec::new();
+    let mut from_path = Map::new();
+    if !plan.path_params.is_empty() {
+        let params = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|err| Problem::http(StatusCode::BAD_REQUEST, "bad_path", err.body_text()))?;
+        for (key, text) in &params {
+            match plan.kind_of(key) {
+                Some(ArgKind::One(types)) => match coerce::coerce(text, types) {
+                    Ok(value) => {
+                        from_path.insert(key.to_owned(), value);
+                    }
+                    Err(reason) => errors.push(coerce::field(key, reason)),
+                },
+                _ => {
+                    from_path.insert(key.to_owned(), Value::String(text.to_owned()));
+                }
+            }
+        }
+    }
+
+    if plan.uses_query {
+        let mut args = from_path;
+        if let Some(query) = parts.uri.query() {
+            coerce::decode_query(query, |k| plan.kind_of(k), &mut args, &mut errors);
+        }
+        return if errors.is_empty() {
+            Ok(Value::Object(args))
+        } else {
+            Err(invalid(errors))
+        };
+    }
+
+    let bytes = read_body(state, &parts.headers, body).await?;
+    let mut args = if bytes.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        serde_json::from_slice::<Value>(&bytes).map_err(|err| {
+            Problem::http(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the request body is not valid JSON: {err}"),
+            )
+        })?
+    };
+    if let Value::Object(object) = &mut args {
+        for (key, value) in from_path {
+            if object.contains_key(&key) {
+                errors.push(coerce::field(
+                    &key,
+                    "given in the path already; leave it out of the body".to_owned(),
+                ));
+            } else {
+                object.insert(key, value);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(args)
+    } else {
+        Err(invalid(errors))
+    }
+}
+
+/// The whole body, at most `body_limit` bytes; an empty body is allowed
+/// whatever its content type (a call without arguments).
+async fn read_body(state: &RouteState, headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Problem> {
+    let too_large = || {
+        Problem::from_api_error(
+            &registry_core::ApiError::new(
+                ErrorKind::PayloadTooLarge,
+                format!(
+                    "the request body is larger than the limit of {} bytes",
+                    state.body_limit
+                ),
+            ),
+            false,
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > state.body_limit as u64) {
+        return Err(too_large());
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let is_json = content_type.is_some_and(is_json_type);
+    if content_type.is_some() && !is_json && declared != Some(0) {
+        return Err(unsupported_media_type(content_type));
+    }
+    let bytes = axum::body::to_bytes(body, state.body_limit).await.map_err(|err| {
+        let limited = std::error::Error::source(&err).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if limited {
+            too_large()
+        } else {
+            Problem::http(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("the request body could not be read: {err}"),
+            )
+        }
+    })?;
+    if !bytes.is_empty() && !is_json {
+        return Err(unsupported_media_type(content_type));
+    }
+    Ok(bytes)
+}
+
+fn unsupported_media_type(found: Option<&str>) -> Problem {
+    let found = found.map_or_else(|| "no Content-Type".to_owned(), |t| format!("`{t}`"));
+    Problem::http(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("send the arguments as a JSON object with `Content-Type: application/json` (found {found})"),
+    )
+}
+
+/// `application/json`, `application/*+json`, with any parameters.
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// A 422 problem listing `errors`.
+fn invalid(errors: Vec<FieldProblem>) -> Problem {
+    let kind = ErrorKind::InvalidArguments;
+    let described: Vec<String> = errors.iter().map(|e| format!("`{}`: {}", e.field, e.reason)).collect();
+    let mut problem = Problem::from_api_error(
+        &registry_core::ApiError::new(kind, format!("invalid arguments: {}", described.join("; "))),
+        false,
+    );
+    problem.errors = errors;
+    problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json_type;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json_type("application/json"));
+        assert!(is_json_type("application/json; charset=utf-8"));
+        assert!(is_json_type("Application/JSON"));
+        assert!(is_json_type("application/merge-patch+json"));
+        assert!(!is_json_type("text/plain"));
+        assert!(!is_json_type("application/x-www-form-urlencoded"));
+        assert!(!is_json_type("json"));
+    }
+}
