@@ -30,6 +30,7 @@ pub mod openapi;
 pub mod problem;
 mod rest;
 mod server;
+pub mod testing;
 
 pub use cli::Cli;
 pub use config::ServerConfig;

@@ -20,7 +20,9 @@ pub fn test_simple_text() -> &'static str {
 /// Always fail with a tool error, for the `tools-call-error` scenario.
 #[api_function(tags = ["conformance"], read_only)]
 pub async fn test_error_handling() -> Result<String, ApiError> {
-    Err(ApiError::upstream("This tool intentionally returns an error for testing"))
+    Err(ApiError::upstream(
+        "This tool intentionally returns an error for testing",
+    ))
 }
 
 /// Report progress 0, 50 and 100 of 100, about 50 ms apart, for the `tools-call-with-progress` scenario.

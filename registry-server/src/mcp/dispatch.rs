@@ -40,7 +40,9 @@ pub(crate) struct Mcp {
 
 impl std::fmt::Debug for Mcp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mcp").field("registry", &self.registry).finish_non_exhaustive()
+        f.debug_struct("Mcp")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
     }
 }
 
@@ -123,7 +125,9 @@ impl Mcp {
                 };
                 match self.tools.page(era, cursor) {
                     Some(page) => Ok(shared(page)),
-                    None => Err(RpcError::invalid_params("Invalid cursor: it was not issued by this server")),
+                    None => Err(RpcError::invalid_params(
+                        "Invalid cursor: it was not issued by this server",
+                    )),
                 }
             }
             "initialize" => {
@@ -196,7 +200,7 @@ impl Mcp {
             Err(err) => match errors::mcp_error(err.kind()) {
                 McpError::ToolResult => {
                     tracing::debug!(tool = %name, kind = %err.kind(), "tool error: {}", err.message());
-                    Payload::Json(tools::failure(err.message(), era))
+                    Payload::Json(tools::failure(&err, era))
                 }
                 McpError::Rpc(code) => {
                     let detail = err.internal_detail().unwrap_or(err.message());

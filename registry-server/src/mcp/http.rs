@@ -59,7 +59,9 @@ async fn method_not_allowed() -> Response {
         "this MCP endpoint accepts POST only (no standalone SSE stream, no sessions)\n",
     )
         .into_response();
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
     response
 }
 

@@ -266,9 +266,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, Rejection> {
             Meta {
                 version,
                 has_capabilities: meta.get(version::META_CAPABILITIES).is_some_and(Value::is_object),
-                progress_token: meta
-                    .remove("progressToken")
-                    .filter(|t| t.is_string() || t.is_number()),
+                progress_token: meta.remove("progressToken").filter(|t| t.is_string() || t.is_number()),
             }
         }
         _ => Meta::default(),
@@ -427,10 +425,22 @@ mod tests {
         assert_eq!(code_of(b"[1, 2]"), code::INVALID_REQUEST);
         assert_eq!(code_of(b"42"), code::INVALID_REQUEST);
         assert_eq!(code_of(br#"{"jsonrpc":"2.0","id":1}"#), code::INVALID_REQUEST);
-        assert_eq!(code_of(br#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), code::INVALID_REQUEST);
-        assert_eq!(code_of(br#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#), code::INVALID_REQUEST);
-        assert_eq!(code_of(br#"{"jsonrpc":"2.0","id":1,"method":7}"#), code::INVALID_REQUEST);
-        assert_eq!(code_of(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#), code::INVALID_PARAMS);
+        assert_eq!(
+            code_of(br#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#),
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            code_of(br#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#),
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            code_of(br#"{"jsonrpc":"2.0","id":1,"method":7}"#),
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            code_of(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#),
+            code::INVALID_PARAMS
+        );
         let rejected = decode(br#"{"jsonrpc":"2.0","id":"a","method":"x","params":[1]}"#).unwrap_err();
         assert_eq!(rejected.id, Some(Id::String("a".into())));
     }

@@ -76,7 +76,15 @@ pub(crate) async fn run(
     // stdin closed: finish what is running, then exit.
     let drain = async {
         while let Some((key, reply)) = calls.next().await {
-            finish(&mut output, &mut notifications, key, reply, &mut in_flight, &mut cancelled).await?;
+            finish(
+                &mut output,
+                &mut notifications,
+                key,
+                reply,
+                &mut in_flight,
+                &mut cancelled,
+            )
+            .await?;
         }
         std::io::Result::Ok(())
     };

@@ -14,7 +14,6 @@ pub(crate) const LEGACY: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
 /// Every revision, newest first: what `server/discover` and -32022 errors list.
 pub(crate) const ALL: &[&str] = &["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"];
 
-
 /// `_meta` key of the modern protocol version.
 pub(crate) const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 
