@@ -254,3 +254,97 @@ impl Drop for CancelOnDrop {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use registry_core::api_function;
+
+    use super::*;
+    use crate::mcp::model::decode;
+
+    static SAW_CANCEL: AtomicBool = AtomicBool::new(false);
+
+    /// Spins until its context is cancelled (at most five seconds).
+    #[api_function]
+    fn spin_until_cancelled(ctx: &Context) -> bool {
+        for _ in 0..500 {
+            if ctx.is_cancelled() {
+                SAW_CANCEL.store(true, Ordering::SeqCst);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    /// Does nothing.
+    #[api_function]
+    fn noop_a() {}
+
+    /// Does nothing.
+    #[api_function]
+    fn noop_b() {}
+
+    fn mcp(page_size: usize) -> Mcp {
+        let registry = Registry::builder()
+            .name("spin_until_cancelled")
+            .name("noop_a")
+            .name("noop_b")
+            .build()
+            .unwrap();
+        Mcp::with_page_size(&registry, &ServerConfig::default(), page_size).unwrap()
+    }
+
+    async fn ask(mcp: &Mcp, body: Value) -> Value {
+        let message = decode(body.to_string().as_bytes()).unwrap();
+        let reply = mcp.dispatch(message, RequestEnv::default()).await.unwrap();
+        serde_json::from_slice(&reply.to_bytes()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn pages_follow_cursors_in_name_order() {
+        let mcp = mcp(2);
+        let mut names = Vec::new();
+        let mut cursor = Value::Null;
+        for _ in 0..5 {
+            let page = ask(
+                &mcp,
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"cursor": cursor}}),
+            )
+            .await;
+            let result = &page["result"];
+            names.extend(result["tools"].as_array().unwrap().iter().map(|t| t["name"].clone()));
+            cursor = result.get("nextCursor").cloned().unwrap_or(Value::Null);
+            if cursor.is_null() {
+                break;
+            }
+        }
+        assert_eq!(names, [json!("noop_a"), json!("noop_b"), json!("spin_until_cancelled")]);
+        let bad = ask(
+            &mcp,
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"cursor": "page-9"}}),
+        )
+        .await;
+        assert_eq!(bad["error"]["code"], code::INVALID_PARAMS);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropping_a_call_cancels_a_sync_function() {
+        let mcp = mcp(10);
+        let body =
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "spin_until_cancelled"}});
+        let message = decode(body.to_string().as_bytes()).unwrap();
+        let call = mcp.dispatch(message, RequestEnv::default());
+        assert!(tokio::time::timeout(Duration::from_millis(50), call).await.is_err());
+        for _ in 0..200 {
+            if SAW_CANCEL.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the sync function never saw its context cancelled");
+    }
+}

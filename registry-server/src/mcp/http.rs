@@ -301,10 +301,7 @@ fn metadata(headers: &HeaderMap) -> Vec<(String, String)> {
 }
 
 fn json_reply(reply: &Reply) -> Response {
-    let mut status = StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::OK);
-    if reply.error_code() == Some(code::PARSE_ERROR) {
-        status = StatusCode::BAD_REQUEST;
-    }
+    let status = StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::OK);
     json_response(status, reply.to_bytes())
 }
 

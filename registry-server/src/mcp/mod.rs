@@ -58,6 +58,8 @@ use registry_core::Registry;
 
 use crate::{ServerConfig, ServerError};
 
+/// `POST /mcp` (and 405 for `GET`/`DELETE`), with the tool list and every
+/// fixed result serialized now, once.
 pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Router, ServerError> {
     http::router(dispatch::Mcp::new(registry, config)?, config)
 }

@@ -334,14 +334,6 @@ impl Reply {
         }
     }
 
-    /// The JSON-RPC error code, if this is an error.
-    pub(crate) fn error_code(&self) -> Option<i32> {
-        match &self.payload {
-            Payload::Error(error) => Some(error.code),
-            _ => None,
-        }
-    }
-
     /// The complete JSON-RPC response, compact (no newline inside).
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64);

@@ -1,0 +1,643 @@
+//! The HTML of the docs page: navigation, one section per function, the error table.
+
+use std::fmt::Write as _;
+
+use registry_core::{Entry, ErrorKind, Method, Registry};
+use serde_json::{Map, Value, json};
+
+use super::example::{self, primary_type};
+use crate::ServerConfig;
+use crate::errors::http_status;
+
+const TEMPLATE: &str = include_str!("page.html");
+const STYLE: &str = include_str!("style.css");
+const SCRIPT: &str = include_str!("script.js");
+
+/// The whole page.
+pub(crate) fn page(registry: &Registry, config: &ServerConfig) -> String {
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
+    let groups = groups(registry);
+    let mut functions = String::new();
+    for (tag, entries) in &groups {
+        let _ = write!(functions, "<h2 class=\"group\" id=\"tag-{0}\">{0}</h2>", esc(tag));
+        for entry in entries {
+            function(&mut functions, entry, &base);
+        }
+    }
+    let rest = registry.entries().iter().filter(|e| e.function().on_rest()).count();
+    let mcp = registry.entries().iter().filter(|e| e.function().on_mcp()).count();
+    let counts = format!("{} functions · {rest} REST routes · {mcp} MCP tools", registry.len());
+    // Page-level values first; the style and script go in last so their text is never scanned.
+    TEMPLATE
+        .replace("{{title}}", &esc(&config.title))
+        .replace("{{version}}", &esc(&config.version))
+        .replace("{{counts}}", &esc(&counts))
+        .replace("{{nav}}", &nav(&groups))
+        .replace("{{functions}}", &functions)
+        .replace("{{errors}}", &errors())
+        .replace("{{style}}", STYLE)
+        .replace("{{script}}", SCRIPT)
+}
+
+/// HTML-escapes text for element content and quoted attributes.
+pub(crate) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escaped text with `` `code` `` spans and `[`links`]` shown as code.
+fn inline(text: &str) -> String {
+    let escaped = esc(text).replace("[`", "`").replace("`]", "`");
+    let mut out = String::new();
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Paragraphs of a doc comment.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", inline(&p.split_whitespace().collect::<Vec<_>>().join(" "))))
+        .collect()
+}
+
+fn method_class(method: Method) -> String {
+    method.as_str().to_ascii_lowercase()
+}
+
+/// Functions grouped by their first tag (`other` when untagged), groups and names sorted.
+fn groups(registry: &Registry) -> Vec<(&'static str, Vec<&Entry>)> {
+    let mut groups: Vec<(&'static str, Vec<&Entry>)> = Vec::new();
+    for entry in registry.entries() {
+        let tag = entry.function().tags().first().copied().unwrap_or("other");
+        match groups.iter_mut().find(|(t, _)| *t == tag) {
+            Some((_, entries)) => entries.push(entry),
+            None => groups.push((tag, vec![entry])),
+        }
+    }
+    groups.sort_by_key(|(tag, _)| *tag);
+    groups
+}
+
+fn nav(groups: &[(&'static str, Vec<&Entry>)]) -> String {
+    let mut out = String::new();
+    for (tag, entries) in groups {
+        let _ = write!(
+            out,
+            "<div class=\"nav-group\"><h4><a href=\"#tag-{0}\">{0}</a></h4><ul>",
+            esc(tag)
+        );
+        for entry in entries {
+            let function = entry.function();
+            let name = esc(function.name());
+            let badge = if function.on_rest() {
+                let m = function.method();
+                format!("<span class=\"m m-{}\">{}</span>", method_class(m), m.as_str())
+            } else {
+                "<span class=\"m m-mcp\">MCP</span>".to_owned()
+            };
+            let _ = write!(
+                out,
+                "<li><a href=\"#fn-{name}\" data-filter=\"{} {}\">{badge}<span class=\"nav-name\">{name}</span></a></li>",
+                name,
+                esc(&function.summary().to_lowercase())
+            );
+        }
+        out.push_str("</ul></div>");
+    }
+    out
+}
+
+/// One parameter as the page needs it.
+struct Param<'a> {
+    name: &'a str,
+    schema: &'a Value,
+    location: &'static str,
+    required: bool,
+}
+
+fn params<'a>(entry: &'a Entry) -> Vec<Param<'a>> {
+    let input = &entry.schemas().input;
+    let required = example::required(input);
+    let path_params: Vec<&str> = entry
+        .path()
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect();
+    let mut out = Vec::new();
+    if let Some(Value::Object(properties)) = input.get("properties") {
+        for (name, schema) in properties {
+            let location = if path_params.contains(&name.as_str()) {
+                "path"
+            } else if entry.function().method().uses_query() {
+                "query"
+            } else {
+                "body"
+            };
+            out.push(Param {
+                name,
+                schema,
+                location,
+                required: required.contains(&name.as_str()) || location == "path",
+            });
+        }
+    }
+    // Declaration order reads better than alphabetical when the docs list it.
+    let order: Vec<&str> = entry.function().params().iter().map(|p| p.name).collect();
+    out.sort_by_key(|p| order.iter().position(|n| *n == p.name).unwrap_or(usize::MAX));
+    out
+}
+
+/// A short human label for a schema: `integer`, `string[]`, `"red" | "green"`, `object`.
+fn type_label(schema: &Value) -> String {
+    let Value::Object(object) = schema else {
+        return "any".to_owned();
+    };
+    if let Some(Value::Array(values)) = object.get("enum") {
+        return values.iter().map(Value::to_string).collect::<Vec<_>>().join(" | ");
+    }
+    if let Some(value) = object.get("const") {
+        return value.to_string();
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = object.get(key) {
+            let consts: Vec<String> = branches
+                .iter()
+                .filter_map(|b| b.get("const").map(Value::to_string))
+                .collect();
+            if consts.len() == branches.len() {
+                return consts.join(" | ");
+            }
+            if let Some(tag) = common_tag(branches) {
+                let values: Vec<String> = branches
+                    .iter()
+                    .filter_map(|b| b["properties"][tag.as_str()]["const"].as_str().map(str::to_owned))
+                    .collect();
+                return format!("object by {tag}: {}", values.join(" | "));
+            }
+            return branches.iter().map(type_label).collect::<Vec<_>>().join(" | ");
+        }
+    }
+    if object.contains_key("$ref") {
+        return "object".to_owned();
+    }
+    match primary_type(object) {
+        Some("array") => {
+            let item = object.get("items").map_or_else(|| "any".to_owned(), type_label);
+            if item.contains(' ') {
+                format!("({item})[]")
+            } else {
+                format!("{item}[]")
+            }
+        }
+        Some(name) => name.to_owned(),
+        None => "any".to_owned(),
+    }
+}
+
+/// The property every branch pins with a `const` (a serde tag such as `kind`).
+fn common_tag(branches: &[Value]) -> Option<String> {
+    let first = branches.first()?.get("properties")?.as_object()?;
+    first
+        .iter()
+        .filter(|(_, schema)| schema.get("const").is_some())
+        .map(|(name, _)| name)
+        .find(|name| {
+            branches
+                .iter()
+                .all(|b| b["properties"][name.as_str()].get("const").is_some())
+        })
+        .cloned()
+}
+
+/// How the form reads a parameter: `integer`, `number`, `boolean`, `string`,
+/// `enum`, `list:<scalar>` or `json`.
+fn field_kind(schema: &Value) -> (String, Vec<String>) {
+    let Value::Object(object) = schema else {
+        return ("json".into(), Vec::new());
+    };
+    let options: Vec<String> = if let Some(Value::Array(values)) = object.get("enum") {
+        values.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+    } else if let Some(Value::Array(branches)) = object.get("oneOf").or_else(|| object.get("anyOf")) {
+        branches
+            .iter()
+            .map(|b| b.get("const").and_then(Value::as_str).map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if !options.is_empty() {
+        return ("enum".into(), options);
+    }
+    fn scalar(object: &Map<String, Value>) -> Option<&str> {
+        match primary_type(object) {
+            Some(t @ ("integer" | "number" | "boolean" | "string")) if !object.contains_key("oneOf") => Some(t),
+            _ => None,
+        }
+    }
+    if let Some(t) = scalar(object) {
+        return (t.to_owned(), Vec::new());
+    }
+    if primary_type(object) == Some("array")
+        && let Some(Value::Object(items)) = object.get("items")
+        && let Some(t) = scalar(items)
+    {
+        return (format!("list:{t}"), Vec::new());
+    }
+    ("json".into(), Vec::new())
+}
+
+fn function(out: &mut String, entry: &Entry, base: &str) {
+    let function = entry.function();
+    let name = esc(function.name());
+    let method = function.method();
+    let schemas = entry.schemas();
+    let params = params(entry);
+    let args = example::arguments(&schemas.input);
+
+    let _ = write!(
+        out,
+        "<section class=\"fn\" id=\"fn-{name}\" data-name=\"{name}\"><header class=\"fn-head\">"
+    );
+    if function.on_rest() {
+        let _ = write!(
+            out,
+            "<span class=\"m m-{}\">{}</span><code class=\"route\">{}</code>",
+            method_class(method),
+            method.as_str(),
+            esc(entry.path())
+        );
+    } else {
+        out.push_str("<span class=\"m m-mcp\">MCP</span><code class=\"route\">tools/call</code>");
+    }
+    let _ = write!(out, "<h2><a href=\"#fn-{name}\">{name}</a></h2><div class=\"chips\">");
+    let mut chips: Vec<(String, &str)> = vec![(function.kind().as_str().to_owned(), "kind")];
+    if !function.on_mcp() {
+        chips.push(("REST only".into(), "only"));
+    }
+    if !function.on_rest() {
+        chips.push(("MCP only".into(), "only"));
+    }
+    let hints = function.annotations();
+    if hints.read_only == Some(true) {
+        chips.push(("read-only".into(), "hint"));
+    }
+    if hints.destructive == Some(true) {
+        chips.push(("destructive".into(), "warn"));
+    }
+    if let Some(timeout) = function.timeout() {
+        chips.push((format!("timeout {} ms", timeout.as_millis()), "hint"));
+    }
+    for tag in function.tags() {
+        chips.push(((*tag).to_owned(), "tag"));
+    }
+    for (label, class) in chips {
+        let _ = write!(out, "<span class=\"chip chip-{class}\">{}</span>", esc(&label));
+    }
+    out.push_str("</div></header>");
+
+    let description = function.description();
+    if description.trim().is_empty() {
+        out.push_str("<p class=\"muted\">No description.</p>");
+    } else {
+        let _ = write!(out, "<div class=\"desc\">{}</div>", paragraphs(description));
+    }
+
+    out.push_str("<h3>Parameters</h3>");
+    if params.is_empty() {
+        out.push_str("<p class=\"muted\">None. Call it with an empty object.</p>");
+    } else {
+        out.push_str(
+            "<table class=\"params\"><thead><tr><th>Name</th><th>Type</th><th>In</th><th>Description</th></tr></thead><tbody>",
+        );
+        for p in &params {
+            let description = p.schema.get("description").and_then(Value::as_str).unwrap_or_default();
+            let default = p
+                .schema
+                .get("default")
+                .map(|d| {
+                    format!(
+                        " <span class=\"default\">default <code>{}</code></span>",
+                        esc(&d.to_string())
+                    )
+                })
+                .unwrap_or_default();
+            let required = if p.required {
+                "<span class=\"req\">required</span>"
+            } else {
+                "<span class=\"opt\">optional</span>"
+            };
+            let _ = write!(
+                out,
+                "<tr><td><code class=\"pname\">{}</code> {required}</td><td><code class=\"ptype\">{}</code></td><td>{}</td><td>{}{default}</td></tr>",
+                esc(p.name),
+                esc(&type_label(p.schema)),
+                p.location,
+                inline(description),
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+
+    out.push_str("<div class=\"panels\">");
+    if function.on_rest() {
+        try_form(out, entry, &params, &args);
+    } else {
+        out.push_str(
+            "<div class=\"panel try\"><h3>Try it</h3><p class=\"muted\">Hidden from REST: call it as an MCP tool (<code>POST /mcp</code>).</p></div>",
+        );
+    }
+    out.push_str("<div class=\"panel usage\"><h3>Call it</h3>");
+    if function.on_rest() {
+        let _ = write!(
+            out,
+            "<div class=\"snippet\"><div class=\"snippet-head\"><span>REST · curl</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-curl>{}</code></pre></div>",
+            esc(&curl(entry, &args, base))
+        );
+    }
+    if function.on_mcp() {
+        let request = json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": { "name": function.name(), "arguments": args },
+        });
+        let _ = write!(
+            out,
+            "<div class=\"snippet\"><div class=\"snippet-head\"><span>MCP · POST /mcp · tools/call</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-mcp>{}</code></pre></div>",
+            esc(&serde_json::to_string_pretty(&request).unwrap_or_default())
+        );
+    }
+    out.push_str("</div></div>");
+
+    out.push_str("<div class=\"schemas\">");
+    for (label, schema) in [("Input schema", &schemas.input), ("Output schema", &schemas.output)] {
+        let _ = write!(
+            out,
+            "<details><summary>{label}</summary><pre><code>{}</code></pre></details>",
+            esc(&serde_json::to_string_pretty(schema).unwrap_or_default())
+        );
+    }
+    out.push_str("</div></section>");
+}
+
+fn try_form(out: &mut String, entry: &Entry, params: &[Param<'_>], args: &Map<String, Value>) {
+    let function = entry.function();
+    let _ = write!(
+        out,
+        "<form class=\"panel try\" data-method=\"{}\" data-path=\"{}\" data-name=\"{}\" novalidate><h3>Try it</h3>",
+        function.method().as_str(),
+        esc(entry.path()),
+        esc(function.name())
+    );
+    for p in params {
+        let (kind, options) = field_kind(p.schema);
+        let id = format!("f-{}-{}", function.name(), p.name);
+        let value = args.get(p.name);
+        let text = match value {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(items)) if kind.starts_with("list:") => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(v) if kind == "json" => serde_json::to_string_pretty(v).unwrap_or_default(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        let placeholder = p
+            .schema
+            .get("default")
+            .map(|d| format!("default {d}"))
+            .unwrap_or_else(|| {
+                if p.required {
+                    String::new()
+                } else {
+                    "optional".to_owned()
+                }
+            });
+        let hint = if kind.starts_with("list:") {
+            " · comma-separated"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<label for=\"{id}\"><span><code>{}</code>{}</span><small>{}{hint}</small></label>",
+            esc(p.name),
+            if p.required {
+                " <b class=\"req-dot\" title=\"required\">*</b>"
+            } else {
+                ""
+            },
+            esc(&type_label(p.schema)),
+        );
+        let attrs = format!(
+            "id=\"{id}\" name=\"{}\" data-kind=\"{kind}\" data-in=\"{}\" data-required=\"{}\"",
+            esc(p.name),
+            p.location,
+            p.required
+        );
+        match kind.as_str() {
+            "boolean" | "enum" => {
+                let choices: Vec<String> = if kind == "boolean" {
+                    vec!["true".into(), "false".into()]
+                } else {
+                    options
+                };
+                let _ = write!(out, "<select {attrs}>");
+                if !p.required || text.is_empty() {
+                    let _ = write!(out, "<option value=\"\">{}</option>", esc(&placeholder));
+                }
+                for choice in choices {
+                    let selected = if choice == text { " selected" } else { "" };
+                    let _ = write!(out, "<option{selected}>{}</option>", esc(&choice));
+                }
+                out.push_str("</select>");
+            }
+            "json" => {
+                let rows = text.lines().count().clamp(2, 10);
+                let _ = write!(
+                    out,
+                    "<textarea {attrs} rows=\"{rows}\" spellcheck=\"false\" placeholder=\"{}\">{}</textarea>",
+                    esc(&placeholder),
+                    esc(&text)
+                );
+            }
+            _ => {
+                let input_type = if matches!(kind.as_str(), "integer" | "number") {
+                    "number"
+                } else {
+                    "text"
+                };
+                let step = if kind == "number" { " step=\"any\"" } else { "" };
+                let _ = write!(
+                    out,
+                    "<input type=\"{input_type}\"{step} {attrs} value=\"{}\" placeholder=\"{}\" autocomplete=\"off\">",
+                    esc(&text),
+                    esc(&placeholder)
+                );
+            }
+        }
+    }
+    let _ = write!(
+        out,
+        "<div class=\"actions\"><button type=\"submit\" class=\"send\">Send {}</button><span class=\"hint\">calls <code>{}</code> on this server</span></div>",
+        function.method().as_str(),
+        esc(entry.path())
+    );
+    out.push_str(
+        "<div class=\"result\" hidden><div class=\"result-head\"><span class=\"status\"></span><span class=\"meta\"></span></div><pre><code class=\"result-body\"></code></pre></div></form>",
+    );
+}
+
+/// The REST call as a `curl` line with the example arguments.
+fn curl(entry: &Entry, args: &Map<String, Value>, base: &str) -> String {
+    let method = entry.function().method();
+    let mut path = entry.path().to_owned();
+    let mut rest = Map::new();
+    for (name, value) in args {
+        let pattern = format!("{{{name}}}");
+        if path.contains(&pattern) {
+            let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            let encoded: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+            path = path.replace(&pattern, &encoded);
+        } else {
+            rest.insert(name.clone(), value.clone());
+        }
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    if method.uses_query() {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &rest {
+            let values = match value {
+                Value::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            };
+            for v in values {
+                query.append_pair(name, &v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            }
+        }
+        let query = query.finish();
+        let url = if query.is_empty() {
+            format!("{base}{path}")
+        } else {
+            format!("{base}{path}?{query}")
+        };
+        let verb = if method == Method::Get {
+            String::new()
+        } else {
+            format!("-X {method} ")
+        };
+        format!("curl {verb}{}", quote(&url))
+    } else {
+        let verb = if method == Method::Post {
+            String::new()
+        } else {
+            format!("-X {method} ")
+        };
+        format!(
+            "curl {verb}{} \\\n  -H 'Content-Type: application/json' \\\n  -d {}",
+            quote(&format!("{base}{path}")),
+            quote(&Value::Object(rest).to_string())
+        )
+    }
+}
+
+/// The error table: every problem `type` links to one of these rows.
+fn errors() -> String {
+    let mut rows: Vec<(u16, String, String)> = ErrorKind::ALL
+        .iter()
+        .map(|kind| {
+            (
+                http_status(*kind).as_u16(),
+                kind.code().to_owned(),
+                kind.title().to_owned(),
+            )
+        })
+        .collect();
+    for (status, code, title) in [
+        (400, "malformed_json", "The body is not valid JSON"),
+        (404, "no_route", "No route has this path"),
+        (
+            405,
+            "method_not_allowed",
+            "The path exists, the method does not (see `Allow`)",
+        ),
+        (413, "payload_too_large", "The body is over the server's limit"),
+        (415, "unsupported_media_type", "The body is not `application/json`"),
+    ] {
+        if !rows.iter().any(|(_, c, _)| c == code) {
+            rows.push((status, code.to_owned(), title.to_owned()));
+        }
+    }
+    rows.sort();
+    let mut out = String::new();
+    for (status, code, title) in rows {
+        let _ = write!(
+            out,
+            "<tr id=\"error-{code}\"><td><span class=\"status-pill s{}\">{status}</span></td><td><code>{code}</code></td><td>{}</td></tr>",
+            status / 100,
+            inline(&title)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_inlines() {
+        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            inline("see [`echo`] and `a<b`"),
+            "see <code>echo</code> and <code>a&lt;b</code>"
+        );
+    }
+
+    #[test]
+    fn labels_types() {
+        assert_eq!(type_label(&json!({"type": "integer"})), "integer");
+        assert_eq!(
+            type_label(&json!({"type": "array", "items": {"type": "string"}})),
+            "string[]"
+        );
+        assert_eq!(
+            type_label(&json!({"oneOf": [{"const": "red"}, {"const": "blue"}]})),
+            "\"red\" | \"blue\""
+        );
+        let shape = json!({"oneOf": [
+            {"type": "object", "properties": {"kind": {"const": "circle"}}},
+            {"type": "object", "properties": {"kind": {"const": "rect"}}}
+        ]});
+        assert_eq!(type_label(&shape), "object by kind: circle | rect");
+        assert_eq!(field_kind(&shape).0, "json");
+        assert_eq!(
+            field_kind(&json!({"type": "array", "items": {"type": "integer"}})).0,
+            "list:integer"
+        );
+    }
+}

@@ -1,0 +1,204 @@
+"use strict";
+(function () {
+  const origin = window.location.origin;
+
+  // Reads one form field as the JSON value its schema asks for.
+  function readField(el) {
+    const raw = el.value.trim();
+    if (raw === "") return { skip: true };
+    const kind = el.dataset.kind;
+    const scalar = (text, type) => {
+      if (type === "integer" || type === "number") {
+        const n = Number(text);
+        return Number.isFinite(n) ? n : text;
+      }
+      if (type === "boolean") return text === "true" ? true : text === "false" ? false : text;
+      return text;
+    };
+    if (kind === "json") {
+      try {
+        return { value: JSON.parse(raw) };
+      } catch (err) {
+        return { error: `\`${el.name}\` is not valid JSON: ${err.message}` };
+      }
+    }
+    if (kind.startsWith("list:")) {
+      const type = kind.slice(5);
+      if (raw.startsWith("[")) {
+        try {
+          return { value: JSON.parse(raw) };
+        } catch (err) {
+          return { error: `\`${el.name}\` is not a valid JSON array: ${err.message}` };
+        }
+      }
+      return { value: raw.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => scalar(s, type)) };
+    }
+    return { value: scalar(raw, kind) };
+  }
+
+  // The HTTP request a form describes: method, URL, body, and the arguments object.
+  function buildRequest(form) {
+    const method = form.dataset.method;
+    let path = form.dataset.path;
+    const query = new URLSearchParams();
+    const body = {};
+    const args = {};
+    const errors = [];
+    for (const el of form.querySelectorAll("[data-kind]")) {
+      const read = readField(el);
+      if (read.error) errors.push(read.error);
+      if (read.skip || read.error) continue;
+      args[el.name] = read.value;
+      if (el.dataset.in === "path") {
+        path = path.replace(`{${el.name}}`, encodeURIComponent(String(read.value)));
+      } else if (el.dataset.in === "query") {
+        const values = Array.isArray(read.value) ? read.value : [read.value];
+        for (const v of values) query.append(el.name, typeof v === "string" ? v : JSON.stringify(v));
+      } else {
+        body[el.name] = read.value;
+      }
+    }
+    const qs = query.toString();
+    const url = origin + path + (qs ? `?${qs}` : "");
+    const hasBody = method !== "GET" && method !== "DELETE";
+    return { method, url, body: hasBody ? JSON.stringify(body) : null, args, errors };
+  }
+
+  const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+  function curlLine(req) {
+    if (req.body === null) {
+      const verb = req.method === "GET" ? "" : `-X ${req.method} `;
+      return `curl ${verb}${shellQuote(req.url)}`;
+    }
+    const verb = req.method === "POST" ? "" : `-X ${req.method} `;
+    return `curl ${verb}${shellQuote(req.url)} \\\n  -H 'Content-Type: application/json' \\\n  -d ${shellQuote(req.body)}`;
+  }
+
+  function mcpRequest(name, args) {
+    return JSON.stringify(
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } },
+      null,
+      2,
+    );
+  }
+
+  function refreshSnippets(form) {
+    const section = form.closest("section.fn");
+    const req = buildRequest(form);
+    const curl = section.querySelector("[data-curl]");
+    if (curl) curl.textContent = curlLine(req);
+    const mcp = section.querySelector("[data-mcp]");
+    if (mcp) mcp.textContent = mcpRequest(form.dataset.name, req.args);
+  }
+
+  async function send(form) {
+    const result = form.querySelector(".result");
+    const status = result.querySelector(".status");
+    const meta = result.querySelector(".meta");
+    const out = result.querySelector(".result-body");
+    const button = form.querySelector(".send");
+    const req = buildRequest(form);
+    result.hidden = false;
+    if (req.errors.length) {
+      status.textContent = "not sent";
+      status.className = "status client";
+      meta.textContent = "";
+      out.textContent = req.errors.join("\n");
+      return;
+    }
+    button.disabled = true;
+    status.textContent = "…";
+    status.className = "status";
+    meta.textContent = `${req.method} ${req.url.slice(origin.length)}`;
+    out.textContent = "";
+    const started = performance.now();
+    try {
+      const init = { method: req.method, headers: { Accept: "application/json" } };
+      if (req.body !== null) {
+        init.body = req.body;
+        init.headers["Content-Type"] = "application/json";
+      }
+      const response = await fetch(req.url, init);
+      const text = await response.text();
+      const ms = Math.round(performance.now() - started);
+      status.textContent = `${response.status} ${response.statusText}`.trim();
+      status.className = "status " + (response.ok ? "ok" : response.status >= 500 ? "server" : "client");
+      const id = response.headers.get("x-request-id");
+      meta.textContent = `${ms} ms` + (id ? ` · x-request-id ${id}` : "");
+      let shown = text;
+      try {
+        shown = JSON.stringify(JSON.parse(text), null, 2);
+      } catch (_) {
+        if (text === "") shown = "(no content)";
+      }
+      out.textContent = shown;
+      form.dataset.lastStatus = String(response.status);
+    } catch (err) {
+      status.textContent = "network error";
+      status.className = "status server";
+      out.textContent = String(err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  for (const form of document.querySelectorAll("form.try")) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send(form);
+    });
+    form.addEventListener("input", () => refreshSnippets(form));
+    form.addEventListener("change", () => refreshSnippets(form));
+    refreshSnippets(form);
+  }
+
+  // Copy buttons.
+  for (const button of document.querySelectorAll("button.copy")) {
+    button.addEventListener("click", async () => {
+      const code = button.closest(".snippet").querySelector("code");
+      try {
+        await navigator.clipboard.writeText(code.textContent);
+        button.textContent = "Copied";
+      } catch (_) {
+        const range = document.createRange();
+        range.selectNodeContents(code);
+        const selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        button.textContent = "Selected";
+      }
+      setTimeout(() => (button.textContent = "Copy"), 1400);
+    });
+  }
+
+  // Sidebar filter.
+  const filter = document.querySelector(".filter");
+  if (filter) {
+    filter.addEventListener("input", () => {
+      const needle = filter.value.trim().toLowerCase();
+      for (const link of document.querySelectorAll("nav a[data-filter]")) {
+        const hit = needle === "" || link.dataset.filter.includes(needle);
+        link.parentElement.classList.toggle("hidden", !hit);
+      }
+    });
+  }
+
+  // Highlight the section in view.
+  const links = new Map();
+  for (const link of document.querySelectorAll("nav a[href^='#fn-']")) links.set(link.getAttribute("href").slice(1), link);
+  if ("IntersectionObserver" in window) {
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          for (const link of links.values()) link.classList.remove("active");
+          const link = links.get(entry.target.id);
+          if (link) link.classList.add("active");
+        }
+      },
+      { rootMargin: "-10% 0px -80% 0px" },
+    );
+    for (const section of document.querySelectorAll("section.fn[id^='fn-']")) observer.observe(section);
+  }
+})();

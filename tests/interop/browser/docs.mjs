@@ -1,0 +1,104 @@
+// Loads /docs in headless Chromium, checks every function is on the page,
+// submits the `add` form and waits for its result, and keeps a screenshot.
+// Usage: node docs.mjs BASE_URL SCREENSHOT_PATH FUNCTION_NAME...
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [base, screenshot, ...names] = process.argv.slice(2);
+if (!base || !screenshot || names.length === 0) {
+  console.error("usage: node docs.mjs BASE_URL SCREENSHOT_PATH FUNCTION_NAME...");
+  process.exit(2);
+}
+const fail = (message) => {
+  console.error(`docs_browser: FAIL: ${message}`);
+  process.exitCode = 1;
+};
+
+const profile = mkdtempSync(join(tmpdir(), "docs-chromium-"));
+// A fresh profile: playwright passes it as --user-data-dir.
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1440, height: 1000 },
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+try {
+  const page = browser.pages()[0] || (await browser.newPage());
+  const offsite = [];
+  page.on("request", (request) => {
+    if (!request.url().startsWith(base) && !request.url().startsWith("data:")) offsite.push(request.url());
+  });
+  const consoleErrors = [];
+  // The deliberate 404 below logs "Failed to load resource"; anything else is a bug.
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => consoleErrors.push(String(err)));
+
+  const response = await page.goto(`${base}/docs`, { waitUntil: "load" });
+  if (!response || response.status() !== 200) fail(`GET /docs answered ${response && response.status()}`);
+
+  // Every function has a section with its name as the heading, and a sidebar link.
+  for (const name of names) {
+    const heading = page.locator(`section#fn-${name} h2`);
+    if ((await heading.count()) !== 1) {
+      fail(`no section for \`${name}\``);
+      continue;
+    }
+    const text = (await heading.innerText()).trim();
+    if (text !== name) fail(`section heading for \`${name}\` reads \`${text}\``);
+    if ((await page.locator(`nav a[href="#fn-${name}"]`).count()) !== 1) fail(`no sidebar link for \`${name}\``);
+  }
+  const sections = await page.locator("section.fn[id^='fn-']").count();
+  if (sections !== names.length) fail(`${sections} function sections on the page, ${names.length} functions registered`);
+
+  // Submit the `add` form with values typed in, and read the result.
+  const form = page.locator("section#fn-add form.try");
+  await form.locator("input[name=a]").fill("19");
+  await form.locator("input[name=b]").fill("23");
+  const curl = await page.locator("section#fn-add [data-curl]").innerText();
+  if (!curl.includes('{"a":19,"b":23}')) fail(`the curl line did not follow the form: ${curl}`);
+  await form.locator("button.send").click();
+  const status = form.locator(".result .status");
+  await status.filter({ hasText: "200" }).waitFor({ timeout: 10_000 });
+  const body = (await form.locator(".result-body").innerText()).trim();
+  if (body !== "42") fail(`add(19, 23) showed ${JSON.stringify(body)}`);
+  else console.error("docs_browser: the add form answered 200 with 42");
+
+  // A GET form with a path parameter, and an error shown as a problem.
+  const item = page.locator("section#fn-get_item form.try");
+  await item.locator("input[name=id]").fill("0");
+  await item.locator("button.send").click();
+  await item.locator(".result .status").filter({ hasText: "404" }).waitFor({ timeout: 10_000 });
+  const problem = JSON.parse(await item.locator(".result-body").innerText());
+  if (problem.code !== "not_found") fail(`get_item(0) showed ${JSON.stringify(problem)}`);
+
+  // Take the screenshot with the add result in view.
+  await page.evaluate(() => {
+    document.documentElement.style.scrollBehavior = "auto";
+    document.querySelector("#fn-add").scrollIntoView({ block: "start", behavior: "instant" });
+  });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: screenshot, fullPage: false });
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-full.png"), fullPage: true });
+  console.error(`docs_browser: screenshot at ${screenshot}`);
+
+  if (offsite.length) fail(`the page requested other hosts: ${offsite.join(", ")}`);
+  if (consoleErrors.length) fail(`console errors: ${consoleErrors.join(" | ")}`);
+} catch (err) {
+  fail(String(err && err.stack ? err.stack : err));
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
