@@ -55,6 +55,10 @@ enum Command {
     },
     /// Print the OpenAPI 3.1 document.
     Openapi,
+    /// Run as an AWS Lambda function (also chosen when no command is given and
+    /// `AWS_LAMBDA_RUNTIME_API` is set).
+    #[cfg(feature = "lambda")]
+    Lambda,
     /// Print an MCP client configuration for this binary.
     McpConfig {
         /// Configure a client for this URL instead of stdio, such as http://127.0.0.1:3000/mcp.
@@ -75,10 +79,7 @@ impl Cli {
     /// Runs the chosen subcommand. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
     pub async fn run(self, registry: Registry, config: ServerConfig) -> ExitCode {
         init_logging();
-        match self.command.unwrap_or(Command::Serve {
-            host: "127.0.0.1".into(),
-            port: 3000,
-        }) {
+        match self.command.unwrap_or_else(default_command) {
             Command::Serve { host, port } => {
                 let server = Server::new(registry, config);
                 match server.serve((host.as_str(), port)).await {
@@ -103,11 +104,30 @@ impl Cli {
                 ));
                 ExitCode::SUCCESS
             }
+            #[cfg(feature = "lambda")]
+            Command::Lambda => {
+                let server = Server::new(registry, config.bound_to_loopback(false));
+                match crate::lambda::run(server).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(&format!("lambda runtime failed: {err}")),
+                }
+            }
             Command::McpConfig { url, name } => {
                 print_stdout(&mcp_config(url.as_deref(), name.as_deref()));
                 ExitCode::SUCCESS
             }
         }
+    }
+}
+
+fn default_command() -> Command {
+    #[cfg(feature = "lambda")]
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return Command::Lambda;
+    }
+    Command::Serve {
+        host: "127.0.0.1".into(),
+        port: 3000,
     }
 }
 

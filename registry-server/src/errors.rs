@@ -37,6 +37,11 @@ pub mod code {
     pub const UNSUPPORTED_VERSION: i32 = -32022;
 }
 
+/// The `_meta` key of an MCP `isError` result that carries the error's kind
+/// and invalid fields (`{"kind": "invalid_arguments", "fields": [...]}`), so
+/// programs can branch on what a model reads as text.
+pub const MCP_ERROR_META: &str = "api-registry/error";
+
 /// The mapping of one kind: `(kind, HTTP status, MCP)`.
 pub const TABLE: [(ErrorKind, u16, McpError); 11] = [
     (ErrorKind::InvalidArguments, 422, McpError::ToolResult),

@@ -25,13 +25,16 @@ mod config;
 mod docs;
 pub mod errors;
 mod health;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod mcp;
 pub mod openapi;
 pub mod problem;
 mod rest;
 mod server;
+pub mod testing;
 
 pub use cli::Cli;
 pub use config::ServerConfig;
 pub use registry_core as core;
-pub use server::{Server, ServerError};
+pub use server::{BasePath, Server, ServerError};

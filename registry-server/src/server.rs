@@ -31,6 +31,12 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
+/// The path prefix the router is reached under (an API Gateway stage such as
+/// `/Prod`), set as a request extension by whatever strips it. The OpenAPI
+/// document and the docs page put it in front of every URL they show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasePath(pub String);
+
 /// A registry plus settings; builds the one router every transport runs.
 #[derive(Clone, Debug)]
 pub struct Server {

@@ -200,7 +200,7 @@ impl Mcp {
             Err(err) => match errors::mcp_error(err.kind()) {
                 McpError::ToolResult => {
                     tracing::debug!(tool = %name, kind = %err.kind(), "tool error: {}", err.message());
-                    Payload::Json(tools::failure(err.message(), era))
+                    Payload::Json(tools::failure(&err, era))
                 }
                 McpError::Rpc(code) => {
                     let detail = err.internal_detail().unwrap_or(err.message());

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use registry_core::{Entry, Protocol, Registry};
+use registry_core::{ApiError, Entry, Protocol, Registry};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::errors::MCP_ERROR_META;
 use crate::{ServerConfig, ServerError};
 
 use super::version::{Era, META_SERVER_INFO};
@@ -169,6 +170,8 @@ struct CallToolResult<'a> {
     is_error: bool,
     #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
     result_type: Option<&'static str>,
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<Value>,
 }
 
 fn result_type(era: Era) -> Option<&'static str> {
@@ -198,20 +201,25 @@ pub(crate) fn success(value: &Value, wraps: bool, era: Era) -> Vec<u8> {
         structured_content: Some(structured),
         is_error: false,
         result_type: result_type(era),
+        meta: None,
     })
     .unwrap_or_default()
 }
 
-/// A `tools/call` result with `isError: true` and `message` as its text.
-pub(crate) fn failure(message: &str, era: Era) -> Vec<u8> {
+/// A `tools/call` result with `isError: true`: the message as its text (what
+/// a model reads), and the kind and invalid fields under
+/// `_meta["api-registry/error"]` (what a program branches on).
+pub(crate) fn failure(error: &ApiError, era: Era) -> Vec<u8> {
+    let meta = json!({ MCP_ERROR_META: { "kind": error.kind().code(), "fields": error.fields() } });
     serde_json::to_vec(&CallToolResult {
         content: [TextBlock {
             kind: "text",
-            text: message,
+            text: error.message(),
         }],
         structured_content: None,
         is_error: true,
         result_type: result_type(era),
+        meta: Some(meta),
     })
     .unwrap_or_default()
 }
@@ -245,10 +253,14 @@ mod tests {
         let out: Value = serde_json::from_slice(&success(&json!("hi"), true, Era::Modern)).unwrap();
         assert_eq!(out["content"][0]["text"], "hi");
         assert_eq!(out["resultType"], "complete");
-        let out: Value = serde_json::from_slice(&failure("nope", Era::Legacy)).unwrap();
+        let out: Value = serde_json::from_slice(&failure(&ApiError::not_found("nope"), Era::Legacy)).unwrap();
         assert_eq!(
             out,
-            json!({"content": [{"type": "text", "text": "nope"}], "isError": true})
+            json!({
+                "content": [{"type": "text", "text": "nope"}],
+                "isError": true,
+                "_meta": {"api-registry/error": {"kind": "not_found", "fields": []}}
+            })
         );
     }
 }

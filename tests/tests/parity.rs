@@ -1,0 +1,173 @@
+//! Parity: every function of both examples, called through REST and through
+//! MCP Streamable HTTP on a real loopback socket with the same arguments,
+//! gives the same value, and every error case the same error kind.
+
+use std::collections::BTreeSet;
+
+use registry_core::{Protocol, Registry};
+use registry_server::testing::{Outcome, TestClient, rest_outcome};
+use registry_server::{Server, ServerConfig};
+use serde_json::{Value, json};
+
+/// Serves `registry` on 127.0.0.1 and returns its base URL.
+async fn serve(registry: Registry) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = Server::new(registry, ServerConfig::default());
+    tokio::spawn(async move { server.serve_on(listener).await });
+    base
+}
+
+/// Sends a request built by [`TestClient`] over the socket with reqwest.
+async fn send(http: &reqwest::Client, base: &str, request: axum::http::Request<axum::body::Body>) -> (u16, Value) {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap();
+    let mut builder = http.request(method, format!("{base}{}", parts.uri));
+    for (name, value) in &parts.headers {
+        builder = builder.header(name.as_str(), value.to_str().unwrap());
+    }
+    let response = builder.body(bytes.to_vec()).send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, value)
+}
+
+/// Calls every case through both protocols; returns the names covered.
+async fn check(registry: Registry, cases: &[(&str, Value, Expect)]) -> BTreeSet<String> {
+    let client = TestClient::new(registry.clone());
+    let base = serve(registry).await;
+    let http = reqwest::Client::new();
+    let mut covered = BTreeSet::new();
+    for (name, args, expect) in cases {
+        let request = client
+            .rest_request(name, args.clone())
+            .expect("every example function has a REST route");
+        let (status, body) = send(&http, &base, request).await;
+        let rest = rest_outcome(axum::http::StatusCode::from_u16(status).unwrap(), body);
+        let (_, body) = send(&http, &base, TestClient::mcp_request(name, args.clone())).await;
+        let mcp = client.mcp_outcome(name, &body);
+        assert_eq!(rest, mcp, "REST and MCP disagree on `{name}` with {args}");
+        match (expect, &rest) {
+            (Expect::Value, Outcome::Value(_)) => {}
+            (Expect::Error(kind), Outcome::Error(code)) => assert_eq!(code, kind, "`{name}` with {args}"),
+            _ => panic!("`{name}` with {args}: expected {expect:?}, got {rest:?}"),
+        }
+        covered.insert((*name).to_owned());
+    }
+    covered
+}
+
+#[derive(Debug)]
+enum Expect {
+    Value,
+    Error(&'static str),
+}
+
+use Expect::{Error, Value as Ok};
+
+fn names(registry: &Registry) -> BTreeSet<String> {
+    registry.exposed(Protocol::Mcp).map(|e| e.name().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn quickstart_functions_agree_on_both_protocols() {
+    let registry = quickstart::FUNCTIONS
+        .iter()
+        .fold(Registry::builder(), |b, n| b.name(*n))
+        .build()
+        .unwrap();
+    let cases = [
+        ("add", json!({"a": 1, "b": 2}), Ok),
+        ("add", json!({"a": 1}), Error("invalid_arguments")),
+        ("divide", json!({"a": 1, "b": 8}), Ok),
+        ("divide", json!({"a": 1, "b": 0}), Error("invalid_arguments")),
+        ("greet", json!({"name": "Ada"}), Ok),
+        // A query string cannot tell 7 from "7", so a GET route's bad case is a missing argument.
+        ("greet", json!({"excited": true}), Error("invalid_arguments")),
+        ("pause", json!({"ms": "soon"}), Error("invalid_arguments")),
+        ("pause", json!({"ms": 2_500}), Error("timeout")),
+    ];
+    let expected = names(&registry);
+    assert_eq!(check(registry, &cases).await, expected, "every function is covered");
+}
+
+#[tokio::test]
+async fn hashstats_functions_agree_on_both_protocols() {
+    let upstream = hashstats::offline::spawn().await.unwrap();
+    let registry = hashstats::registry(hashstats::Upstream::new(upstream)).unwrap();
+    let rates = json!({"fastestFee": 6, "halfHourFee": 4, "hourFee": 3, "economyFee": 2, "minimumFee": 1});
+    let cases = [
+        ("bits_to_target", json!({"bits": "17053894"}), Ok),
+        ("bits_to_target", json!({"bits": "nothex"}), Error("invalid_arguments")),
+        ("block_at", json!({"height": 924_995}), Ok),
+        ("block_at", json!({"height": 3}), Error("not_found")),
+        ("block_subsidy", json!({"height": 840_000}), Ok),
+        ("block_subsidy", json!({"height": -1}), Error("invalid_arguments")),
+        ("btc_price", json!({}), Error("timeout")),
+        (
+            "convert_amount",
+            json!({"amount": 2.5, "from": "btc", "to": "sats"}),
+            Ok,
+        ),
+        (
+            "convert_amount",
+            json!({"amount": 1, "from": "btc", "to": "doge"}),
+            Error("invalid_arguments"),
+        ),
+        (
+            "convert_hashrate",
+            json!({"value": 1, "from": "EH/s", "to": "TH/s"}),
+            Ok,
+        ),
+        ("current_hashrate", json!({}), Ok),
+        ("difficulty_adjustment", json!({}), Ok),
+        (
+            "difficulty_to_hashrate",
+            json!({"difficulty": 1.5e14, "block_seconds": 590}),
+            Ok,
+        ),
+        (
+            "difficulty_to_hashrate",
+            json!({"difficulty": 0}),
+            Error("invalid_arguments"),
+        ),
+        (
+            "estimate_fee",
+            json!({"vbytes": 141, "priority": "half_hour", "rates": rates}),
+            Ok,
+        ),
+        (
+            "estimate_fee",
+            json!({"vbytes": 141, "priority": "asap", "rates": rates}),
+            Error("invalid_arguments"),
+        ),
+        ("halving_schedule", json!({"from_height": 925_000, "count": 3}), Ok),
+        ("halving_schedule", json!({"count": 40}), Error("invalid_arguments")),
+        ("hashrate_to_difficulty", json!({"hashes_per_second": 1.1e21}), Ok),
+        ("lightning_capacity", json!({}), Error("upstream")),
+        ("mempool_summary", json!({}), Ok),
+        (
+            "mining_revenue",
+            json!({"miner_ths": 500, "network_ehs": 1090, "height": 925_000}),
+            Ok,
+        ),
+        ("network_overview", json!({}), Ok),
+        ("next_retarget", json!({"height": 925_000}), Ok),
+        ("pool_shares", json!({"period": "3d"}), Ok),
+        ("pool_shares", json!({"period": "1y"}), Error("invalid_arguments")),
+        ("projected_blocks", json!({}), Error("upstream")),
+        ("recent_blocks", json!({"limit": 5}), Ok),
+        ("recent_blocks", json!({"limit": 99}), Error("invalid_arguments")),
+        ("recommended_fees", json!({}), Ok),
+        ("tip_height", json!({}), Ok),
+    ];
+    let expected = names(&registry);
+    assert_eq!(expected.len(), hashstats::FUNCTION_COUNT);
+    assert_eq!(check(registry, &cases).await, expected, "every function is covered");
+}
