@@ -474,3 +474,15 @@ fn the_registry_is_sorted_and_selective() {
     assert_eq!(one.len(), 1);
     assert!(one.get("quick").is_some());
 }
+
+/// An argument named like its function must not shadow it.
+#[api_function(tags = ["shadow"])]
+fn page(page: u32, ctx: &Context) -> String {
+    format!("page {page} for {}", ctx.protocol().as_str())
+}
+
+#[tokio::test]
+async fn an_argument_may_share_its_functions_name() {
+    let registry = registry("shadow");
+    assert_eq!(registry.invoke("page", json!({"page": 3}), ctx()).await.unwrap(), json!("page 3 for direct"));
+}

@@ -162,14 +162,30 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
             quote!(#doc_attr #default_attr #ident: #ty)
         })
         .collect::<Vec<_>>();
-    let bindings = function.args().map(|arg| arg.ident).collect::<Vec<_>>();
-    let call_args = function.inputs.iter().map(|input| match input {
-        Input::Context => quote!(__ctx),
-        Input::Arg(arg) => {
+    // Bind each field to a generated local, so an argument named like the
+    // function (`fn page(page: Page)`) cannot shadow the function being called.
+    let bindings = function
+        .args()
+        .enumerate()
+        .map(|(i, arg)| {
             let ident = arg.ident;
-            quote!(#ident)
-        }
-    });
+            let local = format_ident!("__arg{}", i);
+            quote!(#ident: #local)
+        })
+        .collect::<Vec<_>>();
+    let mut arg_index = 0usize;
+    let call_args = function
+        .inputs
+        .iter()
+        .map(|input| match input {
+            Input::Context => quote!(__ctx),
+            Input::Arg(_) => {
+                let local = format_ident!("__arg{}", arg_index);
+                arg_index += 1;
+                quote!(#local)
+            }
+        })
+        .collect::<Vec<_>>();
     let call = quote!(#fn_ident(#(#call_args),*));
 
     // Spanned on the return type, so an unmet bound points at it.
