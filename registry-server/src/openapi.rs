@@ -99,12 +99,28 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
 }
 
 /// `GET /openapi.json`, serialized once.
+///
+/// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
+/// API Gateway stage) the document names it in `servers`, so clients built
+/// from it call `/Prod/api/...`; that variant is serialized per request.
 pub(crate) fn router(document: &Value) -> Router {
     let body = axum::body::Bytes::from(serde_json::to_vec_pretty(document).unwrap_or_default());
+    let document = std::sync::Arc::new(document.clone());
     Router::new().route(
         "/openapi.json",
-        get(move || {
-            let body = body.clone();
+        get(move |base: Option<axum::Extension<crate::BasePath>>| {
+            let body = match base {
+                None => body.clone(),
+                Some(axum::Extension(crate::BasePath(prefix))) => {
+                    let mut document = (*document).clone();
+                    let server = match document["servers"][0]["url"].as_str() {
+                        Some(url) => format!("{url}{prefix}"),
+                        None => prefix,
+                    };
+                    document["servers"] = json!([{ "url": server }]);
+                    axum::body::Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
+                }
+            };
             std::future::ready((
                 [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
                 body,

@@ -13,12 +13,10 @@ const TEMPLATE: &str = include_str!("page.html");
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("script.js");
 
-/// The whole page.
-pub(crate) fn page(registry: &Registry, config: &ServerConfig) -> String {
-    let base = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
+/// The whole page; `base` (such as `https://api.example.com/Prod`) prefixes
+/// every URL the page shows.
+pub(crate) fn page(registry: &Registry, config: &ServerConfig, base: &str) -> String {
+    let base = base.to_owned();
     let groups = groups(registry);
     let mut functions = String::new();
     for (tag, entries) in &groups {

@@ -1,6 +1,8 @@
 "use strict";
 (function () {
-  const origin = window.location.origin;
+  // Everything before "/docs": the origin plus any prefix the server is
+  // mounted under (an API Gateway stage such as /Prod).
+  const origin = window.location.origin + window.location.pathname.replace(/\/docs\/?$/, "");
 
   // Reads one form field as the JSON value its schema asks for.
   function readField(el) {
