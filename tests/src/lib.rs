@@ -36,7 +36,16 @@ pub async fn divide(a: f64, b: f64) -> Result<f64, ApiError> {
     if b == 0.0 {
         return Err(ApiError::invalid_field("b", "must not be zero"));
     }
-    Ok(a / b)
+    finite(a / b)
+}
+
+/// JSON has no infinities: an overflowing result is an argument error.
+fn finite(value: f64) -> Result<f64, ApiError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid_arguments("the arguments overflow: the result is not a finite number"))
+    }
 }
 
 /// Repeat a message, optionally several times.
@@ -45,11 +54,12 @@ pub async fn divide(a: f64, b: f64) -> Result<f64, ApiError> {
 /// * `message` - the text to echo
 /// * `times` - how many copies (default 1)
 #[api_function(tags = ["text"])]
-pub async fn echo(ctx: &Context, message: String, times: Option<u32>) -> Echo {
-    Echo {
-        message: message.repeat(times.unwrap_or(1) as usize),
-        request_id: ctx.request_id().to_owned(),
+pub async fn echo(ctx: &Context, message: String, times: Option<u32>) -> Result<Echo, ApiError> {
+    let times = times.unwrap_or(1);
+    if times > 100 {
+        return Err(ApiError::invalid_field("times", format!("must be at most 100, got {times}")));
     }
+    Ok(Echo { message: message.repeat(times as usize), request_id: ctx.request_id().to_owned() })
 }
 
 /// What [`echo`] answers.
@@ -118,12 +128,12 @@ pub struct Measured {
 /// * `shape` - the shape, tagged by `kind`
 /// * `color` - its colour
 #[api_function(tags = ["geometry"])]
-pub fn measure(shape: Shape, color: Color) -> Measured {
+pub fn measure(shape: Shape, color: Color) -> Result<Measured, ApiError> {
     let area = match shape {
         Shape::Circle { radius, .. } => std::f64::consts::PI * radius * radius,
         Shape::Rect { min, max } => ((max.x - min.x) * (max.y - min.y)).abs(),
     };
-    Measured { area, color }
+    Ok(Measured { area: finite(area)?, color })
 }
 
 /// Look an item up by id.
@@ -165,10 +175,16 @@ pub struct Item {
 /// * `limit` - most results to return
 /// * `tags` - only items with all these tags
 #[api_function(method = "GET", tags = ["items"], read_only)]
-pub fn search(q: String, #[arg(default = 3)] limit: u32, #[arg(default)] tags: Vec<String>) -> Vec<String> {
-    (1..=limit)
-        .map(|i| format!("{q}-{i}{}", tags.iter().map(|t| format!("+{t}")).collect::<String>()))
-        .collect()
+pub fn search(
+    q: String,
+    #[arg(default = 3)] limit: u32,
+    #[arg(default)] tags: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    if limit > 100 {
+        return Err(ApiError::invalid_field("limit", format!("must be at most 100, got {limit}")));
+    }
+    let suffix: String = tags.iter().map(|t| format!("+{t}")).collect();
+    Ok((1..=limit).map(|i| format!("{q}-{i}{suffix}")).collect())
 }
 
 static COUNTER: Mutex<i64> = Mutex::new(0);
@@ -178,10 +194,10 @@ static COUNTER: Mutex<i64> = Mutex::new(0);
 /// # Arguments
 /// * `by` - the amount to add
 #[api_function(method = "PUT", tags = ["state"], idempotent = false)]
-pub fn bump(by: i64) -> i64 {
+pub fn bump(by: i64) -> Result<i64, ApiError> {
     let mut value = COUNTER.lock().unwrap_or_else(|e| e.into_inner());
-    *value += by;
-    *value
+    *value = value.checked_add(by).ok_or_else(|| ApiError::conflict("the counter would overflow"))?;
+    Ok(*value)
 }
 
 /// Reset the shared counter; returns nothing.
