@@ -484,5 +484,8 @@ fn page(page: u32, ctx: &Context) -> String {
 #[tokio::test]
 async fn an_argument_may_share_its_functions_name() {
     let registry = registry("shadow");
-    assert_eq!(registry.invoke("page", json!({"page": 3}), ctx()).await.unwrap(), json!("page 3 for direct"));
+    assert_eq!(
+        registry.invoke("page", json!({"page": 3}), ctx()).await.unwrap(),
+        json!("page 3 for direct")
+    );
 }

@@ -44,7 +44,9 @@ fn finite(value: f64) -> Result<f64, ApiError> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(ApiError::invalid_arguments("the arguments overflow: the result is not a finite number"))
+        Err(ApiError::invalid_arguments(
+            "the arguments overflow: the result is not a finite number",
+        ))
     }
 }
 
@@ -57,9 +59,15 @@ fn finite(value: f64) -> Result<f64, ApiError> {
 pub async fn echo(ctx: &Context, message: String, times: Option<u32>) -> Result<Echo, ApiError> {
     let times = times.unwrap_or(1);
     if times > 100 {
-        return Err(ApiError::invalid_field("times", format!("must be at most 100, got {times}")));
+        return Err(ApiError::invalid_field(
+            "times",
+            format!("must be at most 100, got {times}"),
+        ));
     }
-    Ok(Echo { message: message.repeat(times as usize), request_id: ctx.request_id().to_owned() })
+    Ok(Echo {
+        message: message.repeat(times as usize),
+        request_id: ctx.request_id().to_owned(),
+    })
 }
 
 /// What [`echo`] answers.
@@ -133,7 +141,10 @@ pub fn measure(shape: Shape, color: Color) -> Result<Measured, ApiError> {
         Shape::Circle { radius, .. } => std::f64::consts::PI * radius * radius,
         Shape::Rect { min, max } => ((max.x - min.x) * (max.y - min.y)).abs(),
     };
-    Ok(Measured { area: finite(area)?, color })
+    Ok(Measured {
+        area: finite(area)?,
+        color,
+    })
 }
 
 /// Look an item up by id.
@@ -181,7 +192,10 @@ pub fn search(
     #[arg(default)] tags: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
     if limit > 100 {
-        return Err(ApiError::invalid_field("limit", format!("must be at most 100, got {limit}")));
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("must be at most 100, got {limit}"),
+        ));
     }
     let suffix: String = tags.iter().map(|t| format!("+{t}")).collect();
     Ok((1..=limit).map(|i| format!("{q}-{i}{suffix}")).collect())
@@ -196,7 +210,9 @@ static COUNTER: Mutex<i64> = Mutex::new(0);
 #[api_function(method = "PUT", tags = ["state"], idempotent = false)]
 pub fn bump(by: i64) -> Result<i64, ApiError> {
     let mut value = COUNTER.lock().unwrap_or_else(|e| e.into_inner());
-    *value = value.checked_add(by).ok_or_else(|| ApiError::conflict("the counter would overflow"))?;
+    *value = value
+        .checked_add(by)
+        .ok_or_else(|| ApiError::conflict("the counter would overflow"))?;
     Ok(*value)
 }
 

@@ -6,7 +6,11 @@ use registry_tests::EXPECTED_FUNCTIONS;
 use serde_json::Value;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fixture-server")).args(args).env("RUST_LOG", "warn").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -47,8 +51,14 @@ fn call_prints_the_json_result() {
 fn call_fails_clearly() {
     let cases = [
         (vec!["call", "add", "{not json"], "the arguments are not valid JSON"),
-        (vec!["call", "no_such_function", "{}"], "not_found: no function named `no_such_function`"),
-        (vec!["call", "add", r#"{"a": "x", "b": 1}"#], "invalid_arguments: invalid arguments: `a`: expected i64"),
+        (
+            vec!["call", "no_such_function", "{}"],
+            "not_found: no function named `no_such_function`",
+        ),
+        (
+            vec!["call", "add", r#"{"a": "x", "b": 1}"#],
+            "invalid_arguments: invalid arguments: `a`: expected i64",
+        ),
         (vec!["call", "divide", r#"{"a": 1, "b": 0}"#], "`b`: must not be zero"),
     ];
     for (args, message) in cases {
@@ -84,7 +94,10 @@ fn mcp_config_prints_a_client_configuration() {
 
     let output = run(&["mcp-config", "--url", "http://127.0.0.1:3000/mcp", "--name", "fixtures"]);
     let config: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(config["mcpServers"]["fixtures"], serde_json::json!({"type": "http", "url": "http://127.0.0.1:3000/mcp"}));
+    assert_eq!(
+        config["mcpServers"]["fixtures"],
+        serde_json::json!({"type": "http", "url": "http://127.0.0.1:3000/mcp"})
+    );
 }
 
 #[test]
