@@ -17,7 +17,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use registry_core::{Context, Protocol, Registry};
 
 use crate::{Server, ServerConfig};
@@ -40,6 +40,8 @@ enum Command {
         /// Port to bind.
         #[arg(long, default_value_t = 3000, env = "PORT")]
         port: u16,
+        #[command(flatten)]
+        options: HttpOptions,
     },
     /// Serve MCP over stdin/stdout (for desktop MCP clients).
     Stdio,
@@ -70,6 +72,114 @@ enum Command {
     },
 }
 
+/// Limits, authentication and CORS for `serve`; each flag also reads an
+/// environment variable and, when given, overrides the application's
+/// [`ServerConfig`]. API keys come from `API_KEYS` (the list) or
+/// `API_KEYS_FILE` (a file holding it) only, never from a flag, so they stay
+/// out of process listings (see [`crate::auth::ApiKeys`] for the format).
+#[derive(Debug, Args)]
+struct HttpOptions {
+    /// Largest request body in bytes (default 1048576).
+    #[arg(long, env = "MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Deepest JSON nesting accepted (default 64).
+    #[arg(long, env = "MAX_JSON_DEPTH")]
+    max_json_depth: Option<usize>,
+    /// Requests to /mcp and the REST routes that may run at once; the excess gets 503 (default 512).
+    #[arg(long, env = "MAX_IN_FLIGHT")]
+    max_in_flight: Option<usize>,
+    /// Largest total size of request headers in bytes (default 16384).
+    #[arg(long, env = "MAX_HEADER_BYTES")]
+    max_header_bytes: Option<usize>,
+    /// How long in-flight calls may finish after SIGTERM or Ctrl-C, such as `10s` or `500ms`.
+    #[arg(long, env = "SHUTDOWN_GRACE", value_parser = parse_duration)]
+    shutdown_grace: Option<std::time::Duration>,
+    /// Put /docs, /openapi.json and /healthz behind the API keys too.
+    #[arg(long, env = "PROTECT_DOCS", value_parser = clap::builder::BoolishValueParser::new())]
+    protect_docs: bool,
+    /// Browser origins allowed to call /mcp (comma-separated).
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    allow_origin: Vec<String>,
+    /// Browser origins answered with CORS headers (comma-separated); CORS is off without one.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    cors_origin: Vec<String>,
+    /// Log one line per request at INFO (target `registry_server::access`).
+    #[arg(long, env = "ACCESS_LOG", value_parser = clap::builder::BoolishValueParser::new())]
+    access_log: bool,
+    /// Send internal error details (panic messages) to clients. Development only.
+    #[arg(long, env = "DEBUG_ERRORS", value_parser = clap::builder::BoolishValueParser::new())]
+    debug_errors: bool,
+}
+
+impl HttpOptions {
+    fn apply(self, mut config: ServerConfig) -> Result<ServerConfig, String> {
+        if let Some(bytes) = self.max_body_bytes {
+            config = config.max_body_bytes(bytes);
+        }
+        if let Some(depth) = self.max_json_depth {
+            config = config.max_json_depth(depth);
+        }
+        if let Some(calls) = self.max_in_flight {
+            config = config.max_in_flight(calls);
+        }
+        if let Some(bytes) = self.max_header_bytes {
+            config = config.max_header_bytes(bytes);
+        }
+        if let Some(grace) = self.shutdown_grace {
+            config = config.shutdown_grace(grace);
+        }
+        for origin in self.allow_origin.into_iter().filter(|o| !o.is_empty()) {
+            config = config.allow_origin(origin);
+        }
+        for origin in self.cors_origin.into_iter().filter(|o| !o.is_empty()) {
+            config = config.cors_origin(origin);
+        }
+        if self.protect_docs {
+            config = config.protect_docs(true);
+        }
+        if self.access_log {
+            config = config.access_log(true);
+        }
+        if self.debug_errors {
+            config = config.debug_errors(true);
+        }
+        match crate::auth::ApiKeys::from_env() {
+            Ok(Some(keys)) => {
+                tracing::info!(
+                    keys = keys.len(),
+                    "API key authentication on for /mcp and the REST routes"
+                );
+                config = config.authorizer(keys);
+            }
+            Ok(None) => {
+                if config.protect_docs {
+                    return Err("PROTECT_DOCS needs API_KEYS or API_KEYS_FILE".to_owned());
+                }
+            }
+            Err(err) => return Err(err.to_string()),
+        }
+        Ok(config)
+    }
+}
+
+/// `250ms`, `10s`, `2m`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 10s or 2m"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "s" => Ok(std::time::Duration::from_secs(n)),
+        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        _ => Err(format!("`{text}` is not a duration such as 500ms, 10s or 2m")),
+    }
+}
+
 impl Cli {
     /// Parses `std::env::args`, exiting with usage on error (clap's behaviour).
     pub fn parse_args() -> Self {
@@ -79,11 +189,21 @@ impl Cli {
     /// Runs the chosen subcommand. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
     pub async fn run(self, registry: Registry, config: ServerConfig) -> ExitCode {
         init_logging();
+        install_panic_hook();
         match self.command.unwrap_or_else(default_command) {
-            Command::Serve { host, port } => {
+            Command::Serve { host, port, options } => {
+                let config = match options.apply(config) {
+                    Ok(config) => config,
+                    Err(err) => return fail(&err),
+                };
                 let server = Server::new(registry, config);
                 match server.serve((host.as_str(), port)).await {
                     Ok(()) => ExitCode::SUCCESS,
+                    Err(crate::ServerError::GraceExpired) => {
+                        // Sync calls may still hold blocking-pool threads, which the
+                        // runtime would wait for on drop: leave now, as promised.
+                        std::process::exit(0)
+                    }
                     Err(err) => fail(&format!("cannot serve on {host}:{port}: {err}")),
                 }
             }
@@ -125,10 +245,49 @@ fn default_command() -> Command {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return Command::Lambda;
     }
-    Command::Serve {
-        host: "127.0.0.1".into(),
-        port: 3000,
+    match Cli::try_parse_from(["serve", "serve"]) {
+        Ok(Cli {
+            command: Some(command), ..
+        }) => command,
+        _ => Command::Serve {
+            host: "127.0.0.1".into(),
+            port: 3000,
+            options: HttpOptions {
+                max_body_bytes: None,
+                max_json_depth: None,
+                max_in_flight: None,
+                max_header_bytes: None,
+                shutdown_grace: None,
+                protect_docs: false,
+                allow_origin: Vec::new(),
+                cors_origin: Vec::new(),
+                access_log: false,
+                debug_errors: false,
+            },
+        },
     }
+}
+
+/// Routes panic messages through `tracing` (one structured `ERROR` event with
+/// the location) instead of the default hook's stderr text; functions'
+/// panics are still caught and answered as masked internal errors.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a non-string panic payload");
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        let thread = std::thread::current();
+        tracing::error!(
+            target: "registry_server::panic",
+            thread = thread.name().unwrap_or("unnamed"),
+            location = location.as_deref().unwrap_or("unknown"),
+            "panic: {message}"
+        );
+    }));
 }
 
 fn init_logging() {

@@ -1,8 +1,20 @@
 //! [`ServerConfig`]: the settings every surface reads.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::Authorizer;
+
 /// Settings for the HTTP surfaces; every field has a safe default.
+///
+/// | limit | default | when hit |
+/// | --- | --- | --- |
+/// | [`max_body_bytes`](Self::max_body_bytes) | 1 MiB | 413 problem / HTTP 413 with a JSON-RPC error |
+/// | [`max_json_depth`](Self::max_json_depth) | 64 | 400 problem `json_too_deep` / HTTP 400, JSON-RPC -32600 |
+/// | [`max_in_flight`](Self::max_in_flight) | 512 | 503 + `Retry-After` (problem on REST, JSON-RPC -32000 on `/mcp`) |
+/// | [`max_header_bytes`](Self::max_header_bytes) | 16 KiB | 431 problem `headers_too_large` |
+/// | per-function `timeout` / registry default | 30 s | 504 problem / `isError` result of kind `timeout` |
+/// | [`shutdown_grace`](Self::shutdown_grace) | 10 s | remaining calls are cancelled, the server returns |
 ///
 /// ```
 /// use registry_server::ServerConfig;
@@ -22,6 +34,14 @@ pub struct ServerConfig {
     pub(crate) version: String,
     pub(crate) bound_to_loopback: bool,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) max_json_depth: usize,
+    pub(crate) max_in_flight: usize,
+    pub(crate) retry_after_secs: u32,
+    pub(crate) max_header_bytes: usize,
+    pub(crate) authorizer: Option<Arc<dyn Authorizer>>,
+    pub(crate) protect_docs: bool,
+    pub(crate) cors_origins: Vec<String>,
+    pub(crate) access_log: bool,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +55,14 @@ impl Default for ServerConfig {
             version: "0.1.0".to_owned(),
             bound_to_loopback: true,
             shutdown_grace: Duration::from_secs(10),
+            max_json_depth: 64,
+            max_in_flight: 512,
+            retry_after_secs: 1,
+            max_header_bytes: 16 * 1024,
+            authorizer: None,
+            protect_docs: false,
+            cors_origins: Vec::new(),
+            access_log: false,
         }
     }
 }
@@ -94,5 +122,85 @@ impl ServerConfig {
     /// The request body limit in bytes.
     pub fn body_limit(&self) -> usize {
         self.max_body_bytes
+    }
+
+    /// The deepest nesting of arrays and objects accepted in a JSON body
+    /// (default 64); deeper bodies are rejected before they are decoded.
+    #[must_use]
+    pub fn max_json_depth(mut self, depth: usize) -> Self {
+        self.max_json_depth = depth.max(1);
+        self
+    }
+
+    /// How many requests to `/mcp` and the REST routes may run at once
+    /// (default 512); the excess is shed at once with 503 and `Retry-After`,
+    /// never queued. SSE replies hold their slot until the stream ends.
+    #[must_use]
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.max_in_flight = calls.max(1);
+        self
+    }
+
+    /// The `Retry-After` seconds sent with a 503 when [`max_in_flight`](Self::max_in_flight) is hit (default 1).
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after_secs = seconds;
+        self
+    }
+
+    /// The largest total size of request header names and values (default
+    /// 16 KiB); larger requests get 431. hyper's own caps (100 headers, about
+    /// 400 KiB of buffered head) apply before this and close the connection.
+    #[must_use]
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes;
+        self
+    }
+
+    /// Requires every request to `/mcp` and the REST routes to pass
+    /// `authorizer` (see [`crate::auth`]); its [`Principal`](registry_core::Principal)
+    /// reaches functions as `ctx.principal()` and the registry's per-function
+    /// `scopes` are checked against it.
+    #[must_use]
+    pub fn authorizer(mut self, authorizer: impl Authorizer) -> Self {
+        self.authorizer = Some(Arc::new(authorizer));
+        self
+    }
+
+    /// Also puts `/docs`, `/openapi.json` and `/healthz` behind the
+    /// authorizer (default: they stay public).
+    #[must_use]
+    pub fn protect_docs(mut self, protect: bool) -> Self {
+        self.protect_docs = protect;
+        self
+    }
+
+    /// Answers CORS requests from the browser origin `origin` (CORS is off
+    /// until one is added); the origin is also allowed to call `/mcp`.
+    #[must_use]
+    pub fn cors_origin(mut self, origin: impl Into<String>) -> Self {
+        let origin = origin.into().trim_end_matches('/').to_owned();
+        self.allowed_origins.push(origin.clone());
+        self.cors_origins.push(origin);
+        self
+    }
+
+    /// Logs one line per request (method, route, tool, status, latency,
+    /// request id) at `INFO` on the `registry_server::access` target; off,
+    /// the same line is logged at `DEBUG`.
+    #[must_use]
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.access_log = on;
+        self
+    }
+
+    /// The configured authorizer, if any.
+    pub fn authorizer_ref(&self) -> Option<&Arc<dyn Authorizer>> {
+        self.authorizer.as_ref()
+    }
+
+    /// The shutdown grace period.
+    pub fn grace(&self) -> Duration {
+        self.shutdown_grace
     }
 }

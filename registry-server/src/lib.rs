@@ -20,6 +20,7 @@
 //! | `GET /docs` | a self-contained docs page with a form per function |
 //! | `GET /healthz` | liveness and function counts |
 
+pub mod auth;
 mod cli;
 mod config;
 mod docs;
@@ -27,6 +28,8 @@ pub mod errors;
 mod health;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+mod layers;
+pub mod limits;
 pub mod mcp;
 pub mod openapi;
 pub mod problem;
@@ -34,7 +37,9 @@ mod rest;
 mod server;
 pub mod testing;
 
+pub use auth::{ApiKeys, AuthError, Authorizer};
 pub use cli::Cli;
 pub use config::ServerConfig;
+pub use layers::{MCP_OVERLOADED, MCP_UNAUTHORIZED};
 pub use registry_core as core;
 pub use server::{BasePath, Server, ServerError};

@@ -1,12 +1,18 @@
 //! [`Server`]: builds the router from a registry and runs it.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::serve::ListenerExt;
 use registry_core::{Protocol, Registry, RegistryError};
 use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::Semaphore;
+use tower_http::trace::TraceLayer;
 
+use crate::layers::{self, Auth, Edge, InFlight, Surface};
 use crate::{ServerConfig, docs, health, mcp, openapi, rest};
 
 /// Why the server did not start.
@@ -29,6 +35,12 @@ pub enum ServerError {
     /// Binding or serving failed.
     #[error("server I/O failed: {0}")]
     Io(#[from] std::io::Error),
+    /// After a shutdown signal, calls were still running when the grace
+    /// period ended; they were cancelled (dropped). Sync functions still on
+    /// the blocking pool keep their thread until they return, so a binary
+    /// should exit now rather than wait for the runtime to drop (the CLI does).
+    #[error("the shutdown grace period ended with calls still in flight; they were cancelled")]
+    GraceExpired,
 }
 
 /// The path prefix the router is reached under (an API Gateway stage such as
@@ -63,15 +75,43 @@ impl Server {
     /// The axum router with every surface; fails, naming the function, if any
     /// route cannot be built.
     pub fn router(&self) -> Result<Router, ServerError> {
-        let document = openapi::document(&self.registry, &self.config);
-        let router = Router::new()
-            .merge(mcp::router(&self.registry, &self.config)?)
-            .merge(rest::router(&self.registry, &self.config)?)
+        let config = &self.config;
+        let document = openapi::document(&self.registry, config);
+        let permits = Arc::new(Semaphore::new(config.max_in_flight));
+        let guard = |router: Router, surface: Surface| {
+            let limit = Arc::new(InFlight {
+                permits: Arc::clone(&permits),
+                limit: config.max_in_flight,
+                retry_after: config.retry_after_secs,
+                surface,
+            });
+            let router = router.layer(from_fn_with_state(limit, layers::limit_in_flight));
+            protect(router, config, surface)
+        };
+        let mut pages = Router::new()
             .merge(openapi::router(&document))
-            .merge(docs::router(&self.registry, &self.config))
-            .merge(health::router(&self.registry))
+            .merge(docs::router(&self.registry, config))
+            .merge(health::router(&self.registry));
+        if config.protect_docs {
+            pages = protect(pages, config, Surface::Http);
+        }
+        let mut router = Router::new()
+            .merge(guard(mcp::router(&self.registry, config)?, Surface::Mcp))
+            .merge(guard(rest::router(&self.registry, config)?, Surface::Http))
+            .merge(pages)
             .fallback(rest::not_found);
-        Ok(router)
+        if let Some(cors) = layers::cors(config) {
+            router = router.layer(cors);
+        }
+        let trace = TraceLayer::new_for_http()
+            .make_span_with(layers::make_span)
+            .on_request(())
+            .on_response(layers::on_response(config.access_log))
+            .on_failure(());
+        let edge = Arc::new(Edge {
+            max_header_bytes: config.max_header_bytes,
+        });
+        Ok(router.layer(trace).layer(from_fn_with_state(edge, layers::edge)))
     }
 
     /// Binds `addr` and serves until Ctrl-C or SIGTERM.
@@ -101,10 +141,45 @@ impl Server {
                 tracing::debug!("cannot set TCP_NODELAY: {err}");
             }
         });
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown_signal().await;
+            let _ = signalled.send(true);
+        };
+        let serve = axum::serve(listener, router)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let grace = self.config.shutdown_grace;
+        let deadline = async move {
+            let _ = on_signal.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = deadline => {
+                tracing::warn!(
+                    grace_ms = grace.as_millis() as u64,
+                    "shutdown grace period over; cancelling the calls still in flight"
+                );
+                return Err(ServerError::GraceExpired);
+            }
+        }
+        tracing::info!("every in-flight request finished; stopped");
         Ok(())
+    }
+}
+
+/// Puts `router` behind the configured authorizer, if any.
+fn protect(router: Router, config: &ServerConfig, surface: Surface) -> Router {
+    match &config.authorizer {
+        Some(authorizer) => {
+            let auth = Arc::new(Auth {
+                authorizer: Arc::clone(authorizer),
+                surface,
+            });
+            router.layer(from_fn_with_state(auth, layers::authenticate))
+        }
+        None => router,
     }
 }
 

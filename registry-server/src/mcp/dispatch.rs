@@ -27,6 +27,8 @@ pub(crate) struct RequestEnv {
     pub(crate) notifications: Option<NotificationSink>,
     /// Cancelled by the transport (stdio `notifications/cancelled`) or when the call is dropped.
     pub(crate) cancel: CancelToken,
+    /// Who is calling, when an authorizer let the request in.
+    pub(crate) principal: Option<registry_core::Principal>,
 }
 
 /// The MCP server state, all of it computed once at router build.
@@ -179,7 +181,11 @@ impl Mcp {
             Some(args) => args,
         };
 
+        tracing::Span::current().record("tool", name.as_str());
         let mut ctx = Context::new(Protocol::Mcp).with_cancel_token(env.cancel.clone());
+        if let Some(principal) = env.principal {
+            ctx = ctx.with_principal(principal);
+        }
         if let Some(request_id) = env.request_id {
             ctx = ctx.with_request_id(request_id);
         }

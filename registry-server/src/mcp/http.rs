@@ -32,6 +32,7 @@ struct Endpoint {
     allowed_hosts: Vec<String>,
     loopback: bool,
     body_limit: usize,
+    max_json_depth: usize,
 }
 
 /// `POST /mcp`; `GET` and `DELETE` answer 405 (no standalone stream, no sessions).
@@ -48,6 +49,7 @@ pub(crate) fn router(mcp: Mcp, config: &ServerConfig) -> Result<Router, ServerEr
         allowed_hosts,
         loopback: config.bound_to_loopback,
         body_limit: config.body_limit(),
+        max_json_depth: config.max_json_depth,
     });
     let route = post(handle).get(method_not_allowed).delete(method_not_allowed);
     Ok(Router::new().route("/mcp", route).with_state(endpoint))
@@ -66,7 +68,8 @@ async fn method_not_allowed() -> Response {
 }
 
 async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let principal = parts.extensions.remove::<registry_core::Principal>();
     let headers = &parts.headers;
     if let Err(response) = endpoint.check_host_and_origin(headers, parts.uri.host()) {
         return response;
@@ -82,6 +85,17 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         Ok(bytes) => bytes,
         Err(_) => return too_large(endpoint.body_limit),
     };
+    if crate::limits::json_too_deep(&bytes, endpoint.max_json_depth) {
+        let error = RpcError::new(
+            code::INVALID_REQUEST,
+            format!(
+                "Invalid Request: the message nests arrays and objects deeper than the limit of {} levels",
+                endpoint.max_json_depth
+            ),
+        )
+        .status(400);
+        return json_reply(&Reply::error(None, error));
+    }
     let message = match model::decode(&bytes) {
         Ok(message) => message,
         Err(rejection) => return json_reply(&Reply::error(rejection.id, rejection.error)),
@@ -104,6 +118,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         metadata: metadata(headers),
+        principal,
         ..RequestEnv::default()
     };
     let streams = headers
@@ -295,7 +310,7 @@ fn is_loopback_host(host: &str) -> bool {
 fn metadata(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .filter(|(name, _)| *name != header::AUTHORIZATION && *name != header::COOKIE)
+        .filter(|(name, _)| *name != header::AUTHORIZATION && *name != header::COOKIE && name.as_str() != "x-api-key")
         .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
         .collect()
 }

@@ -23,12 +23,16 @@ pub(crate) struct RouteState {
     pub(crate) plan: RoutePlan,
     pub(crate) body_limit: usize,
     pub(crate) debug_errors: bool,
+    pub(crate) max_json_depth: usize,
 }
 
 /// Serves one request to the route in `state`.
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = context(&parts.headers);
+    let mut ctx = context(&parts.headers);
+    if let Some(principal) = parts.extensions.remove::<registry_core::Principal>() {
+        ctx = ctx.with_principal(principal);
+    }
     let request_id = ctx.request_id().to_owned();
     let args = match arguments(&state, &mut parts, body).await {
         Ok(args) => args,
@@ -81,8 +85,14 @@ fn context(headers: &HeaderMap) -> Context {
     ctx.with_metadata_entries(
         headers
             .iter()
+            .filter(|(name, _)| !is_credential(name))
             .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))),
     )
+}
+
+/// Headers that carry credentials and never reach a function's metadata.
+fn is_credential(name: &header::HeaderName) -> bool {
+    *name == header::AUTHORIZATION || *name == header::COOKIE || name.as_str() == "x-api-key"
 }
 
 /// The caller's `x-request-id`, if it is 1 to 128 visible ASCII characters.
@@ -148,6 +158,16 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
     }
 
     let bytes = read_body(state, &parts.headers, body).await?;
+    if crate::limits::json_too_deep(&bytes, state.max_json_depth) {
+        return Err(Problem::http(
+            StatusCode::BAD_REQUEST,
+            "json_too_deep",
+            format!(
+                "the request body nests arrays and objects deeper than the limit of {} levels",
+                state.max_json_depth
+            ),
+        ));
+    }
     let mut args = if bytes.is_empty() {
         Value::Object(Map::new())
     } else {

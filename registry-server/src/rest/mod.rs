@@ -49,6 +49,7 @@ pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Route
             plan,
             body_limit: config.body_limit(),
             debug_errors: config.debug_errors,
+            max_json_depth: config.max_json_depth,
         });
         let route = on(filter, move |request: Request| {
             handler::handle(Arc::clone(&state), request)
