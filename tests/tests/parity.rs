@@ -2,6 +2,9 @@
 //! MCP Streamable HTTP on a real loopback socket with the same arguments,
 //! gives the same value, and every error case the same error kind.
 
+#[path = "support/schema_rules.rs"]
+mod schema_rules;
+
 use std::collections::BTreeSet;
 
 use registry_core::{Protocol, Registry};
@@ -43,6 +46,17 @@ async fn check(registry: Registry, cases: &[(&str, Value, Expect)]) -> BTreeSet<
     let client = TestClient::new(registry.clone());
     let base = serve(registry).await;
     let http = reqwest::Client::new();
+    // Every advertised tool follows the schema rules real MCP clients need.
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let request = axum::http::Request::post("/mcp")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(axum::body::Body::from(list.to_string()))
+        .unwrap();
+    let (_, tools) = send(&http, &base, request).await;
+    for tool in tools["result"]["tools"].as_array().unwrap() {
+        schema_rules::check_tool(tool["name"].as_str().unwrap(), tool);
+    }
     let mut covered = BTreeSet::new();
     for (name, args, expect) in cases {
         let request = client
