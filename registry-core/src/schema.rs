@@ -163,8 +163,9 @@ fn wrap_result(mut inner: Value) -> Value {
 }
 
 /// Makes an optional property's schema a plain `T`: drops `"null"` from
-/// `type`, `enum` and two-branch `anyOf`/`oneOf`.
-fn strip_null(schema: &mut Value) {
+/// `type`, `enum` and two-branch `anyOf`/`oneOf` (also used for query
+/// parameters, which cannot express `null`).
+pub fn strip_null(schema: &mut Value) {
     let Value::Object(object) = schema else { return };
     if let Some(Value::Array(types)) = object.get_mut("type") {
         types.retain(|t| t != "null");

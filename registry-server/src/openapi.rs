@@ -233,7 +233,7 @@ fn parameter(name: &str, location: &str, required: bool, schema: &Value) -> Valu
         .and_then(|s| s.remove("description"))
         .and_then(|d| d.as_str().map(str::to_owned));
     // A query string cannot say `null`; an absent parameter is the `None`.
-    strip_null(&mut schema);
+    registry_core::schema::strip_null(&mut schema);
     let mut param = json!({ "name": name, "in": location, "required": required, "schema": schema });
     if let Some(description) = description {
         param["description"] = json!(description);
@@ -250,33 +250,6 @@ fn schema_is_array(schema: &Value) -> bool {
         Some(Value::String(t)) => t == "array",
         Some(Value::Array(types)) => types.iter().any(|t| t == "array"),
         _ => false,
-    }
-}
-
-/// Drops `"null"` from `type` and a two-branch `anyOf`/`oneOf` with a null branch.
-fn strip_null(schema: &mut Value) {
-    let Value::Object(object) = schema else { return };
-    if let Some(Value::Array(types)) = object.get_mut("type") {
-        types.retain(|t| t != "null");
-        if types.len() == 1 {
-            let only = types.remove(0);
-            object.insert("type".into(), only);
-        }
-    }
-    for key in ["anyOf", "oneOf"] {
-        let Some(Value::Array(branches)) = object.get(key) else {
-            continue;
-        };
-        let is_null = |b: &Value| b.get("type").and_then(Value::as_str) == Some("null");
-        if branches.len() == 2 && branches.iter().any(is_null) {
-            let kept = branches.iter().find(|b| !is_null(b)).cloned().unwrap_or_default();
-            object.remove(key);
-            if let Value::Object(kept) = kept {
-                for (k, v) in kept {
-                    object.entry(k).or_insert(v);
-                }
-            }
-        }
     }
 }
 
