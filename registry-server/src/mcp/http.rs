@@ -74,6 +74,16 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
     if let Err(response) = endpoint.check_host_and_origin(headers, parts.uri.host()) {
         return response;
     }
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE)
+        && !is_json_type(content_type.as_bytes())
+    {
+        let error = RpcError::new(
+            code::INVALID_REQUEST,
+            "Invalid Request: send the JSON-RPC message with `Content-Type: application/json`",
+        )
+        .status(415);
+        return json_reply(&Reply::error(None, error));
+    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -273,6 +283,16 @@ fn base64_decode(input: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// `application/json` (any parameters, any case): the only body type of `POST /mcp`.
+fn is_json_type(content_type: &[u8]) -> bool {
+    let essence = content_type
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    essence.eq_ignore_ascii_case(b"application/json")
 }
 
 /// The host name of a `Host` header value, lower-cased, without port or IPv6 brackets.

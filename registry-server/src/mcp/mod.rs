@@ -72,3 +72,18 @@ pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Route
 pub async fn serve_stdio(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
     stdio::serve(registry, config).await
 }
+
+/// Decodes one JSON-RPC message exactly as `/mcp` and stdio do and writes
+/// the error reply a rejected message would get; `Err` carries its JSON-RPC
+/// code. For the fuzz targets and tests: it must never panic, and every
+/// reply it writes must be valid JSON.
+#[doc(hidden)]
+pub fn decode_for_fuzzing(bytes: &[u8]) -> Result<(), (i32, Vec<u8>)> {
+    match model::decode(bytes) {
+        Ok(_) => Ok(()),
+        Err(rejection) => {
+            let code = rejection.error.code;
+            Err((code, model::Reply::error(rejection.id, rejection.error).to_bytes()))
+        }
+    }
+}
