@@ -226,6 +226,11 @@ impl Cli {
             }
             #[cfg(feature = "lambda")]
             Command::Lambda => {
+                let config = match crate::auth::ApiKeys::from_env() {
+                    Ok(Some(keys)) => config.authorizer(keys),
+                    Ok(None) => config,
+                    Err(err) => return fail(&err.to_string()),
+                };
                 let server = Server::new(registry, config.bound_to_loopback(false));
                 match crate::lambda::run(server).await {
                     Ok(()) => ExitCode::SUCCESS,
