@@ -401,3 +401,20 @@ fn mcp_config(url: Option<&str>, name: Option<&str>) -> String {
     let config = serde_json::json!({ "mcpServers": { name: server } });
     format!("{}\n", serde_json::to_string_pretty(&config).unwrap_or_default())
 }
+
+#[cfg(test)]
+mod hardening_tests {
+    use std::time::Duration;
+
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+}
