@@ -183,7 +183,7 @@ run_one() { # case_index name conc path server rep
     line=$(wrk -t1 -c"$conc" -d"${DURATION}s" --timeout 5s -s "$OUT/case$idx.lua" "http://127.0.0.1:${PORT[$s]}$path" 2>&1 | grep '^RESULT' | sed 's/^RESULT //') || true
     t1=$(cpu_ticks "$pid")
     [ -z "$line" ] && line='{"requests": 0, "duration_us": 1, "status_errors": 0, "socket_errors": 0, "p50_us": 0, "p99_us": 0}'
-    echo "{\"case\": \"$name\", \"conc\": $conc, \"server\": \"$s\", \"rep\": $rep, \"cpu_s\": $(echo "($t1 - $t0) / $CLK_TCK" | bc -l), ${line#\{}" >> "$RAW"
+    echo "{\"case\": \"$name\", \"conc\": $conc, \"server\": \"$s\", \"rep\": $rep, \"cpu_s\": $(awk -v a="$t0" -v b="$t1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }'), ${line#\{}" >> "$RAW"
 }
 
 # Warm-up: one short run per server.
@@ -230,7 +230,7 @@ for rep in $(seq 1 "$REPS"); do
         t1=$(cpu_ticks "$pid")
         echo "{\"case\": \"probe_under_block10\", \"conc\": 1, \"server\": \"$s\", \"rep\": $rep, \"cpu_s\": 0, ${line#\{}" >> "$RAW"
         bline=$(grep '^RESULT' "$OUT/block-$s-$rep.txt" | sed 's/^RESULT //')
-        echo "{\"case\": \"block10_sync\", \"conc\": 64, \"server\": \"$s\", \"rep\": $rep, \"cpu_s\": $(echo "($t1 - $t0) / $CLK_TCK" | bc -l), ${bline#\{}" >> "$RAW"
+        echo "{\"case\": \"block10_sync\", \"conc\": 64, \"server\": \"$s\", \"rep\": $rep, \"cpu_s\": $(awk -v a="$t0" -v b="$t1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }'), ${bline#\{}" >> "$RAW"
     done
 done
 

@@ -11,7 +11,7 @@ use schemars::generate::SchemaSettings;
 use serde::{Deserialize, Serialize};
 
 /// Which items to list.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct Filter {
     /// Substring of the name.
     pub name: Option<String>,
@@ -22,7 +22,7 @@ pub struct Filter {
 }
 
 /// A closed range.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct Range {
     /// Lower bound.
     pub min: f64,
@@ -31,7 +31,7 @@ pub struct Range {
 }
 
 /// Sort order.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     /// Cheapest first.
@@ -41,7 +41,7 @@ pub enum Order {
 }
 
 /// One item.
-#[derive(Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Item {
     /// Its name.
     pub name: String,

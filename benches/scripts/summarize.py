@@ -11,7 +11,8 @@ from collections import defaultdict
 
 def load(path):
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        # Older runs wrote `"cpu_s": .45` (bc); accept it.
+        return [json.loads(line.replace('": .', '": 0.')) for line in f if line.strip()]
 
 
 def med(xs):
