@@ -240,25 +240,48 @@ pub(crate) fn cors(config: &ServerConfig) -> Option<CorsLayer> {
     )
 }
 
-/// The span of one request: method, route, request id; `tool` and `principal` are filled in later.
-pub(crate) fn make_span(request: &Request) -> Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| request.uri().path(), MatchedPath::as_str);
-    let id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        route = %route,
-        request_id = %id,
-        tool = tracing::field::Empty,
-        principal = tracing::field::Empty,
-    )
+/// The span of one request: method, route, request id; `tool` and
+/// `principal` are filled in later. `INFO` with access logs on, else `DEBUG`
+/// (a disabled span costs nothing, and error events carry the request id
+/// themselves).
+pub(crate) fn make_span(info: bool) -> impl Fn(&Request) -> Span + Clone {
+    macro_rules! request_span {
+        ($level:expr, $request:expr, $route:expr, $id:expr) => {
+            tracing::span!(
+                $level,
+                "request",
+                method = %$request.method(),
+                route = %$route,
+                request_id = %$id,
+                tool = tracing::field::Empty,
+                principal = tracing::field::Empty,
+            )
+        };
+    }
+    move |request: &Request| {
+        let enabled = if info {
+            tracing::enabled!(tracing::Level::INFO)
+        } else {
+            tracing::enabled!(tracing::Level::DEBUG)
+        };
+        if !enabled {
+            return Span::none();
+        }
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or_else(|| request.uri().path(), MatchedPath::as_str);
+        let id = request
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if info {
+            request_span!(tracing::Level::INFO, request, route, id)
+        } else {
+            request_span!(tracing::Level::DEBUG, request, route, id)
+        }
+    }
 }
 
 /// The access event, at `INFO` when access logs are on, else `DEBUG`.

@@ -104,7 +104,7 @@ impl Server {
             router = router.layer(cors);
         }
         let trace = TraceLayer::new_for_http()
-            .make_span_with(layers::make_span)
+            .make_span_with(layers::make_span(config.access_log))
             .on_request(())
             .on_response(layers::on_response(config.access_log))
             .on_failure(());

@@ -186,8 +186,9 @@ impl Mcp {
         if let Some(principal) = env.principal {
             ctx = ctx.with_principal(principal);
         }
-        if let Some(request_id) = env.request_id {
-            ctx = ctx.with_request_id(request_id);
+        let request_id: Option<Arc<str>> = env.request_id.map(Arc::from);
+        if let Some(request_id) = &request_id {
+            ctx = ctx.with_request_id(Arc::clone(request_id));
         }
         if !env.metadata.is_empty() {
             ctx = ctx.with_metadata_entries(env.metadata);
@@ -210,7 +211,12 @@ impl Mcp {
                 }
                 McpError::Rpc(code) => {
                     let detail = err.internal_detail().unwrap_or(err.message());
-                    tracing::error!(tool = %name, kind = %err.kind(), "tool call failed: {detail}");
+                    tracing::error!(
+                        tool = %name,
+                        kind = %err.kind(),
+                        request_id = request_id.as_deref().unwrap_or_default(),
+                        "tool call failed: {detail}"
+                    );
                     let message = if self.debug_errors || err.kind() != ErrorKind::Internal {
                         format!("{}: {detail}", err.kind().title())
                     } else {
