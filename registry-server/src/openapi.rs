@@ -95,6 +95,11 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
     if let Some(url) = &config.public_url {
         document["servers"] = json!([{ "url": url }]);
     }
+    if config.authorizer.is_some() {
+        // Every operation needs the credential the configured authorizer checks.
+        document["components"]["securitySchemes"] = json!({ "bearer": { "type": "http", "scheme": "bearer" } });
+        document["security"] = json!([{ "bearer": [] }]);
+    }
     document
 }
 

@@ -190,3 +190,16 @@ fn public_url_becomes_the_server() {
     let document = openapi::document(&registry(), &config);
     assert_eq!(document["servers"], json!([{"url": "https://api.example.com"}]));
 }
+
+#[test]
+fn a_configured_authorizer_declares_bearer_security() {
+    let open = openapi::document(&registry(), &config());
+    assert!(open.get("security").is_none(), "no authorizer, no security requirement");
+    let keys = registry_server::auth::ApiKeys::parse("s3cret").unwrap();
+    let document = openapi::document(&registry(), &config().authorizer(keys));
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer"})
+    );
+    assert_eq!(document["security"], json!([{"bearer": []}]));
+}
