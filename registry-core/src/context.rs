@@ -288,6 +288,13 @@ impl CancelToken {
         }
     }
 
+    /// A guard that cancels this token when dropped, unless
+    /// [`CancelGuard::disarm`]ed first. An adapter holds one across a call, so
+    /// a dropped request (the client went away) reaches a sync function.
+    pub fn drop_guard(&self) -> CancelGuard {
+        CancelGuard(Some(self.clone()))
+    }
+
     /// Whether [`CancelToken::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
         self.inner.cancelled.load(Ordering::Acquire)
@@ -302,6 +309,26 @@ impl CancelToken {
                 return;
             }
             notified.await;
+        }
+    }
+}
+
+/// Cancels its token on drop; see [`CancelToken::drop_guard`].
+#[derive(Debug)]
+#[must_use = "dropping the guard at once cancels the token"]
+pub struct CancelGuard(Option<CancelToken>);
+
+impl CancelGuard {
+    /// Lets the guard go without cancelling (the call finished).
+    pub fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelGuard {
+    fn drop(&mut self) {
+        if let Some(token) = self.0.take() {
+            token.cancel();
         }
     }
 }

@@ -19,8 +19,10 @@
 //!   so the bytes are identical across runs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use registry_core::{Entry, Protocol, Registry};
@@ -103,27 +105,41 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
     document
 }
 
-/// `GET /openapi.json`, serialized once.
+/// `GET /openapi.json`: built and serialized once, on the first request, so
+/// a large registry starts without paying for a document nobody asked for.
 ///
 /// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
 /// API Gateway stage) the document names it in `servers`, so clients built
 /// from it call `/Prod/api/...`; that variant is serialized per request.
-pub(crate) fn router(document: &Value) -> Router {
-    let body = axum::body::Bytes::from(serde_json::to_vec_pretty(document).unwrap_or_default());
-    let document = std::sync::Arc::new(document.clone());
+pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Router {
+    struct Lazy {
+        registry: Registry,
+        config: ServerConfig,
+        built: OnceLock<(Value, Bytes)>,
+    }
+    let lazy = Arc::new(Lazy {
+        registry: registry.clone(),
+        config: config.clone(),
+        built: OnceLock::new(),
+    });
     Router::new().route(
         "/openapi.json",
         get(move |base: Option<axum::Extension<crate::BasePath>>| {
+            let (document, body) = lazy.built.get_or_init(|| {
+                let document = document(&lazy.registry, &lazy.config);
+                let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                (document, body)
+            });
             let body = match base {
                 None => body.clone(),
                 Some(axum::Extension(crate::BasePath(prefix))) => {
-                    let mut document = (*document).clone();
+                    let mut document = document.clone();
                     let server = match document["servers"][0]["url"].as_str() {
                         Some(url) => format!("{url}{prefix}"),
                         None => prefix,
                     };
                     document["servers"] = json!([{ "url": server }]);
-                    axum::body::Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
+                    Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
                 }
             };
             std::future::ready((

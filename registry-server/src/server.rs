@@ -76,7 +76,6 @@ impl Server {
     /// route cannot be built.
     pub fn router(&self) -> Result<Router, ServerError> {
         let config = &self.config;
-        let document = openapi::document(&self.registry, config);
         let permits = Arc::new(Semaphore::new(config.max_in_flight));
         let guard = |router: Router, surface: Surface| {
             let limit = Arc::new(InFlight {
@@ -89,7 +88,7 @@ impl Server {
             protect(router, config, surface)
         };
         let mut pages = Router::new()
-            .merge(openapi::router(&document))
+            .merge(openapi::router(&self.registry, config))
             .merge(docs::router(&self.registry, config))
             .merge(health::router(&self.registry));
         if config.protect_docs {

@@ -198,7 +198,7 @@ impl Mcp {
         }
 
         // Dropping this future (client gone) cancels the token, which a sync function can poll.
-        let guard = CancelOnDrop(Some(env.cancel));
+        let guard = env.cancel.drop_guard();
         let outcome = self.registry.invoke(&name, args, ctx).await;
         guard.disarm();
 
@@ -247,23 +247,6 @@ fn era(message: &Message) -> Result<Era, RpcError> {
             }
         }
         Some(v) => Err(RpcError::unsupported_version(v)),
-    }
-}
-
-/// Cancels the token when dropped before [`CancelOnDrop::disarm`].
-struct CancelOnDrop(Option<CancelToken>);
-
-impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(token) = self.0.take() {
-            token.cancel();
-        }
     }
 }
 

@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{CancelToken, Context, ErrorKind, Protocol, Registry};
+use registry_core::{Context, ErrorKind, Protocol, Registry};
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
@@ -38,7 +38,7 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         Ok(args) => args,
         Err(problem) => return problem.with_request_id(request_id).into_response(),
     };
-    let guard = CancelOnDrop(Some(ctx.cancel_token().clone()));
+    let guard = ctx.cancel_token().drop_guard();
     let result = state.registry.invoke(state.plan.name, args, ctx).await;
     guard.disarm();
     let mut response = match result {
@@ -101,24 +101,6 @@ pub(crate) fn caller_request_id(headers: &HeaderMap) -> Option<&str> {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
-}
-
-/// Cancels the call's context if the handler is dropped before the call
-/// finished (the client went away), so a sync function can notice.
-struct CancelOnDrop(Option<CancelToken>);
-
-impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(token) = self.0.take() {
-            token.cancel();
-        }
-    }
 }
 
 /// The arguments object: path segments plus the query string or the JSON body.
