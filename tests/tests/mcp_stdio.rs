@@ -207,3 +207,32 @@ async fn stdio_serves_modern_requests_without_initialize() {
     assert_eq!(error["code"], -32022);
     assert_eq!(error["data"]["requested"], "2030-01-01");
 }
+
+#[tokio::test]
+async fn stdio_bounds_line_size_and_nesting_then_keeps_serving() {
+    // Over the 1 MiB default limit: read and discarded in bounded memory.
+    let huge = format!(
+        r#"{{"jsonrpc": "2.0", "id": 9, "method": "ping", "params": {{"pad": "{}"}}}}"#,
+        "x".repeat(2 << 20)
+    );
+    let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+    let lines = [json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})];
+    let (out, ok) = converse(&lines, &[&huge, &deep], None).await;
+    assert!(ok);
+    assert_eq!(out.len(), 3, "{out:?}");
+    assert_eq!(out[0]["error"]["code"], -32600);
+    assert!(
+        out[0]["error"]["message"].as_str().unwrap().contains("larger than"),
+        "{out:?}"
+    );
+    assert_eq!(out[1]["error"]["code"], -32600);
+    assert!(
+        out[1]["error"]["message"].as_str().unwrap().contains("nests deeper"),
+        "{out:?}"
+    );
+    assert_eq!(
+        by_id(&out, json!(1)).unwrap()["result"],
+        json!({}),
+        "the next request is served"
+    );
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use registry_core::{CancelToken, Registry};
-use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::ServerConfig;
@@ -34,10 +34,20 @@ pub(crate) async fn serve(registry: Registry, config: ServerConfig) -> std::io::
         mcp,
         tokio::io::stdin(),
         tokio::io::stdout(),
-        config.body_limit(),
+        Limits {
+            line: config.body_limit(),
+            depth: config.max_json_depth,
+        },
         config.shutdown_grace,
     )
     .await
+}
+
+/// Per-line limits: bytes (the body limit) and JSON nesting depth.
+#[derive(Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) line: usize,
+    pub(crate) depth: usize,
 }
 
 /// The loop, over any reader and writer (tests use in-memory pipes).
@@ -45,7 +55,7 @@ pub(crate) async fn run(
     mcp: Arc<Mcp>,
     input: impl tokio::io::AsyncRead + Unpin,
     mut output: impl AsyncWrite + Unpin,
-    line_limit: usize,
+    limits: Limits,
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
     let mut input = BufReader::new(input);
@@ -54,16 +64,37 @@ pub(crate) async fn run(
     let mut in_flight: HashMap<String, CancelToken> = HashMap::new();
     let mut cancelled: HashSet<String> = HashSet::new();
     let mut line = Vec::new();
+    // Set while discarding the rest of a line longer than the limit: memory
+    // stays bounded by the limit however long a line is.
+    let mut oversized = false;
 
     loop {
+        // Never buffer more than one byte past the limit.
+        let budget = (limits.line + 1).saturating_sub(line.len()) as u64;
+        let mut bounded = (&mut input).take(budget);
         tokio::select! {
-            read = input.read_until(b'\n', &mut line) => {
-                if read? == 0 {
+            read = bounded.read_until(b'\n', &mut line) => {
+                let read = read?;
+                let complete = line.last() == Some(&b'\n');
+                if !complete && line.len() > limits.line {
+                    oversized = true;
+                    line.clear();
+                    continue;
+                }
+                if read == 0 && line.is_empty() {
                     break;
                 }
                 let message = std::mem::take(&mut line);
-                if let Some(reply) = accept(&mcp, &message, line_limit, &sender, &mut calls, &mut in_flight, &mut cancelled) {
+                let reply = if std::mem::take(&mut oversized) {
+                    Some(too_large(limits.line))
+                } else {
+                    accept(&mcp, &message, limits, &sender, &mut calls, &mut in_flight, &mut cancelled)
+                };
+                if let Some(reply) = reply {
                     write_line(&mut output, &reply.to_bytes()).await?;
+                }
+                if read == 0 {
+                    break;
                 }
             }
             Some(note) = notifications.recv() => write_line(&mut output, &note).await?,
@@ -95,12 +126,20 @@ pub(crate) async fn run(
     output.flush().await
 }
 
+fn too_large(limit: usize) -> Reply {
+    let error = RpcError::new(
+        crate::errors::code::INVALID_REQUEST,
+        format!("the message is larger than the {limit}-byte limit"),
+    );
+    Reply::error(None, error)
+}
+
 /// Handles one line: cancellations act at once, requests join the running set.
 #[allow(clippy::too_many_arguments)]
 fn accept(
     mcp: &Arc<Mcp>,
     line: &[u8],
-    line_limit: usize,
+    limits: Limits,
     sender: &mpsc::UnboundedSender<Vec<u8>>,
     calls: &mut FuturesUnordered<Call>,
     in_flight: &mut HashMap<String, CancelToken>,
@@ -109,10 +148,13 @@ fn accept(
     if line.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    if line.len() > line_limit {
+    if line.len() > limits.line {
+        return Some(too_large(limits.line));
+    }
+    if crate::limits::json_too_deep(line, limits.depth) {
         let error = RpcError::new(
             crate::errors::code::INVALID_REQUEST,
-            format!("the message is larger than the {line_limit}-byte limit"),
+            format!("the message nests deeper than {} levels", limits.depth),
         );
         return Some(Reply::error(None, error));
     }
