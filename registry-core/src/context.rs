@@ -104,6 +104,12 @@ impl Context {
         }
     }
 
+    /// A fresh process-unique request id, as [`Context::new`] makes
+    /// (adapters use it for requests that arrive without one).
+    pub fn new_request_id() -> String {
+        next_request_id()
+    }
+
     /// Sets the request id (adapters pass the caller's `x-request-id`).
     #[must_use]
     pub fn with_request_id(mut self, id: impl Into<Arc<str>>) -> Self {

@@ -12,7 +12,6 @@
 //!    [`ServerConfig::max_in_flight`] requests are running).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -68,17 +67,8 @@ fn is_sane_id(id: &[u8]) -> bool {
 }
 
 fn fresh_id() -> HeaderValue {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let epoch = EPOCH.get_or_init(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or_default()
-            & 0xffff_ffff
-    });
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    HeaderValue::from_str(&format!("{epoch:08x}-h{n:06x}")).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+    HeaderValue::from_str(&registry_core::Context::new_request_id())
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// Which surface a guard protects; decides the shape of its error bodies.
