@@ -6,6 +6,10 @@
 #[path = "support/schema_rules.rs"]
 mod schema_rules;
 
+#[path = "support/rmcp_client.rs"]
+mod rmcp_client;
+use rmcp_client::{Recorder, args};
+
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -14,7 +18,7 @@ use registry_server::{Server, ServerConfig};
 use registry_tests as _;
 use rmcp::model::{CallToolRequestParams, ProtocolVersion};
 use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt, ServiceExt};
+use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -664,25 +668,6 @@ async fn every_tool_schema_follows_the_rules() {
 }
 
 // ---------------------------------------------------------------- rmcp client
-
-#[derive(Clone, Default)]
-struct Recorder {
-    progress: std::sync::Arc<std::sync::Mutex<Vec<f64>>>,
-}
-
-impl ClientHandler for Recorder {
-    async fn on_progress(
-        &self,
-        params: rmcp::model::ProgressNotificationParam,
-        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
-    ) {
-        self.progress.lock().unwrap().push(params.progress);
-    }
-}
-
-fn args(value: Value) -> rmcp::model::JsonObject {
-    value.as_object().cloned().unwrap_or_default()
-}
 
 /// The rmcp client in one lifecycle: list, a sync and an async call, bad arguments, an unknown tool.
 async fn rmcp_session(url: &str, lifecycle: ClientLifecycleMode, expected: ProtocolVersion) {

@@ -1,12 +1,16 @@
 //! MCP over stdio: the fixture server binary as a child process, driven by the
 //! `rmcp` client in both eras and by raw newline-delimited JSON.
 
+#[path = "support/rmcp_client.rs"]
+mod rmcp_client;
+use rmcp_client::{Recorder, args};
+
 use std::process::Stdio;
 use std::time::Duration;
 
 use rmcp::model::{CallToolRequestParams, ProtocolVersion};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt};
+use rmcp::{ClientLifecycleMode, ClientServiceExt};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
@@ -15,25 +19,6 @@ fn fixture_server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fixture-server"));
     command.arg("stdio").env("RUST_LOG", "info");
     command
-}
-
-#[derive(Clone, Default)]
-struct Recorder {
-    progress: std::sync::Arc<std::sync::Mutex<Vec<f64>>>,
-}
-
-impl ClientHandler for Recorder {
-    async fn on_progress(
-        &self,
-        params: rmcp::model::ProgressNotificationParam,
-        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
-    ) {
-        self.progress.lock().unwrap().push(params.progress);
-    }
-}
-
-fn args(value: Value) -> rmcp::model::JsonObject {
-    value.as_object().cloned().unwrap_or_default()
 }
 
 async fn rmcp_session(lifecycle: ClientLifecycleMode, expected: ProtocolVersion) {
