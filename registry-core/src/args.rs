@@ -9,17 +9,94 @@ use serde_json::Value;
 use crate::error::{FieldError, describe_fields};
 use crate::{ApiError, ErrorKind};
 
-/// Decodes the arguments object into the generated argument struct.
-pub(crate) fn decode<T: DeserializeOwned>(args: Value) -> Result<T, ApiError> {
+/// The arguments of one call, as [`Registry::invoke`](crate::Registry::invoke) takes them.
+///
+/// ```
+/// use registry_core::Arguments;
+/// use serde_json::json;
+///
+/// let parsed = Arguments::from(json!({"a": 1, "b": 2}));
+/// let as_sent = Arguments::Json(br#"{"a": 1, "b": 2}"#.to_vec());
+/// # let _ = (parsed, as_sent);
+/// ```
+#[derive(Clone, Debug)]
+pub enum Arguments {
+    /// A JSON object with one property per argument; `null` stands for none.
+    Value(Value),
+    /// The text of that object as it arrived (a request body, say), decoded
+    /// once, straight into the function's parameters. Text that is not valid
+    /// JSON is reported as invalid arguments, so adapters that answer
+    /// malformed JSON otherwise check its syntax first. Unlike a parsed
+    /// [`Value`], text keeps duplicate keys, and a duplicated argument is an
+    /// error.
+    Json(Vec<u8>),
+}
+
+impl From<Value> for Arguments {
+    fn from(value: Value) -> Self {
+        Arguments::Value(value)
+    }
+}
+
+/// Decodes the arguments into the generated argument struct.
+pub(crate) fn decode<T: DeserializeOwned>(args: Arguments) -> Result<T, ApiError> {
+    match args {
+        Arguments::Value(value) => decode_value(value),
+        Arguments::Json(text) if text.trim_ascii_start().starts_with(b"{") => decode_text(&text),
+        // `null`, arrays, scalars and broken text: parsed, for the same errors as values.
+        Arguments::Json(text) => match serde_json::from_slice(&text) {
+            Ok(value) => decode_value(value),
+            Err(err) => Err(not_json(&err)),
+        },
+    }
+}
+
+/// Errors are rare, so a value is decoded without tracking where the
+/// decoder is; only a failed decode runs again with the path recorded
+/// (`serde_path_to_error` copies every key it passes).
+fn decode_value<T: DeserializeOwned>(args: Value) -> Result<T, ApiError> {
     let args = match args {
         Value::Object(_) => args,
-        Value::Null => Value::Object(serde_json::Map::new()),
+        Value::Null => return decode_value(Value::Object(serde_json::Map::new())),
         other => return Err(not_an_object(&other)),
     };
-    serde_path_to_error::deserialize(args).map_err(|err| {
-        let path = dotted(err.path());
-        field_error(&path, &err.into_inner().to_string())
+    T::deserialize(&args).or_else(|_| {
+        serde_path_to_error::deserialize(args).map_err(|err| {
+            let path = dotted(err.path());
+            field_error(&path, &err.into_inner().to_string())
+        })
     })
+}
+
+fn decode_text<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
+    if let Ok(args) = serde_json::from_slice(text) {
+        return Ok(args);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let args = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        if err.inner().is_data() {
+            field_error(&dotted(err.path()), &without_position(err.inner()))
+        } else {
+            not_json(err.inner())
+        }
+    })?;
+    deserializer.end().map_err(|err| not_json(&err))?;
+    Ok(args)
+}
+
+fn not_json(err: &serde_json::Error) -> ApiError {
+    field_error("", &format!("not valid JSON: {}", without_position(err)))
+}
+
+/// serde_json's message without its ` at line 1 column 9` suffix, which
+/// would differ between a parsed value and its text.
+fn without_position(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_owned(),
+        None => message,
+    }
 }
 
 fn not_an_object(value: &Value) -> ApiError {
@@ -136,19 +213,29 @@ mod tests {
         x: f64,
     }
 
+    /// The field errors for `value`, the same whether it arrives parsed or as text.
     fn fields(value: Value) -> Vec<(String, String)> {
-        let err = decode::<Args>(value).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArguments);
-        err.fields()
-            .iter()
-            .map(|f| (f.field.clone(), f.reason.clone()))
-            .collect()
+        let [parsed, text] = [
+            Arguments::Value(value.clone()),
+            Arguments::Json(value.to_string().into_bytes()),
+        ]
+        .map(|args| {
+            let err = decode::<Args>(args).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArguments);
+            err.fields()
+                .iter()
+                .map(|f| (f.field.clone(), f.reason.clone()))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(parsed, text, "{value}");
+        parsed
     }
 
     #[test]
     fn names_the_field() {
         let ok = json!({"a": 1, "point": {"x": 1.0}, "list": [1]});
-        assert!(decode::<Args>(ok).is_ok());
+        assert!(decode::<Args>(ok.clone().into()).is_ok());
+        assert!(decode::<Args>(Arguments::Json(ok.to_string().into_bytes())).is_ok());
         assert_eq!(
             fields(json!({"a": "x", "point": {"x": 1.0}, "list": []})),
             [("a".into(), "expected i64, found string \"x\"".into())]
@@ -175,8 +262,28 @@ mod tests {
 
     #[test]
     fn rejects_non_objects() {
-        let err = decode::<Args>(json!([1, 2])).unwrap_err();
-        assert_eq!(err.fields()[0].field, "");
-        assert!(err.message().contains("must be a JSON object"), "{}", err.message());
+        for args in [json!([1, 2]).into(), Arguments::Json(b" [1, 2]".to_vec())] {
+            let err = decode::<Args>(args).unwrap_err();
+            assert_eq!(err.fields()[0].field, "");
+            assert!(err.message().contains("must be a JSON object"), "{}", err.message());
+        }
+    }
+
+    #[test]
+    fn text_is_checked_to_the_end() {
+        for text in [
+            &b"{\"a\": 1"[..],
+            b"{\"a\": 1, \"point\": {\"x\": 1}, \"list\": []} x",
+            b"nonsense",
+        ] {
+            let err = decode::<Args>(Arguments::Json(text.to_vec())).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArguments);
+            assert!(err.message().contains("not valid JSON"), "{}", err.message());
+            assert!(!err.message().contains(" at line "), "{}", err.message());
+        }
+        let twice = decode::<Args>(Arguments::Json(
+            br#"{"a": 1, "a": 2, "point": {"x": 1}, "list": []}"#.to_vec(),
+        ));
+        assert_eq!(twice.unwrap_err().fields()[0].reason, "duplicate field `a`");
     }
 }

@@ -47,6 +47,52 @@ pub struct Progress {
 
 type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// Metadata an adapter hands over without copying it (its request headers,
+/// say); read only when a function asks. See [`Context::with_metadata_source`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use registry_core::{Context, MetadataSource, Protocol};
+///
+/// struct Agent;
+///
+/// impl MetadataSource for Agent {
+///     fn get(&self, name: &str) -> Option<&str> {
+///         name.eq_ignore_ascii_case("user-agent").then_some("doc-test")
+///     }
+///
+///     fn entries(&self) -> Vec<(&str, &str)> {
+///         vec![("user-agent", "doc-test")]
+///     }
+/// }
+///
+/// let ctx = Context::new(Protocol::Direct).with_metadata_source(Arc::new(Agent));
+/// assert_eq!(ctx.metadata("User-Agent"), Some("doc-test"));
+/// ```
+pub trait MetadataSource: Send + Sync + 'static {
+    /// The first value named `name`, compared ASCII case-insensitively.
+    fn get(&self, name: &str) -> Option<&str>;
+
+    /// Every entry, names lower-cased.
+    fn entries(&self) -> Vec<(&str, &str)>;
+}
+
+/// Entries given one by one, names lower-cased.
+struct OwnedMetadata(Vec<(String, String)>);
+
+impl MetadataSource for OwnedMetadata {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn entries(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+    }
+}
+
 /// Typed values shared by every call, registered once when the registry is built.
 #[derive(Default)]
 pub(crate) struct StateMap {
@@ -81,9 +127,9 @@ impl StateMap {
 /// ```
 #[derive(Clone)]
 pub struct Context {
-    request_id: Arc<str>,
+    request_id: RequestId,
     protocol: Protocol,
-    metadata: Arc<Vec<(String, String)>>,
+    metadata: Option<Arc<dyn MetadataSource>>,
     state: Option<Arc<StateMap>>,
     cancel: CancelToken,
     progress: Option<ProgressSink>,
@@ -94,9 +140,9 @@ impl Context {
     /// A fresh context for a call through `protocol`, with a generated request id.
     pub fn new(protocol: Protocol) -> Self {
         Context {
-            request_id: next_request_id().into(),
+            request_id: RequestId::next(),
             protocol,
-            metadata: Arc::default(),
+            metadata: None,
             state: None,
             cancel: CancelToken::new(),
             progress: None,
@@ -107,37 +153,46 @@ impl Context {
     /// A fresh process-unique request id, as [`Context::new`] makes
     /// (adapters use it for requests that arrive without one).
     pub fn new_request_id() -> String {
-        next_request_id()
+        RequestId::next().as_str().to_owned()
     }
 
     /// Sets the request id (adapters pass the caller's `x-request-id`).
     #[must_use]
     pub fn with_request_id(mut self, id: impl Into<Arc<str>>) -> Self {
-        self.request_id = id.into();
+        self.request_id = RequestId::Given(id.into());
         self
     }
 
     /// Adds one metadata entry (an HTTP header, say); names are case-insensitive.
     #[must_use]
-    pub fn with_metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        let mut name = name.into();
-        name.make_ascii_lowercase();
-        Arc::make_mut(&mut self.metadata).push((name, value.into()));
-        self
+    pub fn with_metadata(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let mut entries: Vec<(String, String)> = self
+            .metadata_entries()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        entries.push((name.into(), value.into()));
+        self.with_metadata_entries(entries)
     }
 
     /// Replaces all metadata with `entries` (names are lower-cased).
     #[must_use]
     pub fn with_metadata_entries(mut self, entries: impl IntoIterator<Item = (String, String)>) -> Self {
-        self.metadata = Arc::new(
-            entries
-                .into_iter()
-                .map(|(mut name, value)| {
-                    name.make_ascii_lowercase();
-                    (name, value)
-                })
-                .collect(),
-        );
+        let entries = entries
+            .into_iter()
+            .map(|(mut name, value)| {
+                name.make_ascii_lowercase();
+                (name, value)
+            })
+            .collect();
+        self.metadata = Some(Arc::new(OwnedMetadata(entries)));
+        self
+    }
+
+    /// Replaces all metadata with `source`, read only when a function asks
+    /// (adapters hand over their request headers this way, without copying).
+    #[must_use]
+    pub fn with_metadata_source(mut self, source: Arc<dyn MetadataSource>) -> Self {
+        self.metadata = Some(source);
         self
     }
 
@@ -164,7 +219,7 @@ impl Context {
 
     /// The request id, echoed in logs and response headers.
     pub fn request_id(&self) -> &str {
-        &self.request_id
+        self.request_id.as_str()
     }
 
     /// The protocol the call came through.
@@ -174,15 +229,16 @@ impl Context {
 
     /// The first metadata value named `name` (case-insensitive).
     pub fn metadata(&self, name: &str) -> Option<&str> {
-        self.metadata
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.metadata.as_deref()?.get(name)
     }
 
     /// All metadata entries, names lower-cased.
     pub fn metadata_entries(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.metadata
+            .as_deref()
+            .map(MetadataSource::entries)
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// The authenticated caller, when an authentication layer set one.
@@ -244,9 +300,9 @@ impl Context {
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("request_id", &self.request_id)
+            .field("request_id", &self.request_id.as_str())
             .field("protocol", &self.protocol)
-            .field("metadata", &self.metadata)
+            .field("metadata", &self.metadata_entries().collect::<Vec<_>>())
             .field("cancelled", &self.is_cancelled())
             .field("principal", &self.principal)
             .finish_non_exhaustive()
@@ -347,16 +403,73 @@ impl fmt::Debug for CancelToken {
     }
 }
 
-fn next_request_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let epoch = EPOCH.get_or_init(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or_default()
-            & 0xffff_ffff
-    });
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{epoch:08x}-{n:06x}")
+/// A request id: the caller's, or one generated in place (no allocation, as
+/// every call without an id makes one).
+#[derive(Clone)]
+enum RequestId {
+    Given(Arc<str>),
+    /// `{epoch:08x}-{n:06x}` in ASCII, and its length.
+    Generated([u8; 25], u8),
+}
+
+impl RequestId {
+    /// `{epoch:08x}-{n:06x}`: the low 32 bits of the start time in
+    /// nanoseconds, then a counter.
+    fn next() -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        static EPOCH: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+        let epoch = *EPOCH.get_or_init(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u32)
+                .unwrap_or_default()
+        });
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut buf = [0u8; 25];
+        hex(u64::from(epoch), 8, &mut buf[..8]);
+        buf[8] = b'-';
+        let digits = (64 - n.leading_zeros()).div_ceil(4).max(6) as usize;
+        hex(n, digits, &mut buf[9..9 + digits]);
+        RequestId::Generated(buf, (9 + digits) as u8)
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            RequestId::Given(id) => id,
+            // Always ASCII hex digits and a dash.
+            RequestId::Generated(buf, len) => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default(),
+        }
+    }
+}
+
+/// Writes the low `digits` hex digits of `n` into `out`, most significant first.
+fn hex(mut n: u64, digits: usize, out: &mut [u8]) {
+    for slot in out[..digits].iter_mut().rev() {
+        *slot = b"0123456789abcdef"[(n & 0xf) as usize];
+        n >>= 4;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_epoch_dash_counter() {
+        let mut out = [0u8; 8];
+        hex(0xdead_beef, 8, &mut out);
+        assert_eq!(&out, b"deadbeef");
+        let mut out = [0u8; 9];
+        hex(0x1_0000_0000, 9, &mut out);
+        assert_eq!(&out, b"100000000");
+        let (a, b) = (RequestId::next(), RequestId::next());
+        let (a, b) = (a.as_str(), b.as_str());
+        assert_ne!(a, b);
+        let (epoch, counter) = a.split_once('-').unwrap();
+        assert_eq!(epoch.len(), 8);
+        assert!(counter.len() >= 6);
+        assert!(a.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit()));
+        let later = u64::from_str_radix(b.split_once('-').unwrap().1, 16).unwrap();
+        assert!(u64::from_str_radix(counter, 16).unwrap() < later);
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use schemars::{Schema, SchemaGenerator};
 use serde_json::Value;
 
-use crate::{ApiError, Context};
+use crate::{ApiError, Arguments, Context};
 
 /// The result of one call, as JSON.
 pub type CallResult = Result<Value, ApiError>;
@@ -20,9 +20,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[derive(Clone, Copy)]
 pub enum Handler {
     /// A plain `fn`: run on tokio's blocking pool.
-    Sync(fn(Value, &Context) -> CallResult),
+    Sync(fn(Arguments, &Context) -> CallResult),
     /// An `async fn`: awaited on the caller's task.
-    Async(for<'a> fn(Value, &'a Context) -> BoxFuture<'a, CallResult>),
+    Async(for<'a> fn(Arguments, &'a Context) -> BoxFuture<'a, CallResult>),
 }
 
 impl fmt::Debug for Handler {

@@ -17,15 +17,10 @@ use std::task::{Poll, ready};
 use std::time::Duration;
 
 use crate::function::{CallResult, Handler};
-use crate::{ApiError, ApiFunction, Context, ErrorKind};
+use crate::{ApiError, ApiFunction, Arguments, Context, ErrorKind};
 
 /// Runs `function` with `args` under `timeout`.
-pub(crate) async fn call(
-    function: &ApiFunction,
-    args: serde_json::Value,
-    ctx: Context,
-    timeout: Duration,
-) -> CallResult {
+pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: Context, timeout: Duration) -> CallResult {
     let outcome = match function.handler() {
         Handler::Async(handler) => {
             let future = CatchUnwind {

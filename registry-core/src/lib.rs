@@ -58,7 +58,8 @@ pub mod schema;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use context::{CancelGuard, CancelToken, Context, Principal, Progress, Protocol};
+pub use args::Arguments;
+pub use context::{CancelGuard, CancelToken, Context, MetadataSource, Principal, Progress, Protocol};
 pub use error::{ApiError, ErrorKind, FieldError};
 pub use function::{
     Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Handler, Location, Method, ParamDoc,

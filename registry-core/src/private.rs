@@ -13,14 +13,14 @@ pub use std::time::Duration;
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 pub use crate::function::{Annotations, BoxFuture, CallResult, Handler, Location, Method, ParamDoc, Spec};
-pub use crate::{ApiError, ApiFunction, Context};
+pub use crate::{ApiError, ApiFunction, Arguments, Context};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Decodes the arguments object, naming the offending field on failure.
 #[inline]
-pub fn decode_args<T: DeserializeOwned>(args: Value) -> Result<T, ApiError> {
+pub fn decode_args<T: DeserializeOwned>(args: Arguments) -> Result<T, ApiError> {
     crate::args::decode(args)
 }
 

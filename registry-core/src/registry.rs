@@ -5,12 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::context::StateMap;
 use crate::function::CallResult;
 use crate::schema::{self, Schemas};
-use crate::{ApiError, ApiFunction, Context, Method, Protocol};
+use crate::{ApiError, ApiFunction, Arguments, Context, Method, Protocol};
 
 /// The default timeout for functions that declare none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -144,17 +142,17 @@ impl Registry {
         RegistryBuilder::default()
     }
 
-    /// Calls `name` with `args` (a JSON object), as `ctx.protocol()` would.
+    /// Calls `name` with `args` (a JSON object, parsed or as text), as `ctx.protocol()` would.
     ///
     /// A function hidden from that protocol is [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
     /// A function that declares `scopes` needs a [`Principal`](crate::Principal)
     /// holding all of them, except for [`Protocol::Direct`] calls.
-    pub async fn invoke(&self, name: &str, args: Value, mut ctx: Context) -> CallResult {
+    pub async fn invoke(&self, name: &str, args: impl Into<Arguments>, mut ctx: Context) -> CallResult {
         let entry = self.lookup(name, ctx.protocol())?;
         authorize(entry.function, &ctx)?;
         ctx.attach_state(&self.inner.state);
         let timeout = entry.function.timeout().unwrap_or(self.inner.default_timeout);
-        crate::invoke::call(entry.function, args, ctx, timeout).await
+        crate::invoke::call(entry.function, args.into(), ctx, timeout).await
     }
 
     /// The entry named `name` if it is exposed on `protocol`, else `NotFound`.

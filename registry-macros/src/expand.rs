@@ -202,7 +202,7 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         let async_span = item.sig.asyncness.map(|a| a.span()).unwrap_or_else(Span::call_site);
         let awaited = quote_spanned!(async_span=> __rt::require_send(#call).await);
         quote! {
-            fn __call<'a>(__args: __rt::Value, __ctx: &'a __rt::Context) -> __rt::BoxFuture<'a, __rt::CallResult> {
+            fn __call<'a>(__args: __rt::Arguments, __ctx: &'a __rt::Context) -> __rt::BoxFuture<'a, __rt::CallResult> {
                 __rt::Box::pin(async move {
                     let __Args { #(#bindings),* } = __rt::decode_args::<__Args>(__args)?;
                     #encode(#awaited)
@@ -212,7 +212,7 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         }
     } else {
         quote! {
-            fn __call(__args: __rt::Value, __ctx: &__rt::Context) -> __rt::CallResult {
+            fn __call(__args: __rt::Arguments, __ctx: &__rt::Context) -> __rt::CallResult {
                 let __Args { #(#bindings),* } = __rt::decode_args::<__Args>(__args)?;
                 #encode(#call)
             }

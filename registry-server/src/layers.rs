@@ -1,27 +1,36 @@
-//! The middleware every HTTP request passes, outermost first:
+//! What every HTTP request passes, outermost first:
 //!
-//! 1. request id and header size: every response carries `x-request-id` (the
-//!    caller's when it is 1 to 128 visible ASCII characters, else a fresh
-//!    one, also written into the request for the handlers); a request whose
-//!    headers exceed [`ServerConfig::max_header_bytes`] gets 431;
-//! 2. a `tower-http` trace span per request (`method`, `route`, `tool`,
-//!    `request_id`) and one access event with `status` and `latency_ms`;
-//! 3. CORS, when origins are configured;
-//! 4. on `/mcp` and the REST routes: authentication (see [`crate::auth`]),
-//!    then the in-flight limit (503 + `Retry-After` once
-//!    [`ServerConfig::max_in_flight`] requests are running).
+//! 1. [`Edge`], wrapped once around the whole router: the request id (every
+//!    response carries `x-request-id`: the caller's when it is 1 to 128
+//!    visible ASCII characters, else a fresh one, also written into the
+//!    request for the handlers), 431 for headers over
+//!    [`ServerConfig::max_header_bytes`], a span per request (`method`,
+//!    `path`, `request_id`, later `tool` and `principal`) and one access event
+//!    with `status` and `latency_ms`;
+//! 2. CORS, when origins are configured;
+//! 3. on `/mcp` and the REST routes: authentication (see [`crate::auth`]);
+//! 4. in the `/mcp` and REST handlers: [`InFlight`], 503 + `Retry-After` once
+//!    [`ServerConfig::max_in_flight`] requests are running.
+//!
+//! The edge is a hand-written service rather than `from_fn` plus
+//! `tower-http`'s trace layer: it runs on every request, and those cost a
+//! boxed clone of the inner service and a boxed future each.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context as TaskContext, Poll, ready};
+use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt as _;
+use pin_project_lite::pin_project;
 use registry_core::ApiError;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::Service;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Span;
 
@@ -29,37 +38,166 @@ use crate::ServerConfig;
 use crate::auth::{AuthError, Authorizer};
 use crate::problem::{Problem, REQUEST_ID};
 
-/// Settings read by the outermost layer.
-#[derive(Debug)]
-pub(crate) struct Edge {
-    pub(crate) max_header_bytes: usize,
+/// The outermost service: request id, header size limit, span and access event.
+#[derive(Clone, Debug)]
+pub(crate) struct Edge<S> {
+    inner: S,
+    max_header_bytes: usize,
+    access_log: bool,
 }
 
-/// Ensures `x-request-id` on the request and the response; rejects oversized headers.
-pub(crate) async fn edge(State(edge): State<Arc<Edge>>, mut request: Request, next: Next) -> Response {
-    let header_bytes: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    let id = match request.headers().get(&REQUEST_ID) {
-        Some(value) if is_sane_id(value.as_bytes()) => value.clone(),
-        _ => fresh_id(),
-    };
-    let mut response = if header_bytes > edge.max_header_bytes {
-        let detail = format!(
-            "the request headers total {header_bytes} bytes, more than the limit of {} bytes",
-            edge.max_header_bytes
-        );
-        Problem::http(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", detail)
-            .with_request_id(String::from_utf8_lossy(id.as_bytes()))
-            .into_response()
-    } else {
+impl<S> Edge<S> {
+    pub(crate) fn new(inner: S, config: &ServerConfig) -> Self {
+        Edge {
+            inner,
+            max_header_bytes: config.max_header_bytes,
+            access_log: config.access_log,
+        }
+    }
+
+    /// The request's span, when its level is enabled (else a no-op span).
+    fn span(&self, request: &Request, id: &HeaderValue) -> Span {
+        macro_rules! request_span {
+            ($level:expr) => {
+                tracing::span!(
+                    $level,
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %String::from_utf8_lossy(id.as_bytes()),
+                    tool = tracing::field::Empty,
+                    principal = tracing::field::Empty,
+                )
+            };
+        }
+        if self.access_log {
+            request_span!(tracing::Level::INFO)
+        } else {
+            request_span!(tracing::Level::DEBUG)
+        }
+    }
+
+    fn access_enabled(&self) -> bool {
+        if self.access_log {
+            tracing::enabled!(target: ACCESS, tracing::Level::INFO)
+        } else {
+            tracing::enabled!(target: ACCESS, tracing::Level::DEBUG)
+        }
+    }
+}
+
+/// The target of the one event logged per response.
+const ACCESS: &str = "registry_server::access";
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = EdgeFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let header_bytes: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let id = match request.headers().get(&REQUEST_ID) {
+            Some(value) if is_sane_id(value.as_bytes()) => value.clone(),
+            _ => fresh_id(),
+        };
+        if header_bytes > self.max_header_bytes {
+            let detail = format!(
+                "the request headers total {header_bytes} bytes, more than the limit of {} bytes",
+                self.max_header_bytes
+            );
+            let mut response = Problem::http(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", detail)
+                .with_request_id(String::from_utf8_lossy(id.as_bytes()))
+                .into_response();
+            response.headers_mut().insert(REQUEST_ID, id);
+            return EdgeFuture::Done {
+                response: Some(response),
+            };
+        }
         request.headers_mut().insert(REQUEST_ID, id.clone());
-        next.run(request).await
-    };
-    response.headers_mut().entry(REQUEST_ID).or_insert(id);
-    response
+        let span = self.span(&request, &id);
+        let started = self.access_enabled().then(Instant::now);
+        let future = span.in_scope(|| self.inner.call(request));
+        EdgeFuture::Running {
+            future,
+            id: Some(id),
+            span,
+            started,
+            access_log: self.access_log,
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`Edge`].
+    #[project = EdgeProjection]
+    pub(crate) enum EdgeFuture<F> {
+        Done { response: Option<Response> },
+        Running {
+            #[pin]
+            future: F,
+            id: Option<HeaderValue>,
+            span: Span,
+            started: Option<Instant>,
+            access_log: bool,
+        },
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for EdgeFuture<F> {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            EdgeProjection::Done { response } => {
+                Poll::Ready(Ok(response.take().expect("EdgeFuture polled after completion")))
+            }
+            EdgeProjection::Running {
+                future,
+                id,
+                span,
+                started,
+                access_log,
+            } => {
+                let _entered = span.enter();
+                let Ok(mut response) = ready!(future.poll(cx));
+                if let Some(id) = id.take() {
+                    response.headers_mut().entry(REQUEST_ID).or_insert(id);
+                }
+                if let Some(started) = started {
+                    let status = response.status().as_u16();
+                    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    if *access_log {
+                        tracing::info!(target: ACCESS, status, latency_ms, "response");
+                    } else {
+                        tracing::debug!(target: ACCESS, status, latency_ms, "response");
+                    }
+                }
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
+}
+
+/// The request's `x-request-id`, if it is 1 to 128 visible ASCII characters
+/// (after [`edge`], every request has one).
+pub(crate) fn caller_request_id(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let id = headers.get(&REQUEST_ID)?;
+    if is_sane_id(id.as_bytes()) {
+        id.to_str().ok()
+    } else {
+        None
+    }
 }
 
 fn is_sane_id(id: &[u8]) -> bool {
@@ -67,7 +205,7 @@ fn is_sane_id(id: &[u8]) -> bool {
 }
 
 fn fresh_id() -> HeaderValue {
-    HeaderValue::from_str(&registry_core::Context::new_request_id())
+    HeaderValue::try_from(registry_core::Context::new_request_id())
         .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
@@ -148,48 +286,47 @@ fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
     response
 }
 
-/// The in-flight limit of one surface (the semaphore is shared by all).
+/// The limit on requests in flight, shared by `/mcp` and the REST routes.
 #[derive(Debug)]
 pub(crate) struct InFlight {
-    pub(crate) permits: Arc<Semaphore>,
-    pub(crate) limit: usize,
-    pub(crate) retry_after: u32,
-    pub(crate) surface: Surface,
+    permits: Arc<Semaphore>,
+    limit: usize,
+    retry_after: u32,
 }
 
-/// Sheds the request with 503 when every slot is taken; an SSE reply keeps its slot until the stream ends.
-pub(crate) async fn limit_in_flight(State(limit): State<Arc<InFlight>>, request: Request, next: Next) -> Response {
-    let Ok(permit) = Arc::clone(&limit.permits).try_acquire_owned() else {
+impl InFlight {
+    pub(crate) fn new(config: &ServerConfig) -> Arc<Self> {
+        Arc::new(InFlight {
+            permits: Arc::new(Semaphore::new(config.max_in_flight)),
+            limit: config.max_in_flight,
+            retry_after: config.retry_after_secs,
+        })
+    }
+
+    /// A slot for one request, held until its response (an SSE stream: until
+    /// the stream ends); when every slot is taken, the 503 answer with
+    /// `Retry-After`, shaped for `surface`.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn enter(&self, surface: Surface, request_id: &str) -> Result<OwnedSemaphorePermit, Response> {
+        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            return Ok(permit);
+        }
         let message = format!(
             "the server is at its limit of {} requests in flight; retry after {} s",
-            limit.limit, limit.retry_after
+            self.limit, self.retry_after
         );
-        tracing::warn!(limit = limit.limit, "request shed: too many in flight");
-        let mut response = match limit.surface {
+        tracing::warn!(limit = self.limit, "request shed: too many in flight");
+        let mut response = match surface {
             Surface::Http => Problem::from_api_error(&ApiError::unavailable(message), false)
-                .with_request_id(request_id(&request))
+                .with_request_id(request_id)
                 .into_response(),
             Surface::Mcp => rpc_error(StatusCode::SERVICE_UNAVAILABLE, MCP_OVERLOADED, &message),
         };
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(limit.retry_after));
-        return response;
-    };
-    let response = next.run(request).await;
-    let streams = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-    if !streams {
-        return response;
+            .insert(header::RETRY_AFTER, HeaderValue::from(self.retry_after));
+        Err(response)
     }
-    let (parts, body) = response.into_parts();
-    let stream = body.into_data_stream().map(move |chunk| {
-        let _held = &permit;
-        chunk
-    });
-    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 /// CORS for the configured origins, or `None` when CORS is off.
@@ -228,61 +365,4 @@ pub(crate) fn cors(config: &ServerConfig) -> Option<CorsLayer> {
             .expose_headers(expose)
             .max_age(Duration::from_secs(600)),
     )
-}
-
-/// The span of one request: method, route, request id; `tool` and
-/// `principal` are filled in later. `INFO` with access logs on, else `DEBUG`
-/// (a disabled span costs nothing, and error events carry the request id
-/// themselves).
-pub(crate) fn make_span(info: bool) -> impl Fn(&Request) -> Span + Clone {
-    macro_rules! request_span {
-        ($level:expr, $request:expr, $route:expr, $id:expr) => {
-            tracing::span!(
-                $level,
-                "request",
-                method = %$request.method(),
-                route = %$route,
-                request_id = %$id,
-                tool = tracing::field::Empty,
-                principal = tracing::field::Empty,
-            )
-        };
-    }
-    move |request: &Request| {
-        let enabled = if info {
-            tracing::enabled!(tracing::Level::INFO)
-        } else {
-            tracing::enabled!(tracing::Level::DEBUG)
-        };
-        if !enabled {
-            return Span::none();
-        }
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or_else(|| request.uri().path(), MatchedPath::as_str);
-        let id = request
-            .headers()
-            .get(&REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if info {
-            request_span!(tracing::Level::INFO, request, route, id)
-        } else {
-            request_span!(tracing::Level::DEBUG, request, route, id)
-        }
-    }
-}
-
-/// The access event, at `INFO` when access logs are on, else `DEBUG`.
-pub(crate) fn on_response(info: bool) -> impl Fn(&Response, Duration, &Span) + Clone {
-    move |response: &Response, latency: Duration, _span: &Span| {
-        let status = response.status().as_u16();
-        let latency_ms = latency.as_secs_f64() * 1000.0;
-        if info {
-            tracing::info!(target: "registry_server::access", status, latency_ms, "response");
-        } else {
-            tracing::debug!(target: "registry_server::access", status, latency_ms, "response");
-        }
-    }
 }

@@ -31,6 +31,7 @@ pub mod lambda;
 mod layers;
 pub mod limits;
 pub mod mcp;
+mod metadata;
 pub mod openapi;
 pub mod problem;
 mod rest;

@@ -4,13 +4,11 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::serve::ListenerExt;
+use axum::{Router, ServiceExt as _};
 use registry_core::{Protocol, Registry, RegistryError};
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::Semaphore;
-use tower_http::trace::TraceLayer;
 
 use crate::layers::{self, Auth, Edge, InFlight, Surface};
 use crate::{ServerConfig, docs, health, mcp, openapi, rest};
@@ -75,18 +73,14 @@ impl Server {
     /// The axum router with every surface; fails, naming the function, if any
     /// route cannot be built.
     pub fn router(&self) -> Result<Router, ServerError> {
+        Ok(Router::new().fallback_service(self.service()?))
+    }
+
+    /// What [`Server::router`] holds; served directly, it saves a second
+    /// routing step per request.
+    fn service(&self) -> Result<Edge<Router>, ServerError> {
         let config = &self.config;
-        let permits = Arc::new(Semaphore::new(config.max_in_flight));
-        let guard = |router: Router, surface: Surface| {
-            let limit = Arc::new(InFlight {
-                permits: Arc::clone(&permits),
-                limit: config.max_in_flight,
-                retry_after: config.retry_after_secs,
-                surface,
-            });
-            let router = router.layer(from_fn_with_state(limit, layers::limit_in_flight));
-            protect(router, config, surface)
-        };
+        let in_flight = InFlight::new(config);
         let mut pages = Router::new()
             .merge(openapi::router(&self.registry, config))
             .merge(docs::router(&self.registry, config))
@@ -94,23 +88,17 @@ impl Server {
         if config.protect_docs {
             pages = protect(pages, config, Surface::Http);
         }
+        let mcp = mcp::router(&self.registry, config, &in_flight)?;
+        let rest = rest::router(&self.registry, config, &in_flight)?;
         let mut router = Router::new()
-            .merge(guard(mcp::router(&self.registry, config)?, Surface::Mcp))
-            .merge(guard(rest::router(&self.registry, config)?, Surface::Http))
+            .merge(protect(mcp, config, Surface::Mcp))
+            .merge(protect(rest, config, Surface::Http))
             .merge(pages)
             .fallback(rest::not_found);
         if let Some(cors) = layers::cors(config) {
             router = router.layer(cors);
         }
-        let trace = TraceLayer::new_for_http()
-            .make_span_with(layers::make_span(config.access_log))
-            .on_request(())
-            .on_response(layers::on_response(config.access_log))
-            .on_failure(());
-        let edge = Arc::new(Edge {
-            max_header_bytes: config.max_header_bytes,
-        });
-        Ok(router.layer(trace).layer(from_fn_with_state(edge, layers::edge)))
+        Ok(Edge::new(router, config))
     }
 
     /// Binds `addr` and serves until Ctrl-C or SIGTERM.
@@ -123,7 +111,7 @@ impl Server {
     pub async fn serve_on(mut self, listener: TcpListener) -> Result<(), ServerError> {
         let local: SocketAddr = listener.local_addr()?;
         self.config.bound_to_loopback = local.ip().is_loopback();
-        let router = self.router()?;
+        let service = self.service()?;
         for warning in self.registry.warnings() {
             tracing::warn!("{warning}");
         }
@@ -145,7 +133,7 @@ impl Server {
             shutdown_signal().await;
             let _ = signalled.send(true);
         };
-        let serve = axum::serve(listener, router)
+        let serve = axum::serve(listener, service.into_make_service())
             .with_graceful_shutdown(signal)
             .into_future();
         let grace = self.config.shutdown_grace;

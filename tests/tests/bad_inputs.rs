@@ -409,6 +409,27 @@ fn catalogue() -> Vec<Case> {
             Problem(400, "malformed_json"),
         ),
         rest(
+            "rest: lone UTF-16 surrogate escape",
+            "POST",
+            "/api/echo",
+            r#"{"message": "\ud800"}"#,
+            Problem(400, "malformed_json"),
+        ),
+        rest(
+            "rest: duplicate argument",
+            "POST",
+            "/api/add",
+            r#"{"a": 1, "a": 2, "b": 3}"#,
+            Problem(422, "invalid_arguments"),
+        ),
+        rest(
+            "rest: trailing text after the object",
+            "POST",
+            "/api/add",
+            r#"{"a": 1, "b": 2} {}"#,
+            Problem(400, "malformed_json"),
+        ),
+        rest(
             "rest: body is an array",
             "POST",
             "/api/add",

@@ -5,7 +5,7 @@
 //! so every test builds a registry of exactly the functions it means.
 
 use registry_core::__private::{Annotations, Handler, Location, Method, Spec};
-use registry_core::{ApiFunction, Context, Registry, api_function};
+use registry_core::{ApiFunction, Arguments, Context, Registry, api_function};
 use registry_server::{Server, ServerConfig, ServerError};
 use registry_tests as _;
 use schemars::JsonSchema;
@@ -131,7 +131,7 @@ fn args_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
     Args::json_schema(generator)
 }
 
-fn never(_: Value, _: &Context) -> Result<Value, registry_core::ApiError> {
+fn never(_: Arguments, _: &Context) -> Result<Value, registry_core::ApiError> {
     Ok(Value::Null)
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use registry_core::{CancelToken, Context, ErrorKind, Progress, Protocol, Registry};
+use registry_core::{CancelToken, Context, ErrorKind, MetadataSource, Progress, Protocol, Registry};
 use serde_json::{Value, json};
 
 use crate::errors::{self, McpError, code};
@@ -22,7 +22,7 @@ pub(crate) struct RequestEnv {
     /// The caller's request id (`x-request-id`), when it sent one.
     pub(crate) request_id: Option<String>,
     /// Transport metadata (HTTP headers), handed to the function's [`Context`].
-    pub(crate) metadata: Vec<(String, String)>,
+    pub(crate) metadata: Option<Arc<dyn MetadataSource>>,
     /// Where progress notifications go; `None` when the transport cannot stream them.
     pub(crate) notifications: Option<NotificationSink>,
     /// Cancelled by the transport (stdio `notifications/cancelled`) or when the call is dropped.
@@ -190,8 +190,8 @@ impl Mcp {
         if let Some(request_id) = &request_id {
             ctx = ctx.with_request_id(Arc::clone(request_id));
         }
-        if !env.metadata.is_empty() {
-            ctx = ctx.with_metadata_entries(env.metadata);
+        if let Some(metadata) = env.metadata {
+            ctx = ctx.with_metadata_source(metadata);
         }
         if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
             ctx = ctx.with_progress(move |progress: Progress| sink(progress_notification(&token, &progress)));

@@ -16,9 +16,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
 use futures_util::Stream;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::errors::code;
+use crate::layers::{InFlight, Surface, caller_request_id};
+use crate::metadata::HeaderMetadata;
 use crate::{ServerConfig, ServerError};
 
 use super::dispatch::{Mcp, RequestEnv};
@@ -33,10 +35,11 @@ struct Endpoint {
     loopback: bool,
     body_limit: usize,
     max_json_depth: usize,
+    in_flight: Arc<InFlight>,
 }
 
 /// `POST /mcp`; `GET` and `DELETE` answer 405 (no standalone stream, no sessions).
-pub(crate) fn router(mcp: Mcp, config: &ServerConfig) -> Result<Router, ServerError> {
+pub(crate) fn router(mcp: Mcp, config: &ServerConfig, in_flight: Arc<InFlight>) -> Result<Router, ServerError> {
     let allowed_origins: Vec<String> = config
         .allowed_origins
         .iter()
@@ -50,6 +53,7 @@ pub(crate) fn router(mcp: Mcp, config: &ServerConfig) -> Result<Router, ServerEr
         loopback: config.bound_to_loopback,
         body_limit: config.body_limit(),
         max_json_depth: config.max_json_depth,
+        in_flight,
     });
     let route = post(handle).get(method_not_allowed).delete(method_not_allowed);
     Ok(Router::new().route("/mcp", route).with_state(endpoint))
@@ -69,6 +73,10 @@ async fn method_not_allowed() -> Response {
 
 async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
+    let permit = match endpoint.in_flight.enter(Surface::Mcp, "") {
+        Ok(permit) => permit,
+        Err(response) => return response,
+    };
     let principal = parts.extensions.remove::<registry_core::Principal>();
     let headers = &parts.headers;
     if let Err(response) = endpoint.check_host_and_origin(headers, parts.uri.host()) {
@@ -122,21 +130,18 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         return json_reply(&Reply::error(message.id, error));
     }
 
-    let env = RequestEnv {
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        metadata: metadata(headers),
-        principal,
-        ..RequestEnv::default()
-    };
     let streams = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|accept| accept.contains("text/event-stream") || accept.contains("*/*"));
+    let env = RequestEnv {
+        request_id: caller_request_id(headers).map(str::to_owned),
+        metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
+        principal,
+        ..RequestEnv::default()
+    };
     if message.meta.progress_token.is_some() && message.method == "tools/call" && streams {
-        return sse_reply(endpoint, message, env);
+        return sse_reply(endpoint, message, env, permit);
     }
     match endpoint.mcp.dispatch(message, env).await {
         Some(reply) => json_reply(&reply),
@@ -326,15 +331,6 @@ fn is_loopback_host(host: &str) -> bool {
         || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Request headers for the function's `Context`, except credentials.
-fn metadata(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .filter(|(name, _)| *name != header::AUTHORIZATION && *name != header::COOKIE && name.as_str() != "x-api-key")
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-        .collect()
-}
-
 fn json_reply(reply: &Reply) -> Response {
     let status = StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::OK);
     json_response(status, reply.to_bytes())
@@ -369,7 +365,7 @@ type ReplyFuture = Pin<Box<dyn Future<Output = Option<Reply>> + Send>>;
 /// The call runs inside the body stream, polled by the connection's own task:
 /// no spawned task, and a client that disconnects drops the stream and with it
 /// the call.
-fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv) -> Response {
+fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, permit: OwnedSemaphorePermit) -> Response {
     let (sender, receiver) = mpsc::unbounded_channel::<Vec<u8>>();
     env.notifications = Some(Arc::new(move |note| {
         let _ = sender.send(note);
@@ -379,6 +375,7 @@ fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv) -> 
         notifications: receiver,
         call: Some(call),
         last: None,
+        _permit: permit,
     };
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
@@ -392,6 +389,8 @@ struct SseStream {
     notifications: mpsc::UnboundedReceiver<Vec<u8>>,
     call: Option<ReplyFuture>,
     last: Option<Bytes>,
+    /// The request's in-flight slot, held until the stream ends.
+    _permit: OwnedSemaphorePermit,
 }
 
 fn sse_event(json: &[u8]) -> Bytes {

@@ -53,15 +53,22 @@ mod stdio;
 mod tools;
 mod version;
 
+use std::sync::Arc;
+
 use axum::Router;
 use registry_core::Registry;
 
+use crate::layers::InFlight;
 use crate::{ServerConfig, ServerError};
 
 /// `POST /mcp` (and 405 for `GET`/`DELETE`), with the tool list and every
 /// fixed result serialized now, once.
-pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Router, ServerError> {
-    http::router(dispatch::Mcp::new(registry, config)?, config)
+pub(crate) fn router(
+    registry: &Registry,
+    config: &ServerConfig,
+    in_flight: &Arc<InFlight>,
+) -> Result<Router, ServerError> {
+    http::router(dispatch::Mcp::new(registry, config)?, config, Arc::clone(in_flight))
 }
 
 /// Serves MCP over stdin/stdout until stdin closes.

@@ -8,13 +8,16 @@ use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{Context, ErrorKind, Protocol, Registry};
+use registry_core::{Arguments, Context, ErrorKind, Protocol, Registry};
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
 use super::plan::RoutePlan;
 use crate::errors::http_status;
-use crate::problem::{FieldProblem, Problem, REQUEST_ID};
+use crate::layers::{InFlight, Surface, caller_request_id};
+use crate::metadata::HeaderMetadata;
+use crate::problem::{FieldProblem, Problem};
 
 /// What a route's handler holds.
 #[derive(Debug)]
@@ -24,24 +27,36 @@ pub(crate) struct RouteState {
     pub(crate) body_limit: usize,
     pub(crate) debug_errors: bool,
     pub(crate) max_json_depth: usize,
+    pub(crate) in_flight: Arc<InFlight>,
 }
 
 /// Serves one request to the route in `state`.
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let mut ctx = context(&parts.headers);
+    // The edge layer has put the caller's id, or a fresh one, into the request
+    // and puts it on every response.
+    let request_id: Arc<str> = match caller_request_id(&parts.headers) {
+        Some(id) => Arc::from(id),
+        None => Arc::from(Context::new_request_id()),
+    };
+    let _permit = match state.in_flight.enter(Surface::Http, &request_id) {
+        Ok(permit) => permit,
+        Err(response) => return response,
+    };
+    let args = match arguments(&state, &mut parts, body).await {
+        Ok(args) => args,
+        Err(problem) => return problem.with_request_id(&*request_id).into_response(),
+    };
+    let mut ctx = Context::new(Protocol::Rest)
+        .with_request_id(Arc::clone(&request_id))
+        .with_metadata_source(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers))));
     if let Some(principal) = parts.extensions.remove::<registry_core::Principal>() {
         ctx = ctx.with_principal(principal);
     }
-    let request_id = ctx.request_id().to_owned();
-    let args = match arguments(&state, &mut parts, body).await {
-        Ok(args) => args,
-        Err(problem) => return problem.with_request_id(request_id).into_response(),
-    };
     let guard = ctx.cancel_token().drop_guard();
     let result = state.registry.invoke(state.plan.name, args, ctx).await;
     guard.disarm();
-    let mut response = match result {
+    match result {
         Ok(Value::Null) if state.plan.returns_unit => StatusCode::NO_CONTENT.into_response(),
         Ok(value) => json_response(&value),
         Err(error) => {
@@ -49,62 +64,32 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
             if status.is_server_error() {
                 tracing::error!(
                     function = state.plan.name,
-                    request_id = %request_id,
+                    request_id = &*request_id,
                     detail = error.internal_detail().unwrap_or_default(),
                     "{error}"
                 );
             } else {
-                tracing::debug!(function = state.plan.name, request_id = %request_id, "{error}");
+                tracing::debug!(function = state.plan.name, request_id = &*request_id, "{error}");
             }
             Problem::from_api_error(&error, state.debug_errors)
-                .with_request_id(request_id.clone())
+                .with_request_id(&*request_id)
                 .into_response()
         }
-    };
-    if let Ok(id) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID, id);
     }
-    response
 }
 
 fn json_response(value: &Value) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_default();
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body,
-    )
-        .into_response()
-}
-
-/// A REST context: the caller's `x-request-id` when it is sane, and the headers as metadata.
-fn context(headers: &HeaderMap) -> Context {
-    let mut ctx = Context::new(Protocol::Rest);
-    if let Some(id) = caller_request_id(headers) {
-        ctx = ctx.with_request_id(id);
-    }
-    ctx.with_metadata_entries(
-        headers
-            .iter()
-            .filter(|(name, _)| !is_credential(name))
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))),
-    )
-}
-
-/// Headers that carry credentials and never reach a function's metadata.
-fn is_credential(name: &header::HeaderName) -> bool {
-    *name == header::AUTHORIZATION || *name == header::COOKIE || name.as_str() == "x-api-key"
-}
-
-/// The caller's `x-request-id`, if it is 1 to 128 visible ASCII characters.
-pub(crate) fn caller_request_id(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
+    let mut response = Response::new(Body::from(serde_json::to_vec(value).unwrap_or_default()));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// The arguments object: path segments plus the query string or the JSON body.
-async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<Value, Problem> {
+/// A body that alone holds every argument is handed over as text, decoded
+/// once into the function's parameters.
+async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<Arguments, Problem> {
     let plan = &state.plan;
     let mut errors: Vec<FieldProblem> = Vec::new();
     let mut from_path = Map::new();
@@ -133,7 +118,7 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
             coerce::decode_query(query, |k| plan.kind_of(k), &mut args, &mut errors);
         }
         return if errors.is_empty() {
-            Ok(Value::Object(args))
+            Ok(Value::Object(args).into())
         } else {
             Err(invalid(errors))
         };
@@ -150,17 +135,25 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
             ),
         ));
     }
-    let mut args = if bytes.is_empty() {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice::<Value>(&bytes).map_err(|err| {
-            Problem::http(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the request body is not valid JSON: {err}"),
-            )
-        })?
+    if bytes.is_empty() {
+        return if errors.is_empty() {
+            Ok(Value::Object(from_path).into())
+        } else {
+            Err(invalid(errors))
+        };
+    }
+    let malformed = |err: serde_json::Error| {
+        Problem::http(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the request body is not valid JSON: {err}"),
+        )
     };
+    if from_path.is_empty() && errors.is_empty() && checks_by_skipping(&bytes) {
+        serde_json::from_slice::<IgnoredAny>(&bytes).map_err(malformed)?;
+        return Ok(Arguments::Json(bytes.into()));
+    }
+    let mut args = serde_json::from_slice::<Value>(&bytes).map_err(malformed)?;
     if let Value::Object(object) = &mut args {
         for (key, value) in from_path {
             if object.contains_key(&key) {
@@ -174,10 +167,24 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
         }
     }
     if errors.is_empty() {
-        Ok(args)
+        Ok(args.into())
     } else {
         Err(invalid(errors))
     }
+}
+
+/// Whether skipping through `bytes` (no allocation) finds every syntax error
+/// that parsing would: skipping checks neither UTF-8 nor that `\u` escapes of
+/// UTF-16 surrogates come in pairs, so text that is not UTF-8 or holds such an
+/// escape (rare) is parsed instead.
+fn checks_by_skipping(bytes: &[u8]) -> bool {
+    let surrogate_escape = bytes.windows(4).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && matches!(w[2], b'd' | b'D')
+            && matches!(w[3], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+    });
+    !surrogate_escape && std::str::from_utf8(bytes).is_ok()
 }
 
 /// The whole body, at most `body_limit` bytes; an empty body is allowed
@@ -259,7 +266,15 @@ fn invalid(errors: Vec<FieldProblem>) -> Problem {
 
 #[cfg(test)]
 mod tests {
-    use super::is_json_type;
+    use super::{checks_by_skipping, is_json_type};
+
+    #[test]
+    fn skipping_is_trusted_only_where_it_checks_everything() {
+        assert!(checks_by_skipping(br#"{"a": 1, "s": "\u00e9"}"#));
+        assert!(!checks_by_skipping(br#"{"s": "\ud800"}"#));
+        assert!(!checks_by_skipping(br#"{"s": "\uDC00"}"#));
+        assert!(!checks_by_skipping(b"{\"s\": \"\xff\"}"));
+    }
 
     #[test]
     fn json_content_types() {

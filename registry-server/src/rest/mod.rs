@@ -28,11 +28,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use registry_core::{Context, Method, Protocol, Registry};
 
+use crate::layers::InFlight;
 use crate::problem::Problem;
 use crate::{ServerConfig, ServerError};
 
 /// One route per function exposed on REST; fails naming the first function whose route cannot be built.
-pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Router, ServerError> {
+pub(crate) fn router(
+    registry: &Registry,
+    config: &ServerConfig,
+    in_flight: &Arc<InFlight>,
+) -> Result<Router, ServerError> {
     let plans = registry
         .exposed(Protocol::Rest)
         .map(plan::plan)
@@ -50,6 +55,7 @@ pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Result<Route
             body_limit: config.body_limit(),
             debug_errors: config.debug_errors,
             max_json_depth: config.max_json_depth,
+            in_flight: Arc::clone(in_flight),
         });
         let route = on(filter, move |request: Request| {
             handler::handle(Arc::clone(&state), request)
@@ -116,7 +122,7 @@ pub(crate) async fn not_found(request: Request) -> Response {
 
 /// `problem` as a response carrying the caller's request id, or a fresh one.
 fn with_request_id(problem: Problem, request: &Request) -> Response {
-    let id = handler::caller_request_id(request.headers())
+    let id = crate::layers::caller_request_id(request.headers())
         .map_or_else(|| Context::new(Protocol::Rest).request_id().to_owned(), str::to_owned);
     problem.with_request_id(id).into_response()
 }
