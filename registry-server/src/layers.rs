@@ -2,8 +2,8 @@
 //!
 //! 1. [`Edge`], wrapped once around the whole router: the request id (every
 //!    response carries `x-request-id`: the caller's when it is 1 to 128
-//!    visible ASCII characters, else a fresh one, also written into the
-//!    request for the handlers), 431 for headers over
+//!    visible ASCII characters, else a fresh one, handed to the handlers as
+//!    a [`RequestId`] extension), 431 for headers over
 //!    [`ServerConfig::max_header_bytes`], a span per request (`method`,
 //!    `path`, `request_id`, later `tool` and `principal`) and one access event
 //!    with `status` and `latency_ms`;
@@ -24,7 +24,7 @@ use std::task::{Context as TaskContext, Poll, ready};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
@@ -56,7 +56,7 @@ impl<S> Edge<S> {
     }
 
     /// The request's span, when its level is enabled (else a no-op span).
-    fn span(&self, request: &Request, id: &HeaderValue) -> Span {
+    fn span(&self, request: &Request, id: &str) -> Span {
         macro_rules! request_span {
             ($level:expr) => {
                 tracing::span!(
@@ -64,7 +64,7 @@ impl<S> Edge<S> {
                     "request",
                     method = %request.method(),
                     path = %request.uri().path(),
-                    request_id = %String::from_utf8_lossy(id.as_bytes()),
+                    request_id = id,
                     tool = tracing::field::Empty,
                     principal = tracing::field::Empty,
                 )
@@ -107,9 +107,18 @@ where
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum();
-        let id = match request.headers().get(&REQUEST_ID) {
-            Some(value) if is_sane_id(value.as_bytes()) => value.clone(),
-            _ => fresh_id(),
+        let (id, header) = match request.headers().get(&REQUEST_ID) {
+            Some(value) if is_sane_id(value.as_bytes()) => {
+                (Arc::from(value.to_str().unwrap_or_default()), value.clone())
+            }
+            _ => {
+                let id = registry_core::Context::new_request_id();
+                let shared = Arc::from(id.as_str());
+                (
+                    shared,
+                    HeaderValue::try_from(id).unwrap_or_else(|_| HeaderValue::from_static("unknown")),
+                )
+            }
         };
         if header_bytes > self.max_header_bytes {
             let detail = format!(
@@ -117,20 +126,20 @@ where
                 self.max_header_bytes
             );
             let mut response = Problem::http(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", detail)
-                .with_request_id(String::from_utf8_lossy(id.as_bytes()))
+                .with_request_id(&*id)
                 .into_response();
-            response.headers_mut().insert(REQUEST_ID, id);
+            response.headers_mut().insert(REQUEST_ID, header);
             return EdgeFuture::Done {
                 response: Some(response),
             };
         }
-        request.headers_mut().insert(REQUEST_ID, id.clone());
         let span = self.span(&request, &id);
+        request.extensions_mut().insert(RequestId(id));
         let started = self.access_enabled().then(Instant::now);
         let future = span.in_scope(|| self.inner.call(request));
         EdgeFuture::Running {
             future,
-            id: Some(id),
+            id: Some(header),
             span,
             started,
             access_log: self.access_log,
@@ -189,24 +198,22 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for EdgeFuture<F> 
     }
 }
 
-/// The request's `x-request-id`, if it is 1 to 128 visible ASCII characters
-/// (after [`edge`], every request has one).
-pub(crate) fn caller_request_id(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let id = headers.get(&REQUEST_ID)?;
-    if is_sane_id(id.as_bytes()) {
-        id.to_str().ok()
-    } else {
-        None
+/// The request's id: the caller's `x-request-id` when it is 1 to 128 visible
+/// ASCII characters, else a fresh one; [`Edge`] puts it into the request's
+/// extensions (and on the response).
+#[derive(Clone, Debug)]
+pub(crate) struct RequestId(Arc<str>);
+
+/// The id [`Edge`] gave the request (a fresh one if the request did not pass it).
+pub(crate) fn request_id_of(extensions: &Extensions) -> Arc<str> {
+    match extensions.get::<RequestId>() {
+        Some(RequestId(id)) => Arc::clone(id),
+        None => Arc::from(registry_core::Context::new_request_id()),
     }
 }
 
 fn is_sane_id(id: &[u8]) -> bool {
     (1..=128).contains(&id.len()) && id.iter().all(u8::is_ascii_graphic)
-}
-
-fn fresh_id() -> HeaderValue {
-    HeaderValue::try_from(registry_core::Context::new_request_id())
-        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// Which surface a guard protects; decides the shape of its error bodies.
@@ -238,7 +245,7 @@ pub(crate) async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Req
             next.run(request).await
         }
         Err(error) => {
-            let id = request_id(&request);
+            let id = request_id_of(request.extensions());
             let (status, kind) = match &error {
                 AuthError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ApiError::unauthorized(error.to_string())),
                 AuthError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiError::forbidden(error.to_string())),
@@ -246,7 +253,7 @@ pub(crate) async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Req
             tracing::debug!(request_id = %id, status = status.as_u16(), "authentication failed: {error}");
             let mut response = match auth.surface {
                 Surface::Http => Problem::from_api_error(&kind, false)
-                    .with_request_id(id)
+                    .with_request_id(&*id)
                     .into_response(),
                 Surface::Mcp => rpc_error(status, MCP_UNAUTHORIZED, &error.to_string()),
             };
@@ -264,14 +271,6 @@ pub(crate) async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Req
 pub const MCP_UNAUTHORIZED: i32 = -32001;
 /// The JSON-RPC code of an `/mcp` request shed by the in-flight limit (HTTP 503).
 pub const MCP_OVERLOADED: i32 = -32000;
-
-fn request_id(request: &Request) -> String {
-    request
-        .headers()
-        .get(&REQUEST_ID)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default()
-}
 
 fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
     let body = serde_json::json!({

@@ -20,7 +20,7 @@ pub(crate) type NotificationSink = Arc<dyn Fn(Vec<u8>) + Send + Sync>;
 #[derive(Default)]
 pub(crate) struct RequestEnv {
     /// The caller's request id (`x-request-id`), when it sent one.
-    pub(crate) request_id: Option<String>,
+    pub(crate) request_id: Option<Arc<str>>,
     /// Transport metadata (HTTP headers), handed to the function's [`Context`].
     pub(crate) metadata: Option<Arc<dyn MetadataSource>>,
     /// Where progress notifications go; `None` when the transport cannot stream them.
@@ -186,7 +186,7 @@ impl Mcp {
         if let Some(principal) = env.principal {
             ctx = ctx.with_principal(principal);
         }
-        let request_id: Option<Arc<str>> = env.request_id.map(Arc::from);
+        let request_id = env.request_id;
         if let Some(request_id) = &request_id {
             ctx = ctx.with_request_id(Arc::clone(request_id));
         }

@@ -19,7 +19,7 @@ use futures_util::Stream;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::errors::code;
-use crate::layers::{InFlight, Surface, caller_request_id};
+use crate::layers::{InFlight, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
 use crate::{ServerConfig, ServerError};
 
@@ -135,7 +135,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         .and_then(|v| v.to_str().ok())
         .is_none_or(|accept| accept.contains("text/event-stream") || accept.contains("*/*"));
     let env = RequestEnv {
-        request_id: caller_request_id(headers).map(str::to_owned),
+        request_id: Some(request_id_of(&parts.extensions)),
         metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
         principal,
         ..RequestEnv::default()

@@ -1,6 +1,7 @@
-//! Tool definitions (built once, at router build) and `tools/call` results.
+//! Tool definitions (checked at router build, serialized on the first
+//! `tools/list`) and `tools/call` results.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use registry_core::{ApiError, Entry, Protocol, Registry};
 use serde::Serialize;
@@ -20,41 +21,62 @@ pub(crate) const PAGE_SIZE: usize = 100;
 /// it, so clients are told to re-fetch after five minutes.
 pub(crate) const TTL_MS: u64 = 300_000;
 
-/// Every page of `tools/list`, serialized for each era.
+/// Every page of `tools/list` for each era, serialized when first asked for
+/// (a process that is only ever called, such as a Lambda, never pays for it).
 #[derive(Debug)]
 pub(crate) struct ToolPages {
+    registry: Registry,
+    server_info: Value,
+    page_size: usize,
+    pages: OnceLock<Pages>,
+}
+
+#[derive(Debug)]
+struct Pages {
     legacy: Vec<Arc<str>>,
     modern: Vec<Arc<str>>,
 }
 
 impl ToolPages {
-    /// Serializes every exposed tool of `registry`, `page_size` per page, in registry (name) order.
+    /// Checks every exposed tool of `registry` (schemas rooted at an object);
+    /// pages hold `page_size` tools each, in registry (name) order.
     pub(crate) fn build(registry: &Registry, config: &ServerConfig, page_size: usize) -> Result<Self, ServerError> {
-        let tools = registry
-            .exposed(Protocol::Mcp)
-            .map(tool)
-            .collect::<Result<Vec<Value>, ServerError>>()?;
-        let chunks: Vec<&[Value]> = if tools.is_empty() {
-            vec![&[]]
-        } else {
-            tools.chunks(page_size.max(1)).collect()
-        };
-        let mut legacy = Vec::with_capacity(chunks.len());
-        let mut modern = Vec::with_capacity(chunks.len());
-        for (index, chunk) in chunks.iter().enumerate() {
-            let mut page = Map::new();
-            page.insert("tools".into(), Value::Array(chunk.to_vec()));
-            if index + 1 < chunks.len() {
-                page.insert("nextCursor".into(), Value::String(cursor(index + 1)));
-            }
-            legacy.push(Arc::from(serde_json::to_string(&page).unwrap_or_default()));
-            page.insert("ttlMs".into(), json!(TTL_MS));
-            page.insert("cacheScope".into(), json!("public"));
-            page.insert("resultType".into(), json!("complete"));
-            page.insert("_meta".into(), json!({ META_SERVER_INFO: server_info(config) }));
-            modern.push(Arc::from(serde_json::to_string(&page).unwrap_or_default()));
+        for entry in registry.exposed(Protocol::Mcp) {
+            check_roots(entry)?;
         }
-        Ok(ToolPages { legacy, modern })
+        Ok(ToolPages {
+            registry: registry.clone(),
+            server_info: server_info(config),
+            page_size,
+            pages: OnceLock::new(),
+        })
+    }
+
+    fn pages(&self) -> &Pages {
+        self.pages.get_or_init(|| {
+            let tools: Vec<Value> = self.registry.exposed(Protocol::Mcp).map(tool).collect();
+            let chunks: Vec<&[Value]> = if tools.is_empty() {
+                vec![&[]]
+            } else {
+                tools.chunks(self.page_size.max(1)).collect()
+            };
+            let mut legacy = Vec::with_capacity(chunks.len());
+            let mut modern = Vec::with_capacity(chunks.len());
+            for (index, chunk) in chunks.iter().enumerate() {
+                let mut page = Map::new();
+                page.insert("tools".into(), Value::Array(chunk.to_vec()));
+                if index + 1 < chunks.len() {
+                    page.insert("nextCursor".into(), Value::String(cursor(index + 1)));
+                }
+                legacy.push(Arc::from(serde_json::to_string(&page).unwrap_or_default()));
+                page.insert("ttlMs".into(), json!(TTL_MS));
+                page.insert("cacheScope".into(), json!("public"));
+                page.insert("resultType".into(), json!("complete"));
+                page.insert("_meta".into(), json!({ META_SERVER_INFO: self.server_info }));
+                modern.push(Arc::from(serde_json::to_string(&page).unwrap_or_default()));
+            }
+            Pages { legacy, modern }
+        })
     }
 
     /// The page a cursor names (`None`: the first), or `None` for a cursor we never issued.
@@ -64,8 +86,8 @@ impl ToolPages {
             Some(cursor) => parse_cursor(cursor)?,
         };
         let pages = match era {
-            Era::Legacy => &self.legacy,
-            Era::Modern => &self.modern,
+            Era::Legacy => &self.pages().legacy,
+            Era::Modern => &self.pages().modern,
         };
         pages.get(index).cloned()
     }
@@ -86,8 +108,8 @@ pub(crate) fn server_info(config: &ServerConfig) -> Value {
     json!({ "name": config.title, "version": config.version })
 }
 
-/// One tool definition.
-fn tool(entry: &Entry) -> Result<Value, ServerError> {
+/// MCP requires both schemas of a tool to be rooted at an object.
+fn check_roots(entry: &Entry) -> Result<(), ServerError> {
     let function = entry.function();
     let schemas = entry.schemas();
     for (which, schema) in [("input", &schemas.input), ("output", &schemas.mcp_output)] {
@@ -99,6 +121,13 @@ fn tool(entry: &Entry) -> Result<Value, ServerError> {
             });
         }
     }
+    Ok(())
+}
+
+/// One tool definition.
+fn tool(entry: &Entry) -> Value {
+    let function = entry.function();
+    let schemas = entry.schemas();
     let title = function
         .title()
         .map(str::to_owned)
@@ -119,14 +148,14 @@ fn tool(entry: &Entry) -> Result<Value, ServerError> {
             annotations.insert(key.into(), Value::Bool(hint));
         }
     }
-    Ok(json!({
+    json!({
         "name": function.name(),
         "title": title,
         "description": description,
         "inputSchema": schemas.input,
         "outputSchema": schemas.mcp_output,
         "annotations": annotations,
-    }))
+    })
 }
 
 /// `get_item` → `Get item`: the display title of a tool that declares none.

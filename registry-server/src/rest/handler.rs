@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::coerce::{self, ArgKind};
 use super::plan::RoutePlan;
 use crate::errors::http_status;
-use crate::layers::{InFlight, Surface, caller_request_id};
+use crate::layers::{InFlight, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
 use crate::problem::{FieldProblem, Problem};
 
@@ -32,12 +32,7 @@ pub(crate) struct RouteState {
 /// Serves one request to the route in `state`.
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    // The edge layer has put the caller's id, or a fresh one, into the request
-    // and puts it on every response.
-    let request_id: Arc<str> = match caller_request_id(&parts.headers) {
-        Some(id) => Arc::from(id),
-        None => Arc::from(Context::new_request_id()),
-    };
+    let request_id = request_id_of(&parts.extensions);
     let _permit = match state.in_flight.enter(Surface::Http, &request_id) {
         Ok(permit) => permit,
         Err(response) => return response,

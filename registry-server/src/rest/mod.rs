@@ -26,7 +26,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use registry_core::{Context, Method, Protocol, Registry};
+use registry_core::{Method, Protocol, Registry};
 
 use crate::layers::InFlight;
 use crate::problem::Problem;
@@ -122,7 +122,6 @@ pub(crate) async fn not_found(request: Request) -> Response {
 
 /// `problem` as a response carrying the caller's request id, or a fresh one.
 fn with_request_id(problem: Problem, request: &Request) -> Response {
-    let id = crate::layers::caller_request_id(request.headers())
-        .map_or_else(|| Context::new(Protocol::Rest).request_id().to_owned(), str::to_owned);
-    problem.with_request_id(id).into_response()
+    let id = crate::layers::request_id_of(request.extensions());
+    problem.with_request_id(&*id).into_response()
 }

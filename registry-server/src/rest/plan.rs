@@ -5,6 +5,8 @@
 //! array, a `GET`/`DELETE` argument that cannot come from a query string, or
 //! two paths the router cannot tell apart.
 
+use std::collections::HashMap;
+
 use registry_core::{Entry, Method};
 use serde_json::Value;
 
@@ -146,27 +148,26 @@ pub(crate) fn path_params(path: &str) -> Result<Vec<String>, String> {
 /// Fails when two paths put differently named parameters at the same place
 /// after the same prefix (`/a/{id}` and `/a/{name}/b`): the router cannot have both.
 pub(crate) fn check_conflicts(plans: &[RoutePlan]) -> Result<(), ServerError> {
-    for (i, first) in plans.iter().enumerate() {
-        for second in &plans[i + 1..] {
-            if first.path == second.path {
-                continue;
-            }
-            for (a, b) in first.path.split('/').zip(second.path.split('/')) {
-                let a_param = a.starts_with('{');
-                let b_param = b.starts_with('{');
-                if a_param && b_param && a != b {
+    // Two paths that agree up to a segment must name a parameter there alike:
+    // keyed by the text before each parameter, one pass over every path.
+    let mut named: HashMap<&str, (&str, &RoutePlan)> = HashMap::new();
+    for plan in plans {
+        let mut start = 0;
+        for segment in plan.path.split('/') {
+            if segment.starts_with('{') {
+                let prefix = &plan.path[..start];
+                let (name, first) = *named.entry(prefix).or_insert((segment, plan));
+                if name != segment {
                     return Err(route_error(
-                        second.name,
+                        plan.name,
                         format!(
-                            "its path `{}` names the segment `{b}` where `{}` (path `{}`) names it `{a}`; use one name for the same position",
-                            second.path, first.name, first.path
+                            "its path `{}` names the segment `{segment}` where `{}` (path `{}`) names it `{name}`; use one name for the same position",
+                            plan.path, first.name, first.path
                         ),
                     ));
                 }
-                if a != b {
-                    break;
-                }
             }
+            start += segment.len() + 1;
         }
     }
     Ok(())
