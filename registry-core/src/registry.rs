@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::context::StateMap;
@@ -13,11 +13,11 @@ use crate::{ApiError, ApiFunction, Arguments, Context, Method, Protocol};
 /// The default timeout for functions that declare none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A registered function with its schemas, computed once at build.
+/// A registered function with its schemas, computed once, when first asked for.
 #[derive(Debug)]
 pub struct Entry {
     function: &'static ApiFunction,
-    schemas: Schemas,
+    schemas: OnceLock<Schemas>,
     path: String,
 }
 
@@ -32,9 +32,10 @@ impl Entry {
         self.function.name()
     }
 
-    /// Normalized schemas (see [`crate::schema`]).
+    /// Normalized schemas (see [`crate::schema`]), built the first time they
+    /// are asked for: a process that only serves calls builds few of them.
     pub fn schemas(&self) -> &Schemas {
-        &self.schemas
+        self.schemas.get_or_init(|| schema::build(self.function))
     }
 
     /// The REST path (`/api/{name}` unless declared).
@@ -99,7 +100,7 @@ struct Inner {
     warnings: Vec<String>,
 }
 
-/// Every exposed function, sorted by name, with schemas built once.
+/// Every exposed function, sorted by name, with schemas built once (on first use).
 ///
 /// Cloning is cheap (one `Arc`). Every protocol adapter calls
 /// [`Registry::invoke`]; there is no other call path.
@@ -337,7 +338,7 @@ impl RegistryBuilder {
                 }
                 Entry {
                     function,
-                    schemas: schema::build(function),
+                    schemas: OnceLock::new(),
                     path: function.path(),
                 }
             })

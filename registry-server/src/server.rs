@@ -90,9 +90,9 @@ impl Server {
         }
         let mcp = mcp::router(&self.registry, config, &in_flight)?;
         let rest = rest::router(&self.registry, config, &in_flight)?;
-        let mut router = Router::new()
+        // `merge` re-inserts the routes it is given: the few go into the many.
+        let mut router = protect(rest, config, Surface::Http)
             .merge(protect(mcp, config, Surface::Mcp))
-            .merge(protect(rest, config, Surface::Http))
             .merge(pages)
             .fallback(rest::not_found);
         if let Some(cors) = layers::cors(config) {

@@ -84,7 +84,7 @@ impl Mcp {
         Ok(Mcp {
             registry: registry.clone(),
             debug_errors: config.debug_errors,
-            tools: ToolPages::build(registry, config, page_size)?,
+            tools: ToolPages::new(registry, config, page_size),
             initialize,
             discover: Arc::from(discover.to_string()),
         })

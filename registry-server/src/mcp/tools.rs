@@ -1,5 +1,4 @@
-//! Tool definitions (checked at router build, serialized on the first
-//! `tools/list`) and `tools/call` results.
+//! Tool definitions (serialized on the first `tools/list`) and `tools/call` results.
 
 use std::sync::{Arc, OnceLock};
 
@@ -38,23 +37,30 @@ struct Pages {
 }
 
 impl ToolPages {
-    /// Checks every exposed tool of `registry` (schemas rooted at an object);
-    /// pages hold `page_size` tools each, in registry (name) order.
-    pub(crate) fn build(registry: &Registry, config: &ServerConfig, page_size: usize) -> Result<Self, ServerError> {
-        for entry in registry.exposed(Protocol::Mcp) {
-            check_roots(entry)?;
-        }
-        Ok(ToolPages {
+    /// The pages of `registry`'s exposed tools, `page_size` each, in registry
+    /// (name) order.
+    pub(crate) fn new(registry: &Registry, config: &ServerConfig, page_size: usize) -> Self {
+        ToolPages {
             registry: registry.clone(),
             server_info: server_info(config),
             page_size,
             pages: OnceLock::new(),
-        })
+        }
     }
 
     fn pages(&self) -> &Pages {
         self.pages.get_or_init(|| {
-            let tools: Vec<Value> = self.registry.exposed(Protocol::Mcp).map(tool).collect();
+            let tools: Vec<Value> = self
+                .registry
+                .exposed(Protocol::Mcp)
+                .filter_map(|entry| match check_roots(entry) {
+                    Ok(()) => Some(tool(entry)),
+                    Err(err) => {
+                        tracing::error!("{err}; the tool is left out of tools/list");
+                        None
+                    }
+                })
+                .collect();
             let chunks: Vec<&[Value]> = if tools.is_empty() {
                 vec![&[]]
             } else {

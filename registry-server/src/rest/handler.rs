@@ -29,6 +29,16 @@ pub(crate) struct RouteState {
     pub(crate) in_flight: Arc<InFlight>,
 }
 
+impl RouteState {
+    /// Whether the function returns `()` (its output schema is `null`): a
+    /// `null` result then answers 204.
+    fn returns_unit(&self) -> bool {
+        self.registry
+            .get(self.plan.name)
+            .is_some_and(|entry| entry.schemas().output.get("type").and_then(Value::as_str) == Some("null"))
+    }
+}
+
 /// Serves one request to the route in `state`.
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
@@ -51,7 +61,7 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
     let result = state.registry.invoke(state.plan.name, args, ctx).await;
     guard.disarm();
     match result {
-        Ok(Value::Null) if state.plan.returns_unit => StatusCode::NO_CONTENT.into_response(),
+        Ok(Value::Null) if state.returns_unit() => StatusCode::NO_CONTENT.into_response(),
         Ok(value) => json_response(&value),
         // The body went in as text, unchecked: when it does not decode, tell
         // malformed JSON (400) from a bad argument (422).

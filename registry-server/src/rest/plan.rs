@@ -31,8 +31,6 @@ pub(crate) struct RoutePlan {
     pub(crate) kinds: Vec<(String, ArgKind)>,
     /// Whether arguments come from the query string (else from a JSON body).
     pub(crate) uses_query: bool,
-    /// Whether the function returns `()`: a `null` result answers 204.
-    pub(crate) returns_unit: bool,
 }
 
 impl RoutePlan {
@@ -63,11 +61,23 @@ pub(crate) fn plan(entry: &Entry) -> Result<RoutePlan, ServerError> {
         ));
     }
 
+    let uses_query = function.method().uses_query();
+    let mut kinds = Vec::new();
+    if path_params.is_empty() && !uses_query {
+        // A JSON body carries every argument: nothing to read from text, and
+        // no schema to build yet.
+        return Ok(RoutePlan {
+            name,
+            method: function.method(),
+            path,
+            path_params,
+            kinds,
+            uses_query,
+        });
+    }
     let input = &entry.schemas().input;
     let properties = input.get("properties").and_then(Value::as_object);
     let property = |arg: &str| properties.and_then(|p| p.get(arg));
-    let uses_query = function.method().uses_query();
-    let mut kinds = Vec::new();
 
     for param in &path_params {
         let Some(schema) = property(param) else {
@@ -108,7 +118,6 @@ pub(crate) fn plan(entry: &Entry) -> Result<RoutePlan, ServerError> {
         }
     }
 
-    let returns_unit = entry.schemas().output.get("type").and_then(Value::as_str) == Some("null");
     Ok(RoutePlan {
         name,
         method: function.method(),
@@ -116,7 +125,6 @@ pub(crate) fn plan(entry: &Entry) -> Result<RoutePlan, ServerError> {
         path_params,
         kinds,
         uses_query,
-        returns_unit,
     })
 }
 
