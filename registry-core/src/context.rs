@@ -4,8 +4,8 @@ use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Notify;
 
@@ -153,7 +153,8 @@ impl Context {
     /// A fresh process-unique request id, as [`Context::new`] makes
     /// (adapters use it for requests that arrive without one).
     pub fn new_request_id() -> String {
-        RequestId::next().as_str().to_owned()
+        let (buf, len) = write_id(RequestId::next_counter());
+        String::from_utf8_lossy(&buf[..usize::from(len)]).into_owned()
     }
 
     /// Sets the request id (adapters pass the caller's `x-request-id`).
@@ -403,43 +404,54 @@ impl fmt::Debug for CancelToken {
     }
 }
 
-/// A request id: the caller's, or one generated in place (no allocation, as
-/// every call without an id makes one).
+/// A request id: the caller's, or a generated one, written out only when
+/// read (every call without an id makes one; most are never read).
 #[derive(Clone)]
 enum RequestId {
     Given(Arc<str>),
-    /// `{epoch:08x}-{n:06x}` in ASCII, and its length.
-    Generated([u8; 25], u8),
+    /// The counter value; its text `{epoch:08x}-{n:06x}`, once written.
+    /// Clones share the counter value, so they write the same text.
+    Generated(u64, OnceLock<([u8; 25], u8)>),
 }
 
 impl RequestId {
-    /// `{epoch:08x}-{n:06x}`: the low 32 bits of the start time in
-    /// nanoseconds, then a counter.
     fn next() -> Self {
+        RequestId::Generated(Self::next_counter(), OnceLock::new())
+    }
+
+    fn next_counter() -> u64 {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        static EPOCH: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-        let epoch = *EPOCH.get_or_init(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u32)
-                .unwrap_or_default()
-        });
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut buf = [0u8; 25];
-        hex(u64::from(epoch), 8, &mut buf[..8]);
-        buf[8] = b'-';
-        let digits = (64 - n.leading_zeros()).div_ceil(4).max(6) as usize;
-        hex(n, digits, &mut buf[9..9 + digits]);
-        RequestId::Generated(buf, (9 + digits) as u8)
+        COUNTER.fetch_add(1, Ordering::Relaxed)
     }
 
     fn as_str(&self) -> &str {
         match self {
             RequestId::Given(id) => id,
-            // Always ASCII hex digits and a dash.
-            RequestId::Generated(buf, len) => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default(),
+            RequestId::Generated(n, text) => {
+                let (buf, len) = text.get_or_init(|| write_id(*n));
+                // Always ASCII hex digits and a dash.
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
         }
     }
+}
+
+/// `{epoch:08x}-{n:06x}`: the low 32 bits of the start time in nanoseconds,
+/// then the counter.
+fn write_id(n: u64) -> ([u8; 25], u8) {
+    static EPOCH: OnceLock<u32> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u32)
+            .unwrap_or_default()
+    });
+    let mut buf = [0u8; 25];
+    hex(u64::from(epoch), 8, &mut buf[..8]);
+    buf[8] = b'-';
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(6) as usize;
+    hex(n, digits, &mut buf[9..9 + digits]);
+    (buf, (9 + digits) as u8)
 }
 
 /// Writes the low `digits` hex digits of `n` into `out`, most significant first.
@@ -463,8 +475,14 @@ mod tests {
         hex(0x1_0000_0000, 9, &mut out);
         assert_eq!(&out, b"100000000");
         let (a, b) = (RequestId::next(), RequestId::next());
+        let a_clone = a.clone();
         let (a, b) = (a.as_str(), b.as_str());
         assert_ne!(a, b);
+        assert_eq!(
+            a,
+            a_clone.as_str(),
+            "a clone made before the id was read reads the same id"
+        );
         let (epoch, counter) = a.split_once('-').unwrap();
         assert_eq!(epoch.len(), 8);
         assert!(counter.len() >= 6);

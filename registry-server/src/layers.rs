@@ -20,6 +20,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context as TaskContext, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
 use registry_core::ApiError;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::Service;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Span;
@@ -181,7 +181,8 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for EdgeFuture<F> 
                 let _entered = span.enter();
                 let Ok(mut response) = ready!(future.poll(cx));
                 if let Some(id) = id.take() {
-                    response.headers_mut().entry(REQUEST_ID).or_insert(id);
+                    // Problem bodies have set the same id already.
+                    response.headers_mut().insert(REQUEST_ID, id);
                 }
                 if let Some(started) = started {
                     let status = response.status().as_u16();
@@ -288,15 +289,25 @@ fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
 /// The limit on requests in flight, shared by `/mcp` and the REST routes.
 #[derive(Debug)]
 pub(crate) struct InFlight {
-    permits: Arc<Semaphore>,
+    running: AtomicUsize,
     limit: usize,
     retry_after: u32,
+}
+
+/// One request's slot in [`InFlight`], given back on drop.
+#[derive(Debug)]
+pub(crate) struct Slot(Arc<InFlight>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl InFlight {
     pub(crate) fn new(config: &ServerConfig) -> Arc<Self> {
         Arc::new(InFlight {
-            permits: Arc::new(Semaphore::new(config.max_in_flight)),
+            running: AtomicUsize::new(0),
             limit: config.max_in_flight,
             retry_after: config.retry_after_secs,
         })
@@ -306,9 +317,14 @@ impl InFlight {
     /// the stream ends); when every slot is taken, the 503 answer with
     /// `Retry-After`, shaped for `surface`.
     #[allow(clippy::result_large_err)]
-    pub(crate) fn enter(&self, surface: Surface, request_id: &str) -> Result<OwnedSemaphorePermit, Response> {
-        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
-            return Ok(permit);
+    pub(crate) fn enter(self: &Arc<Self>, surface: Surface, request_id: &str) -> Result<Slot, Response> {
+        // A counter, not a semaphore: nobody waits for a slot, and a release
+        // is one atomic instruction rather than a lock both workers contend for.
+        let taken = self.running.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < self.limit).then_some(n + 1)
+        });
+        if taken.is_ok() {
+            return Ok(Slot(Arc::clone(self)));
         }
         let message = format!(
             "the server is at its limit of {} requests in flight; retry after {} s",

@@ -16,10 +16,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
 use futures_util::Stream;
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::mpsc;
 
 use crate::errors::code;
-use crate::layers::{InFlight, Surface, request_id_of};
+use crate::layers::{InFlight, Slot, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
 use crate::{ServerConfig, ServerError};
 
@@ -73,8 +73,8 @@ async fn method_not_allowed() -> Response {
 
 async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let permit = match endpoint.in_flight.enter(Surface::Mcp, "") {
-        Ok(permit) => permit,
+    let slot = match endpoint.in_flight.enter(Surface::Mcp, "") {
+        Ok(slot) => slot,
         Err(response) => return response,
     };
     let principal = parts.extensions.remove::<registry_core::Principal>();
@@ -141,7 +141,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         ..RequestEnv::default()
     };
     if message.meta.progress_token.is_some() && message.method == "tools/call" && streams {
-        return sse_reply(endpoint, message, env, permit);
+        return sse_reply(endpoint, message, env, slot);
     }
     match endpoint.mcp.dispatch(message, env).await {
         Some(reply) => json_reply(&reply),
@@ -365,7 +365,7 @@ type ReplyFuture = Pin<Box<dyn Future<Output = Option<Reply>> + Send>>;
 /// The call runs inside the body stream, polled by the connection's own task:
 /// no spawned task, and a client that disconnects drops the stream and with it
 /// the call.
-fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, permit: OwnedSemaphorePermit) -> Response {
+fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, slot: Slot) -> Response {
     let (sender, receiver) = mpsc::unbounded_channel::<Vec<u8>>();
     env.notifications = Some(Arc::new(move |note| {
         let _ = sender.send(note);
@@ -375,7 +375,7 @@ fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, per
         notifications: receiver,
         call: Some(call),
         last: None,
-        _permit: permit,
+        _slot: slot,
     };
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
@@ -390,7 +390,7 @@ struct SseStream {
     call: Option<ReplyFuture>,
     last: Option<Bytes>,
     /// The request's in-flight slot, held until the stream ends.
-    _permit: OwnedSemaphorePermit,
+    _slot: Slot,
 }
 
 fn sse_event(json: &[u8]) -> Bytes {

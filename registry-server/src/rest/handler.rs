@@ -43,8 +43,8 @@ impl RouteState {
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let request_id = request_id_of(&parts.extensions);
-    let _permit = match state.in_flight.enter(Surface::Http, &request_id) {
-        Ok(permit) => permit,
+    let _slot = match state.in_flight.enter(Surface::Http, &request_id) {
+        Ok(slot) => slot,
         Err(response) => return response,
     };
     let (args, text) = match arguments(&state, &mut parts, body).await {
