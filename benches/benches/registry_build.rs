@@ -1,6 +1,8 @@
 //! Registry build time for 10 and 100 generated functions (each `(a: i64, b:
-//! i64) -> i64`, documented): selection, sorting, duplicate checks and every
-//! schema. The 1,000-function figure comes from `benches/many` (a separate
+//! i64) -> i64`, documented): selection, sorting and duplicate checks
+//! (`N`), and the same plus every schema, which a registry builds only when
+//! asked (`N/with_schemas`: what serving `tools/list` or `/openapi.json`
+//! adds). The 1,000-function figure comes from `benches/many` (a separate
 //! crate: a long compile), run by `scripts/bench.sh`.
 
 use std::hint::black_box;
@@ -42,6 +44,17 @@ fn benches(c: &mut Criterion) {
     group.bench_function("100", |b| {
         b.iter(|| black_box(Registry::builder().tag("g100").build().unwrap()))
     });
+    for tag in ["g10", "g100"] {
+        group.bench_function(format!("{}/with_schemas", &tag[1..]), |b| {
+            b.iter(|| {
+                let registry = Registry::builder().tag(tag).build().unwrap();
+                for entry in registry.entries() {
+                    black_box(entry.schemas());
+                }
+                registry
+            })
+        });
+    }
     group.finish();
 }
 

@@ -99,7 +99,12 @@ fn benches(c: &mut Criterion) {
             })
         });
         group.bench_function(format!("{name}/registry_entry"), |b| {
-            b.iter(|| black_box(Registry::builder().function(function).build().unwrap()))
+            b.iter(|| {
+                // Schemas are built on demand: ask for them, as `tools/list` does.
+                let registry = Registry::builder().function(function).build().unwrap();
+                black_box(registry.entries()[0].schemas());
+                registry
+            })
         });
     }
     group.finish();
