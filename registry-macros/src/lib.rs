@@ -7,6 +7,8 @@ mod ast;
 mod attr;
 mod docs;
 mod expand;
+#[cfg(test)]
+mod tests;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -7,32 +7,16 @@ use registry_server::{ApiKeys, Server, ServerConfig};
 use registry_tests as _;
 use serde_json::{Value, json};
 
+#[path = "support/progress_call.rs"]
+mod progress_call;
+use progress_call::long_call;
+
 async fn start(config: ServerConfig) -> String {
     let registry = Registry::from_inventory().expect("consistent registry");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(Server::new(registry, config).serve_on(listener));
     base
-}
-
-/// Starts a long `count_steps` call as SSE and returns once its first progress event arrived.
-async fn long_call(client: &reqwest::Client, base: &str, steps: u32) -> reqwest::Response {
-    let mut response = client
-        .post(format!("{base}/mcp"))
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": "count_steps", "arguments": {"steps": steps}, "_meta": {"progressToken": "p"}}}))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let first = tokio::time::timeout(Duration::from_secs(10), response.chunk())
-        .await
-        .expect("a progress event within 10 s")
-        .expect("readable")
-        .expect("a chunk");
-    assert!(String::from_utf8_lossy(&first).contains("notifications/progress"));
-    response
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

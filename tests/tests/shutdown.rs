@@ -8,7 +8,9 @@ use std::net::TcpStream;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+#[path = "support/progress_call.rs"]
+mod progress_call;
+use progress_call::long_call;
 
 struct Fixture {
     child: Child,
@@ -72,29 +74,15 @@ async fn exit_status(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
-/// A `count_steps` call as SSE, returned once its first progress event is in.
-async fn long_call(port: u16, steps: u32) -> reqwest::Response {
-    let mut response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/mcp"))
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": "count_steps", "arguments": {"steps": steps}, "_meta": {"progressToken": "p"}}}))
-        .send()
-        .await
-        .expect("sent");
-    let first = tokio::time::timeout(Duration::from_secs(10), response.chunk())
-        .await
-        .expect("a progress event within 10 s")
-        .expect("readable")
-        .expect("a chunk");
-    assert!(String::from_utf8_lossy(&first).contains("notifications/progress"));
-    response
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections() {
     let mut fixture = spawn("30s").await;
-    let mut call = long_call(fixture.port, 100).await;
+    let mut call = long_call(
+        &reqwest::Client::new(),
+        &format!("http://127.0.0.1:{}", fixture.port),
+        100,
+    )
+    .await;
     sigterm(&fixture.child);
 
     // The listener closes: a new connection is refused (bounded wait for the signal to land).
@@ -130,7 +118,12 @@ async fn sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections() {
 async fn past_the_grace_period_remaining_calls_are_cancelled_and_the_process_exits_0() {
     let mut fixture = spawn("300ms").await;
     // Ten-minute call: it can only end by being cancelled.
-    let mut call = long_call(fixture.port, 60_000).await;
+    let mut call = long_call(
+        &reqwest::Client::new(),
+        &format!("http://127.0.0.1:{}", fixture.port),
+        60_000,
+    )
+    .await;
     sigterm(&fixture.child);
     let status = exit_status(&mut fixture.child, Duration::from_secs(20)).await;
     assert!(status.success(), "{status:?}");

@@ -1,0 +1,68 @@
+//! Snapshots of what `#[api_function]` generates, pretty-printed: a change to
+//! the expansion shows up as a reviewable diff (dropshot's habit).
+//! Regenerate with `INSTA_UPDATE=always cargo test -p registry-macros`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::expand::api_function;
+
+fn expand(args: TokenStream, input: TokenStream) -> String {
+    let output = api_function(args, input);
+    let file = syn::parse2::<syn::File>(output).expect("the expansion parses as items");
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn sync_function() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            /// Add two numbers.
+            ///
+            /// # Arguments
+            /// * `a` - the first addend
+            /// * `b` - the second addend
+            fn add(a: i64, b: i64) -> i64 {
+                a + b
+            }
+        },
+    ));
+}
+
+#[test]
+fn async_function_with_context_and_options() {
+    insta::assert_snapshot!(expand(
+        quote!(method = "GET", tags = ["mining"], timeout = "5s", read_only),
+        quote! {
+            /// Current network hash rate from the upstream API.
+            async fn current_hashrate(ctx: &Context, window: Option<String>) -> Result<HashRate, ApiError> {
+                fetch(ctx, window).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn defaults_and_unit_return() {
+    insta::assert_snapshot!(expand(
+        quote!(name = "log.write", crate = my_registry),
+        quote! {
+            /// Write one log line.
+            fn write_log(line: String, #[arg(default)] level: u8, #[arg(default = 3)] retries: u32) {
+                let _ = (line, level, retries);
+            }
+        },
+    ));
+}
+
+#[test]
+fn an_error_keeps_the_function_and_adds_compile_error() {
+    insta::assert_snapshot!(expand(
+        quote!(method = "FETCH"),
+        quote! {
+            /// Nothing.
+            fn nothing() {}
+        },
+    ));
+}
