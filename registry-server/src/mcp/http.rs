@@ -73,7 +73,8 @@ async fn method_not_allowed() -> Response {
 
 async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let slot = match endpoint.in_flight.enter(Surface::Mcp, "") {
+    let request_id = request_id_of(&parts.extensions);
+    let slot = match endpoint.in_flight.enter(Surface::Mcp, &request_id) {
         Ok(slot) => slot,
         Err(response) => return response,
     };
@@ -135,7 +136,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         .and_then(|v| v.to_str().ok())
         .is_none_or(|accept| accept.contains("text/event-stream") || accept.contains("*/*"));
     let env = RequestEnv {
-        request_id: Some(request_id_of(&parts.extensions)),
+        request_id: Some(request_id),
         metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
         principal,
         ..RequestEnv::default()
