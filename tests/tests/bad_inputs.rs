@@ -235,6 +235,16 @@ fn catalogue() -> Vec<Case> {
             ToolError("invalid_arguments"),
         ),
         mcp(
+            "mcp: duplicate argument",
+            r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "a": 2, "b": 3}}}"#,
+            ToolError("invalid_arguments"),
+        ),
+        mcp(
+            "mcp: lone UTF-16 surrogate escape in the arguments",
+            r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "echo", "arguments": {"message": "\ud800"}}}"#,
+            Rpc(400, PARSE),
+        ),
+        mcp(
             "mcp: missing argument",
             call("add", json!({"a": 2})),
             ToolError("invalid_arguments"),

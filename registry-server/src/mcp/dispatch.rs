@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use registry_core::{CancelToken, Context, ErrorKind, MetadataSource, Progress, Protocol, Registry};
+use registry_core::{Arguments, CancelToken, Context, ErrorKind, MetadataSource, Progress, Protocol, Registry};
 use serde_json::{Value, json};
 
 use crate::errors::{self, McpError, code};
@@ -176,9 +176,9 @@ impl Mcp {
             .lookup(&name, Protocol::Mcp)
             .map_err(|_| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
         let wraps = entry.schemas().wraps_output;
-        let args = match message.params.remove("arguments") {
-            None | Some(Value::Null) => Value::Object(serde_json::Map::new()),
-            Some(args) => args,
+        let args = match message.arguments.take() {
+            None => Value::Object(serde_json::Map::new()).into(),
+            Some(text) => Arguments::Json(String::from(Box::<str>::from(text)).into_bytes()),
         };
 
         tracing::Span::current().record("tool", name.as_str());

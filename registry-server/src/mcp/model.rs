@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::errors::code;
@@ -80,8 +82,10 @@ pub(crate) struct Message {
     pub(crate) id: Option<Id>,
     /// The method (empty for responses).
     pub(crate) method: String,
-    /// `params` without `_meta`.
+    /// `params` without `_meta` and `arguments`.
     pub(crate) params: Map<String, Value>,
+    /// `params.arguments`, as the JSON text it was sent as.
+    pub(crate) arguments: Option<Box<RawValue>>,
     /// What `_meta` said.
     pub(crate) meta: Meta,
 }
@@ -182,12 +186,85 @@ struct Envelope {
     id: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     method: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    params: Option<Value>,
+    #[serde(default)]
+    params: Option<Params>,
     #[serde(default, deserialize_with = "present")]
     result: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     error: Option<Value>,
+}
+
+/// `params` as sent: an object whose `arguments` stay JSON text (decoded
+/// once, straight into the tool's parameters), or something else (an error).
+enum Params {
+    Object(Map<String, Value>, Option<Box<RawValue>>),
+    NotAnObject,
+}
+
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParamsVisitor;
+
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = Params;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("JSON-RPC params")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Params, A::Error> {
+                let mut params = Map::new();
+                let mut arguments = None;
+                while let Some(key) = access.next_key::<String>()? {
+                    if key == "arguments" {
+                        arguments = Some(access.next_value::<Box<RawValue>>()?);
+                    } else {
+                        let value = access.next_value::<Value>()?;
+                        params.insert(key, value);
+                    }
+                }
+                Ok(Params::Object(params, arguments))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Params, A::Error> {
+                while access.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Params::NotAnObject)
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Params, E> {
+                Ok(Params::NotAnObject)
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Params, E> {
+                Ok(Params::NotAnObject)
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Params, E> {
+                Ok(Params::NotAnObject)
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Params, E> {
+                Ok(Params::NotAnObject)
+            }
+
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Params, E> {
+                Ok(Params::NotAnObject)
+            }
+        }
+
+        deserializer.deserialize_any(ParamsVisitor)
+    }
+}
+
+/// Whether `text` holds a `\u` escape of a UTF-16 surrogate: the one thing
+/// that skipping over JSON text (as [`RawValue`] does) does not check.
+fn has_surrogate_escape(text: &[u8]) -> bool {
+    text.windows(4).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && matches!(w[2], b'd' | b'D')
+            && matches!(w[3], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+    })
 }
 
 /// Decodes one JSON-RPC message (HTTP body or stdio line), parsing it once.
@@ -233,6 +310,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, Rejection> {
                 id,
                 method: String::new(),
                 params: Map::new(),
+                arguments: None,
                 meta: Meta::default(),
             });
         }
@@ -243,12 +321,21 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, Rejection> {
     } else {
         Kind::Notification
     };
-    let mut params = match envelope.params {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(map)) => map,
-        Some(_) => {
+    let (mut params, arguments) = match envelope.params {
+        None => (Map::new(), None),
+        Some(Params::Object(map, arguments)) => (map, arguments),
+        Some(Params::NotAnObject) => {
             return Err(reject(id, RpcError::invalid_params("`params` must be an object")));
         }
+    };
+    // A surrogate escape is checked only by parsing: parse such arguments
+    // (rare) so that a lone one is a parse error, as anywhere else in the message.
+    let arguments = match arguments {
+        Some(raw) if has_surrogate_escape(raw.get().as_bytes()) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(_) => Some(raw),
+            Err(err) => return Err(reject(id, parse_error(&err))),
+        },
+        other => other,
     };
     let meta = match params.remove("_meta") {
         Some(Value::Object(mut meta)) => {
@@ -276,6 +363,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, Rejection> {
         id,
         method,
         params,
+        arguments,
         meta,
     })
 }
@@ -455,6 +543,29 @@ mod tests {
         assert!(m.meta.has_capabilities);
         assert_eq!(m.meta.progress_token, Some(json!("t")));
         assert!(!m.params.contains_key("_meta"));
+        assert_eq!(m.arguments.as_ref().map(|a| a.get()), Some(r#"{"a":1}"#));
+        assert!(!m.params.contains_key("arguments"));
+    }
+
+    #[test]
+    fn params_of_every_shape() {
+        let message = |params: &str| format!(r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{params}}}"#);
+        for not_an_object in ["1", "true", "\"s\"", "[1, [2]]", "1.5"] {
+            assert_eq!(
+                code_of(message(not_an_object).as_bytes()),
+                code::INVALID_PARAMS,
+                "{not_an_object}"
+            );
+        }
+        let empty = decode(message("null").as_bytes()).unwrap();
+        assert!(empty.params.is_empty() && empty.arguments.is_none());
+        // A lone surrogate escape in the arguments is a parse error, as anywhere else;
+        // a proper pair is fine.
+        let lone = message(r#"{"name":"echo","arguments":{"message":"\ud800"}}"#);
+        assert_eq!(code_of(lone.as_bytes()), code::PARSE_ERROR);
+        let pair = message(r#"{"name":"echo","arguments":{"message":"\ud83d\ude00"}}"#);
+        assert!(decode(pair.as_bytes()).is_ok());
+        assert!(has_surrogate_escape(br#""\uDC00""#) && !has_surrogate_escape(br#""\u00e9""#));
     }
 
     #[test]
