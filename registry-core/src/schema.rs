@@ -42,7 +42,8 @@ const STANDARD_FORMATS: &[&str] = &[
     "regex",
 ];
 
-/// The schemas of one function, computed at registry build.
+/// The schemas of one function, computed once, the first time something asks
+/// ([`Entry::schemas`](crate::Entry::schemas)).
 #[derive(Clone, Debug)]
 pub struct Schemas {
     /// The input schema: an object with one property per argument.

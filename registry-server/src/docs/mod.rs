@@ -4,9 +4,9 @@
 //! `include_str!`) lists every function with its description, a parameter
 //! table, its input and output schemas, the REST call as a `curl` line, the
 //! MCP `tools/call` request, and a form that calls the REST route and shows
-//! the response. It is rendered once at startup and loads nothing from the
-//! network; its Content-Security-Policy forbids it to, so an offline browser
-//! shows exactly what an online one does.
+//! the response. It is rendered on the first request (once per base URL)
+//! and loads nothing from the network; its Content-Security-Policy forbids it
+//! to, so an offline browser shows exactly what an online one does.
 
 mod example;
 mod render;
