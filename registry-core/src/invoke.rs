@@ -13,7 +13,7 @@ use std::any::Any;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
-use std::task::{Poll, ready};
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::function::{CallResult, Handler};
@@ -56,26 +56,36 @@ async fn race(
     timeout: Duration,
     future: impl Future<Output = CallResult>,
 ) -> CallResult {
+    // The deadline counts from here, but the timer is armed only if the call
+    // is still running after its first poll: most calls finish in that poll,
+    // and arming touches the runtime's shared timer state.
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut future = pin!(future);
     let mut cancelled = pin!(ctx.cancelled());
-    let raced = poll_fn(|cx| {
+    let mut timer = pin!(None::<tokio::time::Sleep>);
+    poll_fn(|cx| {
         if let Poll::Ready(result) = future.as_mut().poll(cx) {
             return Poll::Ready(result);
         }
-        ready!(cancelled.as_mut().poll(cx));
-        Poll::Ready(Err(ApiError::new(
-            ErrorKind::Cancelled,
-            format!("the call to `{}` was cancelled", function.name()),
-        )))
-    });
-    match tokio::time::timeout(timeout, raced).await {
-        Ok(result) => result,
-        Err(_) => Err(ApiError::timeout(format!(
-            "`{}` did not finish within {}",
-            function.name(),
-            DisplayDuration(timeout)
-        ))),
-    }
+        if cancelled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(ApiError::new(
+                ErrorKind::Cancelled,
+                format!("the call to `{}` was cancelled", function.name()),
+            )));
+        }
+        if timer.is_none() {
+            timer.set(Some(tokio::time::sleep_until(deadline)));
+        }
+        match timer.as_mut().as_pin_mut().map(|sleep| sleep.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Err(ApiError::timeout(format!(
+                "`{}` did not finish within {}",
+                function.name(),
+                DisplayDuration(timeout)
+            )))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// Turns a panic inside `poll` into an internal error.

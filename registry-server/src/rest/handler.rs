@@ -43,7 +43,6 @@ impl RouteState {
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let request_id = request_id_of(&parts.extensions);
-    tracing::Span::current().record("tool", state.plan.name);
     let _slot = match state.in_flight.enter(Surface::Http, &request_id) {
         Ok(slot) => slot,
         Err(response) => return response,
