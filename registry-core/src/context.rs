@@ -292,7 +292,8 @@ impl Context {
     }
 
     pub(crate) fn attach_state(&mut self, state: &Arc<StateMap>) {
-        if self.state.is_none() {
+        // An empty map answers like none, without the shared reference count.
+        if self.state.is_none() && !state.values.is_empty() {
             self.state = Some(Arc::clone(state));
         }
     }

@@ -294,11 +294,31 @@ pub(crate) struct InFlight {
     retry_after: u32,
 }
 
-/// One request's slot in [`InFlight`], given back on drop.
+/// One request's slot in [`InFlight`], given back on drop; borrowed, so
+/// taking it touches only the counter.
 #[derive(Debug)]
-pub(crate) struct Slot(Arc<InFlight>);
+pub(crate) struct Slot<'a>(&'a InFlight);
 
-impl Drop for Slot {
+impl Slot<'_> {
+    /// The same slot, owned: for a reply that outlives the handler (an SSE stream).
+    pub(crate) fn detach(self, owner: &Arc<InFlight>) -> OwnedSlot {
+        debug_assert!(std::ptr::eq(self.0, Arc::as_ptr(owner)));
+        std::mem::forget(self);
+        OwnedSlot(Arc::clone(owner))
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A [`Slot`] held by a streaming reply.
+#[derive(Debug)]
+pub(crate) struct OwnedSlot(Arc<InFlight>);
+
+impl Drop for OwnedSlot {
     fn drop(&mut self) {
         self.0.running.fetch_sub(1, Ordering::AcqRel);
     }
@@ -317,14 +337,14 @@ impl InFlight {
     /// the stream ends); when every slot is taken, the 503 answer with
     /// `Retry-After`, shaped for `surface`.
     #[allow(clippy::result_large_err)]
-    pub(crate) fn enter(self: &Arc<Self>, surface: Surface, request_id: &str) -> Result<Slot, Response> {
+    pub(crate) fn enter(&self, surface: Surface, request_id: &str) -> Result<Slot<'_>, Response> {
         // A counter, not a semaphore: nobody waits for a slot, and a release
         // is one atomic instruction rather than a lock both workers contend for.
         let taken = self.running.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
             (n < self.limit).then_some(n + 1)
         });
         if taken.is_ok() {
-            return Ok(Slot(Arc::clone(self)));
+            return Ok(Slot(self));
         }
         let message = format!(
             "the server is at its limit of {} requests in flight; retry after {} s",

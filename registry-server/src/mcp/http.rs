@@ -19,7 +19,7 @@ use futures_util::Stream;
 use tokio::sync::mpsc;
 
 use crate::errors::code;
-use crate::layers::{InFlight, Slot, Surface, request_id_of};
+use crate::layers::{InFlight, OwnedSlot, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
 use crate::{ServerConfig, ServerError};
 
@@ -142,6 +142,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         ..RequestEnv::default()
     };
     if message.meta.progress_token.is_some() && message.method == "tools/call" && streams {
+        let slot = slot.detach(&endpoint.in_flight);
         return sse_reply(endpoint, message, env, slot);
     }
     match endpoint.mcp.dispatch(message, env).await {
@@ -366,7 +367,7 @@ type ReplyFuture = Pin<Box<dyn Future<Output = Option<Reply>> + Send>>;
 /// The call runs inside the body stream, polled by the connection's own task:
 /// no spawned task, and a client that disconnects drops the stream and with it
 /// the call.
-fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, slot: Slot) -> Response {
+fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, slot: OwnedSlot) -> Response {
     let (sender, receiver) = mpsc::unbounded_channel::<Vec<u8>>();
     env.notifications = Some(Arc::new(move |note| {
         let _ = sender.send(note);
@@ -391,7 +392,7 @@ struct SseStream {
     call: Option<ReplyFuture>,
     last: Option<Bytes>,
     /// The request's in-flight slot, held until the stream ends.
-    _slot: Slot,
+    _slot: OwnedSlot,
 }
 
 fn sse_event(json: &[u8]) -> Bytes {
