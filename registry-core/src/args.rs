@@ -25,10 +25,10 @@ pub enum Arguments {
     Value(Value),
     /// The text of that object as it arrived (a request body, say), decoded
     /// once, straight into the function's parameters. Text that is not valid
-    /// JSON is reported as invalid arguments, so adapters that answer
-    /// malformed JSON otherwise check its syntax first. Unlike a parsed
-    /// [`Value`], text keeps duplicate keys, and a duplicated argument is an
-    /// error.
+    /// JSON is reported as invalid arguments; an adapter that answers
+    /// malformed JSON differently tells the two apart itself (REST parses a
+    /// body again only when its call failed). Unlike a parsed [`Value`], text
+    /// keeps duplicate keys, and a duplicated argument is an error.
     Json(Vec<u8>),
 }
 

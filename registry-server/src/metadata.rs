@@ -1,7 +1,7 @@
 //! The request headers a function sees as [`Context`](registry_core::Context)
 //! metadata: handed over as they are, read only when a function asks.
 
-use axum::http::{HeaderMap, HeaderName};
+use axum::http::HeaderMap;
 use registry_core::MetadataSource;
 
 /// A request's headers without the ones that carry credentials.
@@ -10,7 +10,7 @@ pub(crate) struct HeaderMetadata(pub(crate) HeaderMap);
 
 impl MetadataSource for HeaderMetadata {
     fn get(&self, name: &str) -> Option<&str> {
-        if CREDENTIALS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+        if is_credential(name) {
             return None;
         }
         self.0.get(name)?.to_str().ok()
@@ -19,17 +19,18 @@ impl MetadataSource for HeaderMetadata {
     fn entries(&self) -> Vec<(&str, &str)> {
         self.0
             .iter()
-            .filter(|(name, _)| !is_credential(name))
+            .filter(|(name, _)| !is_credential(name.as_str()))
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
             .collect()
     }
 }
 
-/// Headers that carry credentials and never reach a function's metadata.
-const CREDENTIALS: [&str; 3] = ["authorization", "cookie", "x-api-key"];
-
-fn is_credential(name: &HeaderName) -> bool {
-    CREDENTIALS.contains(&name.as_str())
+/// Whether `name` (any case) is a header that carries credentials, which
+/// never reaches a function's metadata.
+fn is_credential(name: &str) -> bool {
+    ["authorization", "cookie", "x-api-key"]
+        .iter()
+        .any(|credential| credential.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ pub(crate) type NotificationSink = Arc<dyn Fn(Vec<u8>) + Send + Sync>;
 /// What a transport knows about one request besides the message itself.
 #[derive(Default)]
 pub(crate) struct RequestEnv {
-    /// The caller's request id (`x-request-id`), when it sent one.
+    /// The request id the HTTP edge assigned (the caller's `x-request-id` or
+    /// a fresh one); `None` on stdio, where the call's `Context` makes one.
     pub(crate) request_id: Option<Arc<str>>,
     /// Transport metadata (HTTP headers), handed to the function's [`Context`].
     pub(crate) metadata: Option<Arc<dyn MetadataSource>>,

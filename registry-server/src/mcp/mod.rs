@@ -61,8 +61,8 @@ use registry_core::Registry;
 use crate::layers::InFlight;
 use crate::{ServerConfig, ServerError};
 
-/// `POST /mcp` (and 405 for `GET`/`DELETE`), with the tool list and every
-/// fixed result serialized now, once.
+/// `POST /mcp` (and 405 for `GET`/`DELETE`), with every fixed result
+/// serialized now, once, and the tool list on the first `tools/list`.
 pub(crate) fn router(
     registry: &Registry,
     config: &ServerConfig,

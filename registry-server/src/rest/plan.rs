@@ -62,24 +62,36 @@ pub(crate) fn plan(entry: &Entry) -> Result<RoutePlan, ServerError> {
     }
 
     let uses_query = function.method().uses_query();
-    let mut kinds = Vec::new();
-    if path_params.is_empty() && !uses_query {
+    let kinds = if path_params.is_empty() && !uses_query {
         // A JSON body carries every argument: nothing to read from text, and
         // no schema to build yet.
-        return Ok(RoutePlan {
-            name,
-            method: function.method(),
-            path,
-            path_params,
-            kinds,
-            uses_query,
-        });
-    }
+        Vec::new()
+    } else {
+        text_kinds(entry, &path_params)?
+    };
+    Ok(RoutePlan {
+        name,
+        method: function.method(),
+        path,
+        path_params,
+        kinds,
+        uses_query,
+    })
+}
+
+/// How each argument that comes from the path or the query string reads
+/// from text; fails naming the argument that cannot.
+fn text_kinds(entry: &Entry, path_params: &[String]) -> Result<Vec<(String, ArgKind)>, ServerError> {
+    let function = entry.function();
+    let name = function.name();
+    let path = entry.path();
+    let uses_query = function.method().uses_query();
     let input = &entry.schemas().input;
     let properties = input.get("properties").and_then(Value::as_object);
     let property = |arg: &str| properties.and_then(|p| p.get(arg));
+    let mut kinds = Vec::new();
 
-    for param in &path_params {
+    for param in path_params {
         let Some(schema) = property(param) else {
             return Err(route_error(
                 name,
@@ -117,15 +129,7 @@ pub(crate) fn plan(entry: &Entry) -> Result<RoutePlan, ServerError> {
             }
         }
     }
-
-    Ok(RoutePlan {
-        name,
-        method: function.method(),
-        path,
-        path_params,
-        kinds,
-        uses_query,
-    })
+    Ok(kinds)
 }
 
 /// The `{name}` segments of `path`, validated.
