@@ -3,13 +3,11 @@
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
-use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
-use crate::ApiError;
+use crate::{ApiError, RequestId};
 
 /// The protocol a call came through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -19,7 +17,8 @@ pub enum Protocol {
     Rest,
     /// An MCP `tools/call`, over HTTP or stdio.
     Mcp,
-    /// A direct in-process call (CLI `call`, tests).
+    /// A direct in-process call (tests, embedding code); scopes are checked
+    /// as for any protocol unless the context is [`Context::trusted`].
     Direct,
 }
 
@@ -131,36 +130,47 @@ pub struct Context {
     protocol: Protocol,
     metadata: Option<Arc<dyn MetadataSource>>,
     state: Option<Arc<StateMap>>,
-    cancel: CancelToken,
+    cancel: CancellationToken,
     progress: Option<ProgressSink>,
     principal: Option<Arc<Principal>>,
+    trusted: bool,
 }
 
 impl Context {
     /// A fresh context for a call through `protocol`, with a generated request id.
     pub fn new(protocol: Protocol) -> Self {
         Context {
-            request_id: RequestId::next(),
+            request_id: RequestId::generate(),
             protocol,
             metadata: None,
             state: None,
-            cancel: CancelToken::new(),
+            cancel: CancellationToken::new(),
             progress: None,
             principal: None,
+            trusted: false,
         }
     }
 
-    /// A fresh process-unique request id, as [`Context::new`] makes
-    /// (adapters use it for requests that arrive without one).
-    pub fn new_request_id() -> String {
-        let (buf, len) = write_id(RequestId::next_counter());
-        String::from_utf8_lossy(&buf[..usize::from(len)]).into_owned()
+    /// A direct call from the process itself (the CLI's `call`): the one
+    /// context that skips the functions' `scopes` checks. Never build one
+    /// for a request that came from outside.
+    ///
+    /// ```
+    /// use registry_core::{Context, Protocol};
+    ///
+    /// assert_eq!(Context::trusted().protocol(), Protocol::Direct);
+    /// ```
+    pub fn trusted() -> Self {
+        Context {
+            trusted: true,
+            ..Context::new(Protocol::Direct)
+        }
     }
 
     /// Sets the request id (adapters pass the caller's `x-request-id`).
     #[must_use]
-    pub fn with_request_id(mut self, id: impl Into<Arc<str>>) -> Self {
-        self.request_id = RequestId::Given(id.into());
+    pub fn with_request_id(mut self, id: impl Into<RequestId>) -> Self {
+        self.request_id = id.into();
         self
     }
 
@@ -211,9 +221,10 @@ impl Context {
         self
     }
 
-    /// Uses `token` as this call's cancellation signal.
+    /// Uses `token` as this call's cancellation signal (a transport cancels
+    /// it when the caller goes away or sends a cancellation).
     #[must_use]
-    pub fn with_cancel_token(mut self, token: CancelToken) -> Self {
+    pub fn with_cancel_token(mut self, token: CancellationToken) -> Self {
         self.cancel = token;
         self
     }
@@ -271,7 +282,7 @@ impl Context {
     }
 
     /// The cancellation token of this call.
-    pub fn cancel_token(&self) -> &CancelToken {
+    pub fn cancel_token(&self) -> &CancellationToken {
         &self.cancel
     }
 
@@ -291,6 +302,11 @@ impl Context {
         self.progress.is_some()
     }
 
+    /// Whether this is a [`Context::trusted`] call.
+    pub(crate) fn is_trusted(&self) -> bool {
+        self.trusted
+    }
+
     pub(crate) fn attach_state(&mut self, state: &Arc<StateMap>) {
         // An empty map answers like none, without the shared reference count.
         if self.state.is_none() && !state.values.is_empty() {
@@ -307,6 +323,7 @@ impl fmt::Debug for Context {
             .field("metadata", &self.metadata_entries().collect::<Vec<_>>())
             .field("cancelled", &self.is_cancelled())
             .field("principal", &self.principal)
+            .field("trusted", &self.trusted)
             .finish_non_exhaustive()
     }
 }
@@ -324,186 +341,5 @@ impl Principal {
     /// Whether the caller holds `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
-    }
-}
-
-/// A cancellation signal shared between a call and whoever may cancel it.
-#[derive(Clone, Default)]
-pub struct CancelToken {
-    inner: Arc<CancelInner>,
-}
-
-#[derive(Default)]
-struct CancelInner {
-    cancelled: AtomicBool,
-    notify: Notify,
-}
-
-impl CancelToken {
-    /// A token that is not cancelled.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Cancels the call; wakes every waiter. Idempotent.
-    pub fn cancel(&self) {
-        if !self.inner.cancelled.swap(true, Ordering::AcqRel) {
-            self.inner.notify.notify_waiters();
-        }
-    }
-
-    /// A guard that cancels this token when dropped, unless
-    /// [`CancelGuard::disarm`]ed first. An adapter holds one across a call, so
-    /// a dropped request (the client went away) reaches a sync function.
-    pub fn drop_guard(&self) -> CancelGuard {
-        CancelGuard(Some(self.clone()))
-    }
-
-    /// Whether [`CancelToken::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.load(Ordering::Acquire)
-    }
-
-    /// Completes once the token is cancelled.
-    pub async fn cancelled(&self) {
-        loop {
-            let mut notified = pin!(self.inner.notify.notified());
-            notified.as_mut().enable();
-            if self.is_cancelled() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-/// Cancels its token on drop; see [`CancelToken::drop_guard`].
-#[derive(Debug)]
-#[must_use = "dropping the guard at once cancels the token"]
-pub struct CancelGuard(Option<CancelToken>);
-
-impl CancelGuard {
-    /// Lets the guard go without cancelling (the call finished).
-    pub fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelGuard {
-    fn drop(&mut self) {
-        if let Some(token) = self.0.take() {
-            token.cancel();
-        }
-    }
-}
-
-impl fmt::Debug for CancelToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelToken")
-            .field("cancelled", &self.is_cancelled())
-            .finish()
-    }
-}
-
-/// A request id: the caller's, or a generated one, written out only when
-/// read (every call without an id makes one; most are never read).
-#[derive(Clone)]
-enum RequestId {
-    Given(Arc<str>),
-    /// The counter value; its text `{epoch:08x}-{n:06x}`, once written.
-    /// Clones share the counter value, so they write the same text.
-    Generated(u64, OnceLock<([u8; 25], u8)>),
-}
-
-impl RequestId {
-    fn next() -> Self {
-        RequestId::Generated(Self::next_counter(), OnceLock::new())
-    }
-
-    /// A process-unique number. Each thread takes a block of numbers from the
-    /// shared counter at a time, so the worker threads do not contend for one
-    /// cache line on every request.
-    fn next_counter() -> u64 {
-        const BLOCK: u64 = 1024;
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        thread_local! {
-            static NEXT: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
-        }
-        NEXT.with(|next| {
-            let (mut n, mut end) = next.get();
-            if n == end {
-                n = COUNTER.fetch_add(BLOCK, Ordering::Relaxed);
-                end = n + BLOCK;
-            }
-            next.set((n + 1, end));
-            n
-        })
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            RequestId::Given(id) => id,
-            RequestId::Generated(n, text) => {
-                let (buf, len) = text.get_or_init(|| write_id(*n));
-                // Always ASCII hex digits and a dash.
-                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
-            }
-        }
-    }
-}
-
-/// `{epoch:08x}-{n:06x}`: the low 32 bits of the start time in nanoseconds,
-/// then the counter.
-fn write_id(n: u64) -> ([u8; 25], u8) {
-    static EPOCH: OnceLock<u32> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u32)
-            .unwrap_or_default()
-    });
-    let mut buf = [0u8; 25];
-    hex(u64::from(epoch), 8, &mut buf[..8]);
-    buf[8] = b'-';
-    let digits = (64 - n.leading_zeros()).div_ceil(4).max(6) as usize;
-    hex(n, digits, &mut buf[9..9 + digits]);
-    (buf, (9 + digits) as u8)
-}
-
-/// Writes the low `digits` hex digits of `n` into `out`, most significant first.
-fn hex(mut n: u64, digits: usize, out: &mut [u8]) {
-    for slot in out[..digits].iter_mut().rev() {
-        *slot = b"0123456789abcdef"[(n & 0xf) as usize];
-        n >>= 4;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_are_epoch_dash_counter() {
-        let mut out = [0u8; 8];
-        hex(0xdead_beef, 8, &mut out);
-        assert_eq!(&out, b"deadbeef");
-        let mut out = [0u8; 9];
-        hex(0x1_0000_0000, 9, &mut out);
-        assert_eq!(&out, b"100000000");
-        let (a, b) = (RequestId::next(), RequestId::next());
-        let a_clone = a.clone();
-        let (a, b) = (a.as_str(), b.as_str());
-        assert_ne!(a, b);
-        assert_eq!(
-            a,
-            a_clone.as_str(),
-            "a clone made before the id was read reads the same id"
-        );
-        let (epoch, counter) = a.split_once('-').unwrap();
-        assert_eq!(epoch.len(), 8);
-        assert!(counter.len() >= 6);
-        assert!(a.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit()));
-        let later = u64::from_str_radix(b.split_once('-').unwrap().1, 16).unwrap();
-        assert!(u64::from_str_radix(counter, 16).unwrap() < later);
     }
 }

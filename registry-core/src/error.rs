@@ -68,6 +68,16 @@ impl ErrorKind {
         }
     }
 
+    /// Whether the kind is a fault of the server or of what it depends on
+    /// (internal, upstream, unavailable, timeout) rather than of the caller;
+    /// such failures are logged at `ERROR`.
+    pub const fn is_fault(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Internal | ErrorKind::Upstream | ErrorKind::Unavailable | ErrorKind::Timeout
+        )
+    }
+
     /// A short human title, such as "Invalid arguments".
     pub const fn title(self) -> &'static str {
         match self {

@@ -20,13 +20,13 @@ use crate::function::{CallResult, Handler};
 use crate::{ApiError, ApiFunction, Arguments, Context, ErrorKind};
 
 /// Runs `function` with `args` under `timeout`.
-pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: Context, timeout: Duration) -> CallResult {
+pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: &Context, timeout: Duration) -> CallResult {
     let outcome = match function.handler() {
         Handler::Async(handler) => {
             let future = CatchUnwind {
-                inner: handler(args, &ctx),
+                inner: handler(args, ctx),
             };
-            race(function, &ctx, timeout, future).await
+            race(function, ctx, timeout, future).await
         }
         Handler::Sync(handler) => {
             let call_ctx = ctx.clone();
@@ -38,7 +38,7 @@ pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: Context, 
                     Err(err) => Err(ApiError::internal(format_args!("blocking task failed: {err}"))),
                 }
             };
-            race(function, &ctx, timeout, joined).await
+            race(function, ctx, timeout, joined).await
         }
     };
     if let Err(err) = &outcome
@@ -106,12 +106,16 @@ impl<F: Future<Output = CallResult> + Unpin> Future for CatchUnwind<F> {
 }
 
 fn panicked(payload: Box<dyn Any + Send>) -> ApiError {
-    let message = payload
+    ApiError::internal(format_args!("the function panicked: {}", panic_message(&*payload)))
+}
+
+/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a non-string panic payload");
-    ApiError::internal(format_args!("the function panicked: {message}"))
+        .unwrap_or("a non-string panic payload")
 }
 
 /// `5s`, `250ms`.

@@ -52,6 +52,7 @@ mod error;
 mod function;
 mod invoke;
 mod registry;
+mod request_id;
 pub mod schema;
 
 #[doc(hidden)]
@@ -59,12 +60,14 @@ pub mod schema;
 pub mod __private;
 
 pub use args::Arguments;
-pub use context::{CancelGuard, CancelToken, Context, MetadataSource, Principal, Progress, Protocol};
+pub use context::{Context, MetadataSource, Principal, Progress, Protocol};
 pub use error::{ApiError, ErrorKind, FieldError};
 pub use function::{
     Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Handler, Location, Method, ParamDoc,
 };
-pub use registry::{DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
+pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
+pub use request_id::RequestId;
+pub use tokio_util::sync::CancellationToken;
 
 /// Registers a free `fn` or `async fn` as an API function.
 ///

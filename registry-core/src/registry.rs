@@ -142,17 +142,49 @@ impl Registry {
         RegistryBuilder::default()
     }
 
-    /// Calls `name` with `args` (a JSON object, parsed or as text), as `ctx.protocol()` would.
+    /// Calls `name` with `args` (a JSON object, parsed or as text), as `ctx.protocol()` would:
+    /// [`Registry::lookup`], then [`Registry::call`].
     ///
     /// A function hidden from that protocol is [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
     /// A function that declares `scopes` needs a [`Principal`](crate::Principal)
-    /// holding all of them, except for [`Protocol::Direct`] calls.
-    pub async fn invoke(&self, name: &str, args: impl Into<Arguments>, mut ctx: Context) -> CallResult {
+    /// holding all of them, unless `ctx` is [`Context::trusted`].
+    pub async fn invoke(&self, name: &str, args: impl Into<Arguments>, ctx: Context) -> CallResult {
         let entry = self.lookup(name, ctx.protocol())?;
-        authorize(entry.function, &ctx)?;
-        ctx.attach_state(&self.inner.state);
-        let timeout = entry.function.timeout().unwrap_or(self.inner.default_timeout);
-        crate::invoke::call(entry.function, args.into(), ctx, timeout).await
+        self.call(Call::new(entry, args, ctx)).await
+    }
+
+    /// Runs one call whose function an adapter has already looked up: the
+    /// one place every protocol's calls go through.
+    ///
+    /// In order: the function must be exposed on the context's protocol and
+    /// its `scopes` held by the principal; the registry's shared state is
+    /// attached; then the function runs under its timeout (see
+    /// [`crate::invoke`] for where code runs and what panics become). The
+    /// context's cancellation token is cancelled if this future is dropped
+    /// before it completes (the caller went away), so a sync function sees
+    /// it. A failure is logged once, here: `ERROR` for faults of the server
+    /// or what it depends on (internal, upstream, unavailable, timeout),
+    /// `DEBUG` for the caller's mistakes.
+    pub async fn call(&self, call: Call<'_>) -> CallResult {
+        let Call { entry, args, mut ctx } = call;
+        let outcome = match check_access(entry, &ctx) {
+            Ok(()) => {
+                ctx.attach_state(&self.inner.state);
+                let timeout = entry.function.timeout().unwrap_or(self.inner.default_timeout);
+                let guard = ctx.cancel_token().drop_guard_ref();
+                // Call hooks go here: an ordered list around the call, outermost
+                // first, each free to run, skip or wrap the rest. The list is
+                // empty for now, so a call costs nothing for it.
+                let outcome = crate::invoke::call(entry.function, args, &ctx, timeout).await;
+                guard.disarm();
+                outcome
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = &outcome {
+            log_failure(entry, &ctx, err);
+        }
+        outcome
     }
 
     /// The entry named `name` if it is exposed on `protocol`, else `NotFound`.
@@ -216,9 +248,71 @@ impl fmt::Debug for Registry {
     }
 }
 
-fn authorize(function: &ApiFunction, ctx: &Context) -> Result<(), ApiError> {
+/// One call, described apart from any transport: the function (already
+/// looked up), its arguments, and the [`Context`] an adapter built (request
+/// id, metadata, principal, progress sink, cancellation).
+///
+/// ```
+/// use registry_core::{api_function, Call, Context, Protocol, Registry};
+/// use serde_json::json;
+///
+/// /// Negate an integer.
+/// #[api_function]
+/// fn negate(n: i64) -> i64 {
+///     -n
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let registry = Registry::builder().name("negate").build().unwrap();
+/// let entry = registry.lookup("negate", Protocol::Rest).unwrap();
+/// let call = Call::new(entry, json!({"n": 2}), Context::new(Protocol::Rest));
+/// assert_eq!(call.entry().name(), "negate");
+/// assert_eq!(registry.call(call).await.unwrap(), json!(-2));
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Call<'r> {
+    entry: &'r Entry,
+    args: Arguments,
+    ctx: Context,
+}
+
+impl<'r> Call<'r> {
+    /// A call to `entry` with `args` (a JSON object, parsed or as text) and `ctx`.
+    pub fn new(entry: &'r Entry, args: impl Into<Arguments>, ctx: Context) -> Self {
+        Call {
+            entry,
+            args: args.into(),
+            ctx,
+        }
+    }
+
+    /// The function called.
+    pub fn entry(&self) -> &'r Entry {
+        self.entry
+    }
+
+    /// The arguments, as the transport delivered them.
+    pub fn args(&self) -> &Arguments {
+        &self.args
+    }
+
+    /// The call's context.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+}
+
+/// Whether `ctx` may call `entry`: exposed on its protocol, and every
+/// declared scope held (a [`Context::trusted`] call skips the scopes).
+fn check_access(entry: &Entry, ctx: &Context) -> Result<(), ApiError> {
+    let function = entry.function;
+    if !entry.exposed_on(ctx.protocol()) {
+        return Err(ApiError::not_found(format!("no function named `{}`", function.name())));
+    }
     let scopes = function.scopes();
-    if scopes.is_empty() || ctx.protocol() == Protocol::Direct {
+    if scopes.is_empty() || ctx.is_trusted() {
         return Ok(());
     }
     let Some(principal) = ctx.principal() else {
@@ -234,6 +328,17 @@ fn authorize(function: &ApiFunction, ctx: &Context) -> Result<(), ApiError> {
             function.name()
         ))),
         None => Ok(()),
+    }
+}
+
+/// Logs a failed call once, for every protocol.
+fn log_failure(entry: &Entry, ctx: &Context, err: &ApiError) {
+    let (function, protocol, request_id) = (entry.name(), ctx.protocol().as_str(), ctx.request_id());
+    if err.kind().is_fault() {
+        let detail = err.internal_detail().unwrap_or(err.message());
+        tracing::error!(function, protocol, request_id, kind = %err.kind(), "call failed: {detail}");
+    } else {
+        tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: {}", err.message());
     }
 }
 

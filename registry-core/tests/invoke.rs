@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use registry_core::{ApiError, CancelToken, Context, ErrorKind, Principal, Protocol, Registry, api_function};
+use registry_core::{ApiError, CancellationToken, Context, ErrorKind, Principal, Protocol, Registry, api_function};
 use serde_json::{Value, json};
 
 fn ctx() -> Context {
@@ -206,7 +206,7 @@ async fn cancellation_drops_the_call() {
         .default_timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let token = CancelToken::new();
+    let token = CancellationToken::new();
     let before_started = SLOW_STARTED.load(Ordering::SeqCst);
     let before_dropped = SLOW_DROPPED.load(Ordering::SeqCst);
     let call = {
@@ -488,4 +488,49 @@ async fn an_argument_may_share_its_functions_name() {
         registry.invoke("page", json!({"page": 3}), ctx()).await.unwrap(),
         json!("page 3 for direct")
     );
+}
+
+#[tokio::test]
+async fn only_a_trusted_context_skips_scopes() {
+    let registry = registry("ctx");
+    let err = registry
+        .invoke("admin_only", json!({}), Context::new(Protocol::Direct))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Unauthorized,
+        "a direct call is checked like any other"
+    );
+    assert_eq!(
+        registry.invoke("admin_only", json!({}), Context::trusted()).await.unwrap(),
+        json!(1)
+    );
+}
+
+/// Blocks its thread until its context is cancelled (at most ten seconds).
+#[api_function(tags = ["dropped"])]
+fn wait_for_cancel(ctx: &Context) -> bool {
+    for _ in 0..1000 {
+        if ctx.is_cancelled() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_call_cancels_its_context() {
+    let registry = registry("dropped");
+    let token = CancellationToken::new();
+    let entry = registry.lookup("wait_for_cancel", Protocol::Rest).unwrap();
+    let call = registry.call(registry_core::Call::new(
+        entry,
+        json!({}),
+        Context::new(Protocol::Rest).with_cancel_token(token.clone()),
+    ));
+    // The call is still running when its future is dropped (the caller left).
+    assert!(tokio::time::timeout(Duration::from_millis(50), call).await.is_err());
+    assert!(token.is_cancelled(), "the dropped call cancelled its token");
 }

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use registry_core::{Context, Protocol, Registry};
+use registry_core::{Context, Registry};
 
 use crate::{Server, ServerConfig};
 
@@ -365,7 +365,7 @@ async fn call(registry: &Registry, name: &str, args: &str) -> ExitCode {
             ));
         }
     };
-    match registry.invoke(name, args, Context::new(Protocol::Direct)).await {
+    match registry.invoke(name, args, Context::trusted()).await {
         Ok(value) => {
             print_stdout(&format!(
                 "{}\n",

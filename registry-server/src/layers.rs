@@ -112,7 +112,7 @@ where
                 (Arc::from(value.to_str().unwrap_or_default()), value.clone())
             }
             _ => {
-                let id = registry_core::Context::new_request_id();
+                let id = registry_core::RequestId::generate().to_string();
                 let shared = Arc::from(id.as_str());
                 (
                     shared,
@@ -209,7 +209,7 @@ pub(crate) struct RequestId(Arc<str>);
 pub(crate) fn request_id_of(extensions: &Extensions) -> Arc<str> {
     match extensions.get::<RequestId>() {
         Some(RequestId(id)) => Arc::clone(id),
-        None => Arc::from(registry_core::Context::new_request_id()),
+        None => Arc::from(registry_core::RequestId::generate().to_string()),
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use registry_core::{Arguments, CancelToken, Context, ErrorKind, MetadataSource, Progress, Protocol, Registry};
+use registry_core::{
+    Arguments, Call, CancellationToken, Context, ErrorKind, MetadataSource, Progress, Protocol, Registry,
+};
 use serde_json::{Value, json};
 
 use crate::errors::{self, McpError, code};
@@ -27,7 +29,7 @@ pub(crate) struct RequestEnv {
     /// Where progress notifications go; `None` when the transport cannot stream them.
     pub(crate) notifications: Option<NotificationSink>,
     /// Cancelled by the transport (stdio `notifications/cancelled`) or when the call is dropped.
-    pub(crate) cancel: CancelToken,
+    pub(crate) cancel: CancellationToken,
     /// Who is calling, when an authorizer let the request in.
     pub(crate) principal: Option<registry_core::Principal>,
 }
@@ -183,13 +185,12 @@ impl Mcp {
         };
 
         tracing::Span::current().record("tool", name.as_str());
-        let mut ctx = Context::new(Protocol::Mcp).with_cancel_token(env.cancel.clone());
+        let mut ctx = Context::new(Protocol::Mcp).with_cancel_token(env.cancel);
         if let Some(principal) = env.principal {
             ctx = ctx.with_principal(principal);
         }
-        let request_id = env.request_id;
-        if let Some(request_id) = &request_id {
-            ctx = ctx.with_request_id(Arc::clone(request_id));
+        if let Some(request_id) = env.request_id {
+            ctx = ctx.with_request_id(request_id);
         }
         if let Some(metadata) = env.metadata {
             ctx = ctx.with_metadata_source(metadata);
@@ -197,27 +198,14 @@ impl Mcp {
         if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
             ctx = ctx.with_progress(move |progress: Progress| sink(progress_notification(&token, &progress)));
         }
-
-        // Dropping this future (client gone) cancels the token, which a sync function can poll.
-        let guard = env.cancel.drop_guard();
-        let outcome = self.registry.invoke(&name, args, ctx).await;
-        guard.disarm();
+        let outcome = self.registry.call(Call::new(entry, args, ctx)).await;
 
         let payload = match outcome {
             Ok(value) => Payload::Json(tools::success(&value, wraps, era)),
             Err(err) => match errors::mcp_error(err.kind()) {
-                McpError::ToolResult => {
-                    tracing::debug!(tool = %name, kind = %err.kind(), "tool error: {}", err.message());
-                    Payload::Json(tools::failure(&err, era))
-                }
+                McpError::ToolResult => Payload::Json(tools::failure(&err, era)),
                 McpError::Rpc(code) => {
                     let detail = err.internal_detail().unwrap_or(err.message());
-                    tracing::error!(
-                        tool = %name,
-                        kind = %err.kind(),
-                        request_id = request_id.as_deref().unwrap_or_default(),
-                        "tool call failed: {detail}"
-                    );
                     let message = if self.debug_errors || err.kind() != ErrorKind::Internal {
                         format!("{}: {detail}", err.kind().title())
                     } else {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use registry_core::{CancelToken, Registry};
+use registry_core::{CancellationToken, Registry};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -61,7 +61,7 @@ pub(crate) async fn run(
     let mut input = BufReader::new(input);
     let (sender, mut notifications) = mpsc::unbounded_channel::<Vec<u8>>();
     let mut calls: FuturesUnordered<Call> = FuturesUnordered::new();
-    let mut in_flight: HashMap<String, CancelToken> = HashMap::new();
+    let mut in_flight: HashMap<String, CancellationToken> = HashMap::new();
     let mut cancelled: HashSet<String> = HashSet::new();
     let mut line = Vec::new();
     // Set while discarding the rest of a line longer than the limit: memory
@@ -142,7 +142,7 @@ fn accept(
     limits: Limits,
     sender: &mpsc::UnboundedSender<Vec<u8>>,
     calls: &mut FuturesUnordered<Call>,
-    in_flight: &mut HashMap<String, CancelToken>,
+    in_flight: &mut HashMap<String, CancellationToken>,
     cancelled: &mut HashSet<String>,
 ) -> Option<Reply> {
     if line.iter().all(u8::is_ascii_whitespace) {
@@ -180,7 +180,7 @@ fn accept(
         }
         Kind::Request => {
             let key = message.id.as_ref().map(Id::key).unwrap_or_default();
-            let cancel = CancelToken::new();
+            let cancel = CancellationToken::new();
             in_flight.insert(key.clone(), cancel.clone());
             let sender = sender.clone();
             let env = RequestEnv {
@@ -207,7 +207,7 @@ async fn finish(
     notifications: &mut mpsc::UnboundedReceiver<Vec<u8>>,
     key: String,
     reply: Option<Reply>,
-    in_flight: &mut HashMap<String, CancelToken>,
+    in_flight: &mut HashMap<String, CancellationToken>,
     cancelled: &mut HashSet<String>,
 ) -> std::io::Result<()> {
     while let Ok(note) = notifications.try_recv() {

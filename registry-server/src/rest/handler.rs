@@ -8,12 +8,11 @@ use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{Arguments, Context, ErrorKind, Protocol, Registry};
+use registry_core::{Arguments, Call, Context, Entry, ErrorKind, Protocol, Registry};
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
 use super::plan::RoutePlan;
-use crate::errors::http_status;
 use crate::layers::{InFlight, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
 use crate::problem::{FieldProblem, Problem};
@@ -22,6 +21,8 @@ use crate::problem::{FieldProblem, Problem};
 #[derive(Debug)]
 pub(crate) struct RouteState {
     pub(crate) registry: Registry,
+    /// The index of the route's function in `registry.entries()`.
+    pub(crate) entry: usize,
     pub(crate) plan: RoutePlan,
     pub(crate) body_limit: usize,
     pub(crate) debug_errors: bool,
@@ -30,13 +31,16 @@ pub(crate) struct RouteState {
 }
 
 impl RouteState {
-    /// Whether the function returns `()` (its output schema is `null`): a
-    /// `null` result then answers 204.
-    fn returns_unit(&self) -> bool {
-        self.registry
-            .get(self.plan.name)
-            .is_some_and(|entry| entry.schemas().output.get("type").and_then(Value::as_str) == Some("null"))
+    /// The route's function: looked up once, when the router was built.
+    fn entry(&self) -> &Entry {
+        &self.registry.entries()[self.entry]
     }
+}
+
+/// Whether the function returns `()` (its output schema is `null`): a
+/// `null` result then answers 204.
+fn returns_unit(entry: &Entry) -> bool {
+    entry.schemas().output.get("type").and_then(Value::as_str) == Some("null")
 }
 
 /// Serves one request to the route in `state`.
@@ -57,11 +61,9 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
     if let Some(principal) = parts.extensions.remove::<registry_core::Principal>() {
         ctx = ctx.with_principal(principal);
     }
-    let guard = ctx.cancel_token().drop_guard();
-    let result = state.registry.invoke(state.plan.name, args, ctx).await;
-    guard.disarm();
-    match result {
-        Ok(Value::Null) if state.returns_unit() => StatusCode::NO_CONTENT.into_response(),
+    let entry = state.entry();
+    match state.registry.call(Call::new(entry, args, ctx)).await {
+        Ok(Value::Null) if returns_unit(entry) => StatusCode::NO_CONTENT.into_response(),
         Ok(value) => json_response(&value),
         // The body went in as text, unchecked: when it does not decode, tell
         // malformed JSON (400) from a bad argument (422).
@@ -71,22 +73,9 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         {
             malformed_json(&err).with_request_id(&*request_id).into_response()
         }
-        Err(error) => {
-            let status = http_status(error.kind());
-            if status.is_server_error() {
-                tracing::error!(
-                    function = state.plan.name,
-                    request_id = &*request_id,
-                    detail = error.internal_detail().unwrap_or_default(),
-                    "{error}"
-                );
-            } else {
-                tracing::debug!(function = state.plan.name, request_id = &*request_id, "{error}");
-            }
-            Problem::from_api_error(&error, state.debug_errors)
-                .with_request_id(&*request_id)
-                .into_response()
-        }
+        Err(error) => Problem::from_api_error(&error, state.debug_errors)
+            .with_request_id(&*request_id)
+            .into_response(),
     }
 }
 

@@ -38,19 +38,25 @@ pub(crate) fn router(
     config: &ServerConfig,
     in_flight: &Arc<InFlight>,
 ) -> Result<Router, ServerError> {
-    let plans = registry
-        .exposed(Protocol::Rest)
-        .map(plan::plan)
-        .collect::<Result<Vec<_>, _>>()?;
+    let (indices, plans): (Vec<usize>, Vec<plan::RoutePlan>) = registry
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| entry.exposed_on(Protocol::Rest))
+        .map(|(index, entry)| plan::plan(entry).map(|plan| (index, plan)))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
     plan::check_conflicts(&plans)?;
 
     let mut by_path: BTreeMap<String, (MethodRouter, Vec<&'static str>, &'static str)> = BTreeMap::new();
-    for plan in plans {
+    for (entry, plan) in indices.into_iter().zip(plans) {
         let path = plan.path.clone();
         let (method, filter) = filter(plan.method);
         let name = plan.name;
         let state = Arc::new(handler::RouteState {
             registry: registry.clone(),
+            entry,
             plan,
             body_limit: config.body_limit(),
             debug_errors: config.debug_errors,
