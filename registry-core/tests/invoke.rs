@@ -503,7 +503,10 @@ async fn only_a_trusted_context_skips_scopes() {
         "a direct call is checked like any other"
     );
     assert_eq!(
-        registry.invoke("admin_only", json!({}), Context::trusted()).await.unwrap(),
+        registry
+            .invoke("admin_only", json!({}), Context::trusted())
+            .await
+            .unwrap(),
         json!(1)
     );
 }

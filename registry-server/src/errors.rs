@@ -10,40 +10,20 @@ use registry_core::ErrorKind;
 
 /// How MCP reports an error of a given kind from `tools/call`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum McpError {
+pub(crate) enum McpError {
     /// A `tools/call` result with `isError: true` and the message, so a model can act on it.
     ToolResult,
-    /// A JSON-RPC error with this code.
-    Rpc(i32),
-}
-
-/// JSON-RPC 2.0 and MCP error codes.
-pub mod code {
-    /// Invalid JSON was received.
-    pub const PARSE_ERROR: i32 = -32700;
-    /// The JSON sent is not a valid request object.
-    pub const INVALID_REQUEST: i32 = -32600;
-    /// The method does not exist.
-    pub const METHOD_NOT_FOUND: i32 = -32601;
-    /// Invalid method parameters (also: unknown tool, invalid cursor).
-    pub const INVALID_PARAMS: i32 = -32602;
-    /// Internal JSON-RPC error.
-    pub const INTERNAL_ERROR: i32 = -32603;
-    /// MCP 2026-07-28: an `Mcp-*` header disagrees with the body.
-    pub const HEADER_MISMATCH: i32 = -32020;
-    /// MCP 2026-07-28: a required client capability is missing.
-    pub const MISSING_CAPABILITY: i32 = -32021;
-    /// MCP 2026-07-28: the protocol version is not supported.
-    pub const UNSUPPORTED_VERSION: i32 = -32022;
+    /// A JSON-RPC "Internal error" (-32603), its message masked unless debugging.
+    Internal,
 }
 
 /// The `_meta` key of an MCP `isError` result that carries the error's kind
 /// and invalid fields (`{"kind": "invalid_arguments", "fields": [...]}`), so
 /// programs can branch on what a model reads as text.
-pub const MCP_ERROR_META: &str = "api-registry/error";
+pub(crate) const MCP_ERROR_META: &str = "api-registry/error";
 
 /// The mapping of one kind: `(kind, HTTP status, MCP)`.
-pub const TABLE: [(ErrorKind, u16, McpError); 11] = [
+pub(crate) const TABLE: [(ErrorKind, u16, McpError); 11] = [
     (ErrorKind::InvalidArguments, 422, McpError::ToolResult),
     (ErrorKind::NotFound, 404, McpError::ToolResult),
     (ErrorKind::Unauthorized, 401, McpError::ToolResult),
@@ -54,7 +34,7 @@ pub const TABLE: [(ErrorKind, u16, McpError); 11] = [
     (ErrorKind::Upstream, 502, McpError::ToolResult),
     (ErrorKind::Timeout, 504, McpError::ToolResult),
     (ErrorKind::Cancelled, 499, McpError::ToolResult),
-    (ErrorKind::Internal, 500, McpError::Rpc(code::INTERNAL_ERROR)),
+    (ErrorKind::Internal, 500, McpError::Internal),
 ];
 
 fn row(kind: ErrorKind) -> (u16, McpError) {
@@ -62,16 +42,16 @@ fn row(kind: ErrorKind) -> (u16, McpError) {
         .iter()
         .find(|(k, _, _)| *k == kind)
         .map(|(_, status, mcp)| (*status, *mcp))
-        .unwrap_or((500, McpError::Rpc(code::INTERNAL_ERROR)))
+        .unwrap_or((500, McpError::Internal))
 }
 
 /// The HTTP status for `kind`.
-pub fn http_status(kind: ErrorKind) -> StatusCode {
+pub(crate) fn http_status(kind: ErrorKind) -> StatusCode {
     StatusCode::from_u16(row(kind).0).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// How MCP reports `kind`.
-pub fn mcp_error(kind: ErrorKind) -> McpError {
+pub(crate) fn mcp_error(kind: ErrorKind) -> McpError {
     row(kind).1
 }
 

@@ -268,10 +268,7 @@ pub(crate) async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Req
     }
 }
 
-/// The JSON-RPC code of an `/mcp` request turned away by authentication (HTTP 401/403).
-pub const MCP_UNAUTHORIZED: i32 = -32001;
-/// The JSON-RPC code of an `/mcp` request shed by the in-flight limit (HTTP 503).
-pub const MCP_OVERLOADED: i32 = -32000;
+use crate::mcp::{OVERLOADED as MCP_OVERLOADED, UNAUTHORIZED as MCP_UNAUTHORIZED};
 
 fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {
     let body = serde_json::json!({

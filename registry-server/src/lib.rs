@@ -21,10 +21,11 @@
 //! | `GET /healthz` | liveness and function counts |
 
 pub mod auth;
+mod call_env;
 mod cli;
 mod config;
 mod docs;
-pub mod errors;
+mod errors;
 mod health;
 #[cfg(feature = "lambda")]
 pub mod lambda;
@@ -41,6 +42,9 @@ pub mod testing;
 pub use auth::{ApiKeys, AuthError, Authorizer};
 pub use cli::Cli;
 pub use config::ServerConfig;
-pub use layers::{MCP_OVERLOADED, MCP_UNAUTHORIZED};
+/// The JSON-RPC codes of `/mcp` requests turned away before dispatch: shed by
+/// the in-flight limit (HTTP 503) and refused by authentication (HTTP 401/403).
+#[doc(hidden)]
+pub use mcp::{OVERLOADED as MCP_OVERLOADED, UNAUTHORIZED as MCP_UNAUTHORIZED};
 pub use registry_core as core;
 pub use server::{BasePath, Server, ServerError};

@@ -88,7 +88,7 @@ impl Server {
         if config.protect_docs {
             pages = protect(pages, config, Surface::Http);
         }
-        let mcp = mcp::router(&self.registry, config, &in_flight)?;
+        let mcp = mcp::router(&self.registry, config, &in_flight);
         let rest = rest::router(&self.registry, config, &in_flight)?;
         // `merge` re-inserts the routes it is given: the few go into the many.
         let mut router = protect(rest, config, Surface::Http)

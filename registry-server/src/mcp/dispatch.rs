@@ -1,19 +1,20 @@
 //! The one dispatch function every transport calls: a decoded message and
-//! its request context in, at most one response out.
+//! what the transport knows about it in, at most one response out. Each
+//! capability (tools today) lives in its own module and contributes its part
+//! of `capabilities`; this module routes methods to them and answers the
+//! lifecycle methods (`initialize`, `server/discover`, `ping`).
 
 use std::sync::Arc;
 
-use registry_core::{
-    Arguments, Call, CancellationToken, Context, ErrorKind, MetadataSource, Progress, Protocol, Registry,
-};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::errors::{self, McpError, code};
-use crate::{ServerConfig, ServerError};
+use crate::call_env::CallEnv;
 
-use super::model::{Id, Kind, Message, Payload, Reply, RpcError, progress_notification};
-use super::tools::{self, PAGE_SIZE, TTL_MS, ToolPages};
-use super::version::{self, Era, META_SERVER_INFO};
+use super::Settings;
+use super::jsonrpc::{Kind, Payload, Reply, RpcError, code};
+use super::request::{Message, Method};
+use super::tools::Tools;
+use super::version::{self, Era};
 
 /// Receives serialized notifications (progress) for the transport to send.
 pub(crate) type NotificationSink = Arc<dyn Fn(Vec<u8>) + Send + Sync>;
@@ -21,50 +22,33 @@ pub(crate) type NotificationSink = Arc<dyn Fn(Vec<u8>) + Send + Sync>;
 /// What a transport knows about one request besides the message itself.
 #[derive(Default)]
 pub(crate) struct RequestEnv {
-    /// The request id the HTTP edge assigned (the caller's `x-request-id` or
-    /// a fresh one); `None` on stdio, where the call's `Context` makes one.
-    pub(crate) request_id: Option<Arc<str>>,
-    /// Transport metadata (HTTP headers), handed to the function's [`Context`].
-    pub(crate) metadata: Option<Arc<dyn MetadataSource>>,
+    /// Request id, metadata, principal and cancellation, for the call's context.
+    pub(crate) call: CallEnv,
     /// Where progress notifications go; `None` when the transport cannot stream them.
     pub(crate) notifications: Option<NotificationSink>,
-    /// Cancelled by the transport (stdio `notifications/cancelled`) or when the call is dropped.
-    pub(crate) cancel: CancellationToken,
-    /// Who is calling, when an authorizer let the request in.
-    pub(crate) principal: Option<registry_core::Principal>,
 }
 
-/// The MCP server state, all of it computed once at router build.
-pub(crate) struct Mcp {
-    registry: Registry,
-    debug_errors: bool,
-    tools: ToolPages,
+/// The MCP server: its capabilities and the results fixed for its lifetime.
+#[derive(Debug)]
+pub(crate) struct Dispatcher {
+    tools: Tools,
+    /// The `initialize` result for each legacy version, serialized once.
     initialize: Vec<(&'static str, Arc<str>)>,
+    /// The `server/discover` result, serialized once.
     discover: Arc<str>,
 }
 
-impl std::fmt::Debug for Mcp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mcp")
-            .field("registry", &self.registry)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Mcp {
-    /// Builds the tool list, `initialize` and `server/discover` results once.
-    pub(crate) fn new(registry: &Registry, config: &ServerConfig) -> Result<Self, ServerError> {
-        Self::with_page_size(registry, config, PAGE_SIZE)
-    }
-
-    /// As [`Mcp::new`] with `page_size` tools per `tools/list` page.
-    pub(crate) fn with_page_size(
-        registry: &Registry,
-        config: &ServerConfig,
-        page_size: usize,
-    ) -> Result<Self, ServerError> {
-        let capabilities = json!({ "tools": { "listChanged": false } });
-        let info = tools::server_info(config);
+impl Dispatcher {
+    /// The dispatcher of `registry`'s tools; the `initialize` and
+    /// `server/discover` results are serialized now, the tool list when
+    /// first asked for.
+    pub(crate) fn new(registry: &registry_core::Registry, settings: &Settings) -> Self {
+        let info = json!({ "name": settings.name, "version": settings.version });
+        let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
+        let capabilities: Map<String, Value> = [tools.capability()]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
         let initialize = version::LEGACY
             .iter()
             .map(|&v| {
@@ -76,21 +60,15 @@ impl Mcp {
                 (v, Arc::from(result.to_string()))
             })
             .collect();
-        let discover = json!({
-            "supportedVersions": version::ALL,
-            "capabilities": capabilities,
-            "ttlMs": TTL_MS,
-            "cacheScope": "public",
-            "resultType": "complete",
-            "_meta": { META_SERVER_INFO: info },
-        });
-        Ok(Mcp {
-            registry: registry.clone(),
-            debug_errors: config.debug_errors,
-            tools: ToolPages::new(registry, config, page_size),
+        let mut discover = Map::new();
+        discover.insert("supportedVersions".into(), json!(version::ALL));
+        discover.insert("capabilities".into(), Value::Object(capabilities));
+        version::modern_result(&mut discover, Some(&info));
+        Dispatcher {
+            tools,
             initialize,
-            discover: Arc::from(discover.to_string()),
-        })
+            discover: Arc::from(Value::Object(discover).to_string()),
+        }
     }
 
     /// Answers one message: `None` for notifications and client responses.
@@ -114,40 +92,27 @@ impl Mcp {
     }
 
     async fn request(&self, mut message: Message, env: RequestEnv) -> Result<Reply, RpcError> {
-        let era = era(&message)?;
+        let era = version::era(&message)?;
         let id = message.id.take();
-        let shared = |json: Arc<str>| Reply {
+        let shared = |json: &Arc<str>| Reply {
             id: id.clone(),
-            payload: Payload::Shared(json),
+            payload: Payload::Shared(Arc::clone(json)),
         };
-        match message.method.as_str() {
-            "tools/call" => self.call(id, message, env, era).await,
-            "tools/list" => {
-                let cursor = match message.params.get("cursor") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(cursor)) => Some(cursor.as_str()),
-                    Some(_) => return Err(RpcError::invalid_params("`cursor` must be a string")),
-                };
-                match self.tools.page(era, cursor) {
-                    Some(page) => Ok(shared(page)),
-                    None => Err(RpcError::invalid_params(
-                        "Invalid cursor: it was not issued by this server",
-                    )),
-                }
-            }
-            "initialize" => {
+        match &message.method {
+            Method::ToolsCall => self.tools.call(id, message, env, era).await,
+            Method::ToolsList => self.tools.list(id, &message, era),
+            Method::Initialize => {
                 let requested = message.params.get("protocolVersion").and_then(Value::as_str);
                 let chosen = version::negotiate_legacy(requested);
-                let result = self
+                let (_, result) = self
                     .initialize
                     .iter()
                     .find(|(v, _)| *v == chosen)
-                    .map(|(_, json)| Arc::clone(json))
-                    .unwrap_or_else(|| Arc::clone(&self.initialize[0].1));
+                    .unwrap_or(&self.initialize[0]);
                 Ok(shared(result))
             }
-            "server/discover" => match era {
-                Era::Modern => Ok(shared(Arc::clone(&self.discover))),
+            Method::ServerDiscover => match era {
+                Era::Modern => Ok(shared(&self.discover)),
                 Era::Legacy => Err(RpcError::invalid_params(format!(
                     "server/discover needs `_meta` with `{}` and `{}`",
                     version::META_VERSION,
@@ -155,87 +120,21 @@ impl Mcp {
                 ))
                 .status(400)),
             },
-            "ping" => Ok(match era {
-                Era::Legacy => Reply::result(id, &json!({})),
-                Era::Modern => Reply::result(id, &json!({ "resultType": "complete" })),
-            }),
-            other => {
-                let error = RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"));
+            Method::Ping => {
+                let mut result = Map::new();
+                if era == Era::Modern {
+                    version::modern_result(&mut result, None);
+                }
+                Ok(Reply::result(id, &result))
+            }
+            Method::Cancelled | Method::Other(_) => {
+                let error = RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {}", message.method));
                 Err(match era {
                     Era::Modern => error.status(404),
                     Era::Legacy => error,
                 })
             }
         }
-    }
-
-    async fn call(&self, id: Option<Id>, mut message: Message, env: RequestEnv, era: Era) -> Result<Reply, RpcError> {
-        let name = match message.params.remove("name") {
-            Some(Value::String(name)) => name,
-            _ => return Err(RpcError::invalid_params("`params.name` must be the tool's name")),
-        };
-        let entry = self
-            .registry
-            .lookup(&name, Protocol::Mcp)
-            .map_err(|_| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
-        let wraps = entry.schemas().wraps_output;
-        let args = match message.arguments.take() {
-            None => Value::Object(serde_json::Map::new()).into(),
-            Some(text) => Arguments::Json(String::from(Box::<str>::from(text)).into_bytes()),
-        };
-
-        tracing::Span::current().record("tool", name.as_str());
-        let mut ctx = Context::new(Protocol::Mcp).with_cancel_token(env.cancel);
-        if let Some(principal) = env.principal {
-            ctx = ctx.with_principal(principal);
-        }
-        if let Some(request_id) = env.request_id {
-            ctx = ctx.with_request_id(request_id);
-        }
-        if let Some(metadata) = env.metadata {
-            ctx = ctx.with_metadata_source(metadata);
-        }
-        if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
-            ctx = ctx.with_progress(move |progress: Progress| sink(progress_notification(&token, &progress)));
-        }
-        let outcome = self.registry.call(Call::new(entry, args, ctx)).await;
-
-        let payload = match outcome {
-            Ok(value) => Payload::Json(tools::success(&value, wraps, era)),
-            Err(err) => match errors::mcp_error(err.kind()) {
-                McpError::ToolResult => Payload::Json(tools::failure(&err, era)),
-                McpError::Rpc(code) => {
-                    let detail = err.internal_detail().unwrap_or(err.message());
-                    let message = if self.debug_errors || err.kind() != ErrorKind::Internal {
-                        format!("{}: {detail}", err.kind().title())
-                    } else {
-                        format!("{} (see the server log)", ErrorKind::Internal.title())
-                    };
-                    Payload::Error(RpcError::new(code, message))
-                }
-            },
-        };
-        Ok(Reply { id, payload })
-    }
-}
-
-/// The era of a request, from its `_meta`; errors for versions we do not speak.
-fn era(message: &Message) -> Result<Era, RpcError> {
-    match message.meta.version.as_deref() {
-        None => Ok(Era::Legacy),
-        Some(v) if version::is_legacy(v) => Ok(Era::Legacy),
-        Some(v) if version::is_modern(v) => {
-            if message.meta.has_capabilities {
-                Ok(Era::Modern)
-            } else {
-                Err(RpcError::invalid_params(format!(
-                    "`_meta.{}` is required on {v} requests (an empty object declares no capabilities)",
-                    version::META_CAPABILITIES
-                ))
-                .status(400))
-            }
-        }
-        Some(v) => Err(RpcError::unsupported_version(v)),
     }
 }
 
@@ -246,8 +145,10 @@ mod tests {
 
     use registry_core::api_function;
 
+    use registry_core::{Context, Registry};
+
     use super::*;
-    use crate::mcp::model::decode;
+    use crate::mcp::request::decode;
 
     static SAW_CANCEL: AtomicBool = AtomicBool::new(false);
 
@@ -272,17 +173,21 @@ mod tests {
     #[api_function]
     fn noop_b() {}
 
-    fn mcp(page_size: usize) -> Mcp {
+    fn mcp(page_size: usize) -> Dispatcher {
         let registry = Registry::builder()
             .name("spin_until_cancelled")
             .name("noop_a")
             .name("noop_b")
             .build()
             .unwrap();
-        Mcp::with_page_size(&registry, &ServerConfig::default(), page_size).unwrap()
+        let settings = Settings {
+            page_size,
+            ..Settings::default()
+        };
+        Dispatcher::new(&registry, &settings)
     }
 
-    async fn ask(mcp: &Mcp, body: Value) -> Value {
+    async fn ask(mcp: &Dispatcher, body: Value) -> Value {
         let message = decode(body.to_string().as_bytes()).unwrap();
         let reply = mcp.dispatch(message, RequestEnv::default()).await.unwrap();
         serde_json::from_slice(&reply.to_bytes()).unwrap()

@@ -18,18 +18,19 @@ use bytes::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
-use crate::errors::code;
+use crate::ServerConfig;
+use crate::call_env::CallEnv;
 use crate::layers::{InFlight, OwnedSlot, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
-use crate::{ServerConfig, ServerError};
 
-use super::dispatch::{Mcp, RequestEnv};
-use super::model::{self, Kind, Message, Reply, RpcError};
+use super::dispatch::{Dispatcher, RequestEnv};
+use super::jsonrpc::{Kind, Reply, RpcError, code};
+use super::request::{self, Message, Method};
 use super::version;
 
 /// What every `/mcp` request shares.
 struct Endpoint {
-    mcp: Mcp,
+    mcp: Dispatcher,
     allowed_origins: Vec<String>,
     allowed_hosts: Vec<String>,
     loopback: bool,
@@ -39,7 +40,7 @@ struct Endpoint {
 }
 
 /// `POST /mcp`; `GET` and `DELETE` answer 405 (no standalone stream, no sessions).
-pub(crate) fn router(mcp: Mcp, config: &ServerConfig, in_flight: Arc<InFlight>) -> Result<Router, ServerError> {
+pub(crate) fn router(mcp: Dispatcher, config: &ServerConfig, in_flight: Arc<InFlight>) -> Router {
     let allowed_origins: Vec<String> = config
         .allowed_origins
         .iter()
@@ -56,7 +57,7 @@ pub(crate) fn router(mcp: Mcp, config: &ServerConfig, in_flight: Arc<InFlight>) 
         in_flight,
     });
     let route = post(handle).get(method_not_allowed).delete(method_not_allowed);
-    Ok(Router::new().route("/mcp", route).with_state(endpoint))
+    Router::new().route("/mcp", route).with_state(endpoint)
 }
 
 async fn method_not_allowed() -> Response {
@@ -115,7 +116,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         .status(400);
         return json_reply(&Reply::error(None, error));
     }
-    let message = match model::decode(&bytes) {
+    let message = match request::decode(&bytes) {
         Ok(message) => message,
         Err(rejection) => return json_reply(&Reply::error(rejection.id, rejection.error)),
     };
@@ -136,12 +137,15 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         .and_then(|v| v.to_str().ok())
         .is_none_or(|accept| accept.contains("text/event-stream") || accept.contains("*/*"));
     let env = RequestEnv {
-        request_id: Some(request_id),
-        metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
-        principal,
-        ..RequestEnv::default()
+        call: CallEnv {
+            request_id: Some(request_id),
+            metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
+            principal,
+            cancel: None,
+        },
+        notifications: None,
     };
-    if message.meta.progress_token.is_some() && message.method == "tools/call" && streams {
+    if message.meta.progress_token.is_some() && message.method == Method::ToolsCall && streams {
         let slot = slot.detach(&endpoint.in_flight);
         return sse_reply(endpoint, message, env, slot);
     }
@@ -193,29 +197,29 @@ fn check_version_header(headers: &HeaderMap, message: &Message) -> Result<(), Rp
         Some(value) => Some(
             value
                 .to_str()
-                .map_err(|_| RpcError::header_mismatch("MCP-Protocol-Version is not valid ASCII"))?,
+                .map_err(|_| version::header_mismatch("MCP-Protocol-Version is not valid ASCII"))?,
         ),
     };
     match (message.meta.version.as_deref(), header) {
         (Some(body), Some(header)) if body == header => Ok(()),
-        (Some(body), Some(header)) => Err(RpcError::header_mismatch(format!(
+        (Some(body), Some(header)) => Err(version::header_mismatch(format!(
             "Header mismatch: MCP-Protocol-Version header value '{header}' does not match body value '{body}'"
         ))),
         (Some(body), None) if version::is_legacy(body) => Ok(()),
         (Some(_), None) if message.kind != Kind::Request => Ok(()),
-        (Some(_), None) => Err(RpcError::header_mismatch(
+        (Some(_), None) => Err(version::header_mismatch(
             "Header mismatch: the MCP-Protocol-Version header is required",
         )),
         (None, None) => Ok(()),
         (None, Some(header)) if version::is_legacy(header) => Ok(()),
-        (None, Some(header)) if version::is_modern(header) && message.method != "initialize" => {
-            Err(RpcError::header_mismatch(format!(
+        (None, Some(header)) if version::is_modern(header) && message.method != Method::Initialize => {
+            Err(version::header_mismatch(format!(
                 "Header mismatch: MCP-Protocol-Version is '{header}' but the body has no `_meta.{}`",
                 version::META_VERSION
             )))
         }
         (None, Some(header)) if version::is_modern(header) => Ok(()),
-        (None, Some(header)) => Err(RpcError::unsupported_version(header)),
+        (None, Some(header)) => Err(version::unsupported(header)),
     }
 }
 
@@ -229,29 +233,29 @@ fn check_modern_headers(headers: &HeaderMap, message: &Message) -> Result<(), Rp
     }
     let method = headers
         .get("mcp-method")
-        .ok_or_else(|| RpcError::header_mismatch("Header mismatch: the Mcp-Method header is required"))?;
-    if method.as_bytes() != message.method.as_bytes() {
-        return Err(RpcError::header_mismatch(format!(
+        .ok_or_else(|| version::header_mismatch("Header mismatch: the Mcp-Method header is required"))?;
+    if method.as_bytes() != message.method.as_str().as_bytes() {
+        return Err(version::header_mismatch(format!(
             "Header mismatch: Mcp-Method header value '{}' does not match body value '{}'",
             String::from_utf8_lossy(method.as_bytes()),
             message.method
         )));
     }
-    if matches!(message.method.as_str(), "tools/call" | "resources/read" | "prompts/get") {
+    if message.method.names_a_target() {
         let body_name = message
             .name()
             .or_else(|| message.params.get("uri").and_then(|v| v.as_str()))
             .unwrap_or("");
         let header = headers
             .get("mcp-name")
-            .ok_or_else(|| RpcError::header_mismatch("Header mismatch: the Mcp-Name header is required"))?;
+            .ok_or_else(|| version::header_mismatch("Header mismatch: the Mcp-Name header is required"))?;
         let header = header
             .to_str()
             .ok()
             .and_then(decode_header_value)
-            .ok_or_else(|| RpcError::header_mismatch("Header mismatch: the Mcp-Name header is malformed"))?;
+            .ok_or_else(|| version::header_mismatch("Header mismatch: the Mcp-Name header is malformed"))?;
         if header != body_name {
-            return Err(RpcError::header_mismatch(format!(
+            return Err(version::header_mismatch(format!(
                 "Header mismatch: Mcp-Name header value '{header}' does not match body value '{body_name}'"
             )));
         }

@@ -1,10 +1,19 @@
 //! MCP over Streamable HTTP (`POST /mcp`) and stdio, from one dispatch function.
 //!
-//! The protocol layer is our own and deliberately small: a private serde
-//! model of the messages ([`model`]), one `dispatch` shared by every
-//! transport ([`dispatch`]), and thin transports ([`http`], [`stdio`]). No
-//! session state is kept, no task is spawned per request, and every tool
-//! call goes through [`Registry::invoke`].
+//! The protocol layer is our own and deliberately small, in layers:
+//!
+//! - [`jsonrpc`]: JSON-RPC 2.0 and nothing of MCP (ids, the envelope, error
+//!   codes, the reply writer);
+//! - [`request`]: the MCP view of a message (the method parsed once into an
+//!   enum, `params`, the `_meta` keys we act on);
+//! - [`version`]: every era and version rule;
+//! - [`dispatch`]: the one dispatch every transport calls, routing methods
+//!   to one module per capability ([`tools`]; each contributes its part of
+//!   `capabilities`), with [`paged`] lists any capability can reuse;
+//! - thin transports ([`http`], [`stdio`]).
+//!
+//! No session state is kept, no task is spawned per request, and every tool
+//! call goes through [`Registry::call`](registry_core::Registry::call).
 //!
 //! # Eras
 //!
@@ -27,8 +36,8 @@
 //! `tools/list` lists every function exposed on MCP in registry (name) order,
 //! with `name`, `title` (declared, else derived from the name),
 //! `description`, the normalized `inputSchema`, the object-rooted
-//! `outputSchema` and `annotations`; it is serialized once at router build
-//! and paginated with opaque cursors (100 tools a page). `tools/call`
+//! `outputSchema` and `annotations`; it is serialized on the first
+//! `tools/list` and paginated with opaque cursors (100 tools a page). `tools/call`
 //! answers a `text` block (a string value as is, anything else as compact
 //! JSON) plus `structuredContent` (wrapped as `{"result": ...}` when the
 //! output schema is). Errors follow [`crate::errors`]: argument and function
@@ -48,7 +57,9 @@
 
 mod dispatch;
 mod http;
-mod model;
+mod jsonrpc;
+mod paged;
+mod request;
 mod stdio;
 mod tools;
 mod version;
@@ -58,17 +69,47 @@ use std::sync::Arc;
 use axum::Router;
 use registry_core::Registry;
 
+use crate::ServerConfig;
 use crate::layers::InFlight;
-use crate::{ServerConfig, ServerError};
+
+#[doc(hidden)]
+pub use jsonrpc::code::{OVERLOADED, UNAUTHORIZED};
+
+/// What the MCP adapter takes from the server's configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// `serverInfo.name`.
+    pub(crate) name: String,
+    /// `serverInfo.version`.
+    pub(crate) version: String,
+    /// Whether internal error messages reach clients unmasked.
+    pub(crate) debug_errors: bool,
+    /// Items per list page.
+    pub(crate) page_size: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from(&ServerConfig::default())
+    }
+}
+
+impl From<&ServerConfig> for Settings {
+    fn from(config: &ServerConfig) -> Self {
+        Settings {
+            name: config.title.clone(),
+            version: config.version.clone(),
+            debug_errors: config.debug_errors,
+            page_size: tools::PAGE_SIZE,
+        }
+    }
+}
 
 /// `POST /mcp` (and 405 for `GET`/`DELETE`), with every fixed result
 /// serialized now, once, and the tool list on the first `tools/list`.
-pub(crate) fn router(
-    registry: &Registry,
-    config: &ServerConfig,
-    in_flight: &Arc<InFlight>,
-) -> Result<Router, ServerError> {
-    http::router(dispatch::Mcp::new(registry, config)?, config, Arc::clone(in_flight))
+pub(crate) fn router(registry: &Registry, config: &ServerConfig, in_flight: &Arc<InFlight>) -> Router {
+    let dispatcher = dispatch::Dispatcher::new(registry, &Settings::from(config));
+    http::router(dispatcher, config, Arc::clone(in_flight))
 }
 
 /// Serves MCP over stdin/stdout until stdin closes.
@@ -86,11 +127,11 @@ pub async fn serve_stdio(registry: Registry, config: ServerConfig) -> std::io::R
 /// reply it writes must be valid JSON.
 #[doc(hidden)]
 pub fn decode_for_fuzzing(bytes: &[u8]) -> Result<(), (i32, Vec<u8>)> {
-    match model::decode(bytes) {
+    match request::decode(bytes) {
         Ok(_) => Ok(()),
         Err(rejection) => {
             let code = rejection.error.code;
-            Err((code, model::Reply::error(rejection.id, rejection.error).to_bytes()))
+            Err((code, jsonrpc::Reply::error(rejection.id, rejection.error).to_bytes()))
         }
     }
 }

@@ -18,14 +18,17 @@ use tokio::sync::mpsc;
 
 use crate::ServerConfig;
 
-use super::dispatch::{Mcp, RequestEnv};
-use super::model::{self, Id, Kind, Reply, RpcError};
+use crate::call_env::CallEnv;
+
+use super::dispatch::{Dispatcher, RequestEnv};
+use super::jsonrpc::{Id, Kind, Reply, RpcError, code};
+use super::request::{self, Method};
 
 type Call = Pin<Box<dyn Future<Output = (String, Option<Reply>)> + Send>>;
 
 /// Serves `registry` over stdin/stdout until stdin closes.
 pub(crate) async fn serve(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
-    let mcp = Arc::new(Mcp::new(&registry, &config).map_err(std::io::Error::other)?);
+    let mcp = Arc::new(Dispatcher::new(&registry, &super::Settings::from(&config)));
     tracing::info!(
         tools = registry.exposed(registry_core::Protocol::Mcp).count(),
         "serving MCP on stdio"
@@ -52,7 +55,7 @@ pub(crate) struct Limits {
 
 /// The loop, over any reader and writer (tests use in-memory pipes).
 pub(crate) async fn run(
-    mcp: Arc<Mcp>,
+    mcp: Arc<Dispatcher>,
     input: impl tokio::io::AsyncRead + Unpin,
     mut output: impl AsyncWrite + Unpin,
     limits: Limits,
@@ -128,7 +131,7 @@ pub(crate) async fn run(
 
 fn too_large(limit: usize) -> Reply {
     let error = RpcError::new(
-        crate::errors::code::INVALID_REQUEST,
+        code::INVALID_REQUEST,
         format!("the message is larger than the {limit}-byte limit"),
     );
     Reply::error(None, error)
@@ -137,7 +140,7 @@ fn too_large(limit: usize) -> Reply {
 /// Handles one line: cancellations act at once, requests join the running set.
 #[allow(clippy::too_many_arguments)]
 fn accept(
-    mcp: &Arc<Mcp>,
+    mcp: &Arc<Dispatcher>,
     line: &[u8],
     limits: Limits,
     sender: &mpsc::UnboundedSender<Vec<u8>>,
@@ -153,17 +156,17 @@ fn accept(
     }
     if crate::limits::json_too_deep(line, limits.depth) {
         let error = RpcError::new(
-            crate::errors::code::INVALID_REQUEST,
+            code::INVALID_REQUEST,
             format!("the message nests deeper than {} levels", limits.depth),
         );
         return Some(Reply::error(None, error));
     }
-    let message = match model::decode(line) {
+    let message = match request::decode(line) {
         Ok(message) => message,
         Err(rejection) => return Some(Reply::error(rejection.id, rejection.error)),
     };
     match message.kind {
-        Kind::Notification if message.method == "notifications/cancelled" => {
+        Kind::Notification if message.method == Method::Cancelled => {
             let target = message
                 .params
                 .get("requestId")
@@ -184,11 +187,13 @@ fn accept(
             in_flight.insert(key.clone(), cancel.clone());
             let sender = sender.clone();
             let env = RequestEnv {
+                call: CallEnv {
+                    cancel: Some(cancel),
+                    ..CallEnv::default()
+                },
                 notifications: Some(Arc::new(move |note| {
                     let _ = sender.send(note);
                 })),
-                cancel,
-                ..RequestEnv::default()
             };
             let mcp = Arc::clone(mcp);
             calls.push(Box::pin(async move { (key, mcp.dispatch(message, env).await) }));

@@ -1,57 +1,50 @@
-//! Tool definitions (serialized on the first `tools/list`) and `tools/call` results.
+//! The tools capability: `tools/list` (definitions serialized on first use)
+//! and `tools/call` (through [`Registry::call`], the one call path).
 
-use std::sync::{Arc, OnceLock};
-
-use registry_core::{ApiError, Entry, Protocol, Registry};
+use registry_core::{ApiError, Arguments, Call, Entry, ErrorKind, Protocol, Registry};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::errors::MCP_ERROR_META;
-use crate::{ServerConfig, ServerError};
+use crate::ServerError;
+use crate::errors::{self, MCP_ERROR_META, McpError};
 
-use super::version::{Era, META_SERVER_INFO};
+use super::dispatch::RequestEnv;
+use super::jsonrpc::{Id, Payload, Reply, RpcError, code, to_json};
+use super::paged::PagedList;
+use super::request::{Message, progress_notification};
+use super::version::Era;
 
 /// Tools per `tools/list` page. Every registry seen so far fits one page.
 pub(crate) const PAGE_SIZE: usize = 100;
 
-/// How long a client may cache `tools/list` and `server/discover` (2026-07-28 `ttlMs`).
-///
-/// The registry is fixed for the life of the process; a deploy can change
-/// it, so clients are told to re-fetch after five minutes.
-pub(crate) const TTL_MS: u64 = 300_000;
-
-/// Every page of `tools/list` for each era, serialized when first asked for
-/// (a process that is only ever called, such as a Lambda, never pays for it).
+/// The tools capability of one registry.
 #[derive(Debug)]
-pub(crate) struct ToolPages {
+pub(crate) struct Tools {
     registry: Registry,
-    server_info: Value,
-    page_size: usize,
-    pages: OnceLock<Pages>,
+    list: PagedList,
+    debug_errors: bool,
 }
 
-#[derive(Debug)]
-struct Pages {
-    legacy: Vec<Arc<str>>,
-    modern: Vec<Arc<str>>,
-}
-
-impl ToolPages {
-    /// The pages of `registry`'s exposed tools, `page_size` each, in registry
-    /// (name) order.
-    pub(crate) fn new(registry: &Registry, config: &ServerConfig, page_size: usize) -> Self {
-        ToolPages {
+impl Tools {
+    /// `registry`'s tools, `page_size` a `tools/list` page; `debug_errors`
+    /// unmasks internal error messages.
+    pub(crate) fn new(registry: &Registry, server_info: Value, page_size: usize, debug_errors: bool) -> Self {
+        Tools {
             registry: registry.clone(),
-            server_info: server_info(config),
-            page_size,
-            pages: OnceLock::new(),
+            list: PagedList::new("tools", page_size, server_info),
+            debug_errors,
         }
     }
 
-    fn pages(&self) -> &Pages {
-        self.pages.get_or_init(|| {
-            let tools: Vec<Value> = self
-                .registry
+    /// Its entry in `capabilities`.
+    pub(crate) fn capability(&self) -> (&'static str, Value) {
+        ("tools", json!({ "listChanged": false }))
+    }
+
+    /// `tools/list`: every function exposed on MCP, in registry (name) order.
+    pub(crate) fn list(&self, id: Option<Id>, message: &Message, era: Era) -> Result<Reply, RpcError> {
+        let page = self.list.page(era, &message.params, || {
+            self.registry
                 .exposed(Protocol::Mcp)
                 .filter_map(|entry| match check_roots(entry) {
                     Ok(()) => Some(tool(entry)),
@@ -60,58 +53,60 @@ impl ToolPages {
                         None
                     }
                 })
-                .collect();
-            let chunks: Vec<&[Value]> = if tools.is_empty() {
-                vec![&[]]
-            } else {
-                tools.chunks(self.page_size.max(1)).collect()
-            };
-            let mut legacy = Vec::with_capacity(chunks.len());
-            let mut modern = Vec::with_capacity(chunks.len());
-            for (index, chunk) in chunks.iter().enumerate() {
-                let mut page = Map::new();
-                page.insert("tools".into(), Value::Array(chunk.to_vec()));
-                if index + 1 < chunks.len() {
-                    page.insert("nextCursor".into(), Value::String(cursor(index + 1)));
-                }
-                legacy.push(Arc::from(serde_json::to_string(&page).unwrap_or_default()));
-                page.insert("ttlMs".into(), json!(TTL_MS));
-                page.insert("cacheScope".into(), json!("public"));
-                page.insert("resultType".into(), json!("complete"));
-                page.insert("_meta".into(), json!({ META_SERVER_INFO: self.server_info }));
-                modern.push(Arc::from(serde_json::to_string(&page).unwrap_or_default()));
-            }
-            Pages { legacy, modern }
+                .collect()
+        })?;
+        Ok(Reply {
+            id,
+            payload: Payload::Shared(page),
         })
     }
 
-    /// The page a cursor names (`None`: the first), or `None` for a cursor we never issued.
-    pub(crate) fn page(&self, era: Era, cursor: Option<&str>) -> Option<Arc<str>> {
-        let index = match cursor {
-            None => 0,
-            Some(cursor) => parse_cursor(cursor)?,
+    /// `tools/call`: the function looked up once, called through
+    /// [`Registry::call`]; its errors answered as `isError` results or, for
+    /// internal ones, as a JSON-RPC error with a masked message.
+    pub(crate) async fn call(
+        &self,
+        id: Option<Id>,
+        mut message: Message,
+        env: RequestEnv,
+        era: Era,
+    ) -> Result<Reply, RpcError> {
+        let name = match message.params.remove("name") {
+            Some(Value::String(name)) => name,
+            _ => return Err(RpcError::invalid_params("`params.name` must be the tool's name")),
         };
-        let pages = match era {
-            Era::Legacy => &self.pages().legacy,
-            Era::Modern => &self.pages().modern,
+        let entry = self
+            .registry
+            .lookup(&name, Protocol::Mcp)
+            .map_err(|_| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+        let wraps = entry.schemas().wraps_output;
+        let args = match message.arguments.take() {
+            None => Value::Object(Map::new()).into(),
+            Some(text) => Arguments::Json(String::from(Box::<str>::from(text)).into_bytes()),
         };
-        pages.get(index).cloned()
+
+        tracing::Span::current().record("tool", name.as_str());
+        let mut ctx = env.call.context(Protocol::Mcp);
+        if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
+            ctx = ctx.with_progress(move |progress| sink(progress_notification(&token, &progress)));
+        }
+        let payload = match self.registry.call(Call::new(entry, args, ctx)).await {
+            Ok(value) => Payload::Json(success(&value, wraps, era)),
+            Err(err) => match errors::mcp_error(err.kind()) {
+                McpError::ToolResult => Payload::Json(failure(&err, era)),
+                McpError::Internal => {
+                    let detail = err.internal_detail().unwrap_or(err.message());
+                    let message = if self.debug_errors || err.kind() != ErrorKind::Internal {
+                        format!("{}: {detail}", err.kind().title())
+                    } else {
+                        format!("{} (see the server log)", ErrorKind::Internal.title())
+                    };
+                    Payload::Error(RpcError::new(code::INTERNAL_ERROR, message))
+                }
+            },
+        };
+        Ok(Reply { id, payload })
     }
-}
-
-/// An opaque-looking cursor for page `index`.
-fn cursor(index: usize) -> String {
-    format!("page-{index}")
-}
-
-fn parse_cursor(cursor: &str) -> Option<usize> {
-    let index: usize = cursor.strip_prefix("page-")?.parse().ok()?;
-    (index > 0 && cursor == self::cursor(index)).then_some(index)
-}
-
-/// `serverInfo`: the configured title and version.
-pub(crate) fn server_info(config: &ServerConfig) -> Value {
-    json!({ "name": config.title, "version": config.version })
 }
 
 /// MCP requires both schemas of a tool to be rooted at an object.
@@ -222,7 +217,7 @@ pub(crate) fn success(value: &Value, wraps: bool, era: Era) -> Vec<u8> {
     let text = match value {
         Value::String(text) => text.as_str(),
         other => {
-            json = serde_json::to_string(other).unwrap_or_default();
+            json = serde_json::to_string(other).expect("a JSON value always serializes");
             json.as_str()
         }
     };
@@ -231,14 +226,13 @@ pub(crate) fn success(value: &Value, wraps: bool, era: Era) -> Vec<u8> {
     } else {
         Structured::Plain(value)
     };
-    serde_json::to_vec(&CallToolResult {
+    to_json(&CallToolResult {
         content: [TextBlock { kind: "text", text }],
         structured_content: Some(structured),
         is_error: false,
         result_type: result_type(era),
         meta: None,
     })
-    .unwrap_or_default()
 }
 
 /// A `tools/call` result with `isError: true`: the message as its text (what
@@ -246,7 +240,7 @@ pub(crate) fn success(value: &Value, wraps: bool, era: Era) -> Vec<u8> {
 /// `_meta["api-registry/error"]` (what a program branches on).
 pub(crate) fn failure(error: &ApiError, era: Era) -> Vec<u8> {
     let meta = json!({ MCP_ERROR_META: { "kind": error.kind().code(), "fields": error.fields() } });
-    serde_json::to_vec(&CallToolResult {
+    to_json(&CallToolResult {
         content: [TextBlock {
             kind: "text",
             text: error.message(),
@@ -256,20 +250,11 @@ pub(crate) fn failure(error: &ApiError, era: Era) -> Vec<u8> {
         result_type: result_type(era),
         meta: Some(meta),
     })
-    .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_forgeries() {
-        assert_eq!(parse_cursor(&cursor(3)), Some(3));
-        for bad in ["", "page-0", "page-01", "page-x", "3", "page--1", "PAGE-1"] {
-            assert_eq!(parse_cursor(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn titles_from_names() {

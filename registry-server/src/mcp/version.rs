@@ -1,9 +1,19 @@
-//! Protocol revisions this server speaks, and which era a request belongs to.
+//! Protocol revisions this server speaks, and which era a request belongs to:
+//! every version rule in one place.
 //!
 //! - **Legacy** revisions open with `initialize`; the server keeps no session,
 //!   so every later request stands on its own anyway.
 //! - **Modern** revisions (2026-07-28) carry the version and the client's
 //!   capabilities in every request's `_meta`.
+
+use super::jsonrpc::RpcError;
+use super::request::Message;
+
+/// MCP 2026-07-28: an `Mcp-*` header disagrees with the body (HTTP 400).
+pub(crate) const HEADER_MISMATCH: i32 = -32020;
+
+/// MCP 2026-07-28: the protocol version is not supported (HTTP 400).
+pub(crate) const UNSUPPORTED_VERSION: i32 = -32022;
 
 /// The modern revisions, newest first.
 pub(crate) const MODERN: &[&str] = &["2026-07-28"];
@@ -48,6 +58,64 @@ pub(crate) fn negotiate_legacy(requested: Option<&str>) -> &'static str {
         .and_then(|v| LEGACY.iter().copied().find(|known| *known == v))
         .unwrap_or(LEGACY[0])
 }
+
+/// The era of a request, from its `_meta`; errors for versions we do not speak.
+pub(crate) fn era(message: &Message) -> Result<Era, RpcError> {
+    match message.meta.version.as_deref() {
+        None => Ok(Era::Legacy),
+        Some(v) if is_legacy(v) => Ok(Era::Legacy),
+        Some(v) if is_modern(v) => {
+            if message.meta.has_capabilities {
+                Ok(Era::Modern)
+            } else {
+                Err(RpcError::invalid_params(format!(
+                    "`_meta.{META_CAPABILITIES}` is required on {v} requests (an empty object declares no capabilities)"
+                ))
+                .status(400))
+            }
+        }
+        Some(v) => Err(unsupported(v)),
+    }
+}
+
+/// -32022 naming the versions we speak (HTTP 400).
+pub(crate) fn unsupported(requested: &str) -> RpcError {
+    RpcError::new(
+        UNSUPPORTED_VERSION,
+        format!("Unsupported protocol version: {requested}"),
+    )
+    .status(400)
+    .data(serde_json::json!({ "supported": ALL, "requested": requested }))
+}
+
+/// -32020 (HTTP 400).
+pub(crate) fn header_mismatch(message: impl Into<std::borrow::Cow<'static, str>>) -> RpcError {
+    RpcError::new(HEADER_MISMATCH, message).status(400)
+}
+
+/// `result` with the modern era's additions: `resultType: "complete"` on
+/// every result; on cacheable ones (lists, `server/discover`) also `ttlMs`,
+/// `cacheScope` and the server's identity.
+pub(crate) fn modern_result(
+    result: &mut serde_json::Map<String, serde_json::Value>,
+    cache: Option<&serde_json::Value>,
+) {
+    use serde_json::{Value, json};
+    if let Some(server_info) = cache {
+        result.insert("ttlMs".into(), json!(TTL_MS));
+        result.insert("cacheScope".into(), json!("public"));
+        result.insert("resultType".into(), json!("complete"));
+        result.insert("_meta".into(), json!({ META_SERVER_INFO: server_info }));
+    } else {
+        result.insert("resultType".into(), Value::String("complete".into()));
+    }
+}
+
+/// How long a client may cache lists and `server/discover` (2026-07-28 `ttlMs`).
+///
+/// The registry is fixed for the life of the process; a deploy can change
+/// it, so clients are told to re-fetch after five minutes.
+pub(crate) const TTL_MS: u64 = 300_000;
 
 #[cfg(test)]
 mod tests {
