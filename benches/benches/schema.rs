@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use registry_core::{ApiError, Registry, api_function, schema};
+use registry_core::{ApiError, Registry, api_function};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ fn benches(c: &mut Criterion) {
         group.bench_function(format!("{name}/normalize_input"), |b| {
             b.iter(|| {
                 let mut value = raw.clone();
-                schema::normalize_input(&mut value);
+                registry_core::__private::normalize_input(&mut value);
                 black_box(value)
             })
         });

@@ -15,6 +15,10 @@ pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 pub use crate::function::{Annotations, BoxFuture, CallResult, Handler, Location, Method, ParamDoc, Spec};
 pub use crate::{ApiError, ApiFunction, Arguments, Context};
 
+/// Schema normalization steps, for the OpenAPI builder (which keeps
+/// `null` in output schemas' optional fields) and the benchmarks.
+pub use crate::schema::{normalize_input, strip_null};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

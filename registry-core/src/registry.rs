@@ -397,7 +397,8 @@ impl RegistryBuilder {
         self
     }
 
-    /// Selects, validates and builds every schema.
+    /// Selects the functions and checks that their names are unique; the
+    /// schemas are built later, each the first time it is asked for.
     pub fn build(self) -> Result<Registry, RegistryError> {
         let mut selected = self.functions;
         let everything = selected.is_empty() && self.names.is_empty() && self.tags.is_empty();

@@ -102,6 +102,7 @@ fn self_contained(schema: Schema, generator: &mut SchemaGenerator) -> Value {
 }
 
 /// Input-schema rules: object root, optional arguments as plain types.
+#[doc(hidden)]
 pub fn normalize_input(schema: &mut Value) {
     normalize_common(schema);
     let Value::Object(root) = schema else {
@@ -127,7 +128,7 @@ pub fn normalize_input(schema: &mut Value) {
 }
 
 /// Rules shared by input and output schemas.
-pub fn normalize_common(schema: &mut Value) {
+pub(crate) fn normalize_common(schema: &mut Value) {
     if let Value::Object(root) = schema {
         root.remove("$schema");
         root.remove("title");
@@ -166,6 +167,7 @@ fn wrap_result(mut inner: Value) -> Value {
 /// Makes an optional property's schema a plain `T`: drops `"null"` from
 /// `type`, `enum` and two-branch `anyOf`/`oneOf` (also used for query
 /// parameters, which cannot express `null`).
+#[doc(hidden)]
 pub fn strip_null(schema: &mut Value) {
     let Value::Object(object) = schema else { return };
     if let Some(Value::Array(types)) = object.get_mut("type") {
@@ -202,7 +204,7 @@ pub fn strip_null(schema: &mut Value) {
 
 /// Calls `f` on every schema object inside `schema`, the root included,
 /// following only keywords that hold sub-schemas (never `default`, `enum`, ...).
-pub fn visit(schema: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+pub(crate) fn visit(schema: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
     let Value::Object(object) = schema else { return };
     f(object);
     for (key, value) in object.iter_mut() {

@@ -105,7 +105,12 @@ impl ServerConfig {
         self
     }
 
-    /// Whether the server listens on loopback only (loopback origins are then allowed).
+    /// Whether the server listens on loopback only: `/mcp` then answers only
+    /// requests whose `Host` is a loopback name (DNS rebinding), and allows
+    /// loopback `Origin`s. [`Server::serve`](crate::Server::serve) and
+    /// `serve_on` set it from the address they listen on, overriding this
+    /// value; it counts for [`Server::router`](crate::Server::router) and
+    /// Lambda, where the server cannot see its listener (default `true`).
     #[must_use]
     pub fn bound_to_loopback(mut self, loopback: bool) -> Self {
         self.bound_to_loopback = loopback;
@@ -185,9 +190,11 @@ impl ServerConfig {
         self
     }
 
-    /// Logs one line per request (method, route, tool, status, latency,
-    /// request id) at `INFO` on the `registry_server::access` target; off,
-    /// the same line is logged at `DEBUG`.
+    /// Logs one event per response at `INFO` on the
+    /// `registry_server::access` target (off: at `DEBUG`), with `status` and
+    /// `latency_ms`, inside the request's span, which carries `method`,
+    /// `path`, `request_id`, and `tool` (MCP calls) and `principal` (when
+    /// authenticated) once known.
     #[must_use]
     pub fn access_log(mut self, on: bool) -> Self {
         self.access_log = on;

@@ -34,7 +34,7 @@ pub mod limits;
 pub mod mcp;
 mod metadata;
 pub mod openapi;
-pub mod problem;
+mod problem;
 mod rest;
 mod server;
 pub mod testing;

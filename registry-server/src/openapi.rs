@@ -254,7 +254,7 @@ fn parameter(name: &str, location: &str, required: bool, schema: &Value) -> Valu
         .and_then(|s| s.remove("description"))
         .and_then(|d| d.as_str().map(str::to_owned));
     // A query string cannot say `null`; an absent parameter is the `None`.
-    registry_core::schema::strip_null(&mut schema);
+    registry_core::__private::strip_null(&mut schema);
     let mut param = json!({ "name": name, "in": location, "required": required, "schema": schema });
     if let Some(description) = description {
         param["description"] = json!(description);

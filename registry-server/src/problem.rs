@@ -25,52 +25,52 @@ use serde::Serialize;
 use crate::errors::http_status;
 
 /// The media type of problem bodies.
-pub const CONTENT_TYPE: &str = "application/problem+json";
+pub(crate) const CONTENT_TYPE: &str = "application/problem+json";
 
 /// The response header carrying the request id.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// An RFC 9457 problem details object.
 #[derive(Clone, Debug, Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// A URI reference naming the problem type (a section of `/docs`).
     #[serde(rename = "type")]
-    pub type_uri: String,
+    pub(crate) type_uri: String,
     /// A short summary of the problem type.
-    pub title: String,
+    pub(crate) title: String,
     /// The HTTP status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// What went wrong in this occurrence.
-    pub detail: String,
+    pub(crate) detail: String,
     /// The error kind's stable code, such as `not_found`.
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// The request id, also sent as the `x-request-id` header.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
     /// Each invalid argument (invalid-argument problems only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldProblem>,
+    pub(crate) errors: Vec<FieldProblem>,
 }
 
 /// One invalid argument of a request.
 #[derive(Clone, Debug, Serialize)]
-pub struct FieldProblem {
+pub(crate) struct FieldProblem {
     /// Dotted path to the argument (`shape.center.x`); empty for the whole arguments object.
-    pub field: String,
+    pub(crate) field: String,
     /// The same location as a JSON Pointer into the arguments object (`/shape/center/x`).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// Why it was rejected.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// The `type` URI of problems of `code`.
-pub fn type_uri(code: &str) -> String {
+pub(crate) fn type_uri(code: &str) -> String {
     format!("/docs#error-{code}")
 }
 
 impl Problem {
     /// A problem of an arbitrary HTTP status that is not an [`ErrorKind`] (400, 404, 405, 415).
-    pub fn http(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn http(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Problem {
             type_uri: type_uri(code),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -84,7 +84,7 @@ impl Problem {
 
     /// The problem for an error a function call returned. Internal errors are
     /// masked unless `debug` is set, in which case their log-only detail is appended.
-    pub fn from_api_error(error: &ApiError, debug: bool) -> Self {
+    pub(crate) fn from_api_error(error: &ApiError, debug: bool) -> Self {
         let kind = error.kind();
         let detail = if kind == ErrorKind::Internal {
             match (debug, error.internal_detail()) {
@@ -118,13 +118,13 @@ impl Problem {
 
     /// Sets the request id member.
     #[must_use]
-    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+    pub(crate) fn with_request_id(mut self, id: impl Into<String>) -> Self {
         self.request_id = Some(id.into());
         self
     }
 
     /// The HTTP status.
-    pub fn status_code(&self) -> StatusCode {
+    pub(crate) fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
@@ -147,7 +147,7 @@ impl IntoResponse for Problem {
 }
 
 /// `a.b.0` → `/a/b/0`; the empty path is the whole document (`""`).
-pub fn pointer(dotted: &str) -> String {
+pub(crate) fn pointer(dotted: &str) -> String {
     if dotted.is_empty() {
         return String::new();
     }

@@ -1,5 +1,6 @@
 //! The one handler every REST route runs: decode arguments, call
-//! [`Registry::invoke`], answer JSON or a problem.
+//! [`Registry::call`] with the route's function (looked up when the router
+//! was built), answer JSON or a problem.
 
 use std::sync::Arc;
 
@@ -8,11 +9,12 @@ use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{Arguments, Call, Context, Entry, ErrorKind, Protocol, Registry};
+use registry_core::{Arguments, Call, Entry, ErrorKind, Protocol, Registry};
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
 use super::plan::RoutePlan;
+use crate::call_env::CallEnv;
 use crate::layers::{InFlight, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
 use crate::problem::{FieldProblem, Problem};
@@ -55,12 +57,13 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         Ok(args) => args,
         Err(problem) => return problem.with_request_id(&*request_id).into_response(),
     };
-    let mut ctx = Context::new(Protocol::Rest)
-        .with_request_id(Arc::clone(&request_id))
-        .with_metadata_source(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers))));
-    if let Some(principal) = parts.extensions.remove::<registry_core::Principal>() {
-        ctx = ctx.with_principal(principal);
+    let ctx = CallEnv {
+        request_id: Some(Arc::clone(&request_id)),
+        metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
+        principal: parts.extensions.remove::<registry_core::Principal>(),
+        cancel: None,
     }
+    .context(Protocol::Rest);
     let entry = state.entry();
     match state.registry.call(Call::new(entry, args, ctx)).await {
         Ok(Value::Null) if returns_unit(entry) => StatusCode::NO_CONTENT.into_response(),
