@@ -53,7 +53,21 @@ pub(crate) struct Limits {
     pub(crate) depth: usize,
 }
 
-/// The loop, over any reader and writer (tests use in-memory pipes).
+/// One stdio session: the calls running, their cancellation tokens, and
+/// where their notifications go.
+struct Session {
+    mcp: Arc<Dispatcher>,
+    limits: Limits,
+    sender: mpsc::UnboundedSender<Vec<u8>>,
+    notifications: mpsc::UnboundedReceiver<Vec<u8>>,
+    calls: FuturesUnordered<Call>,
+    /// The token of each running request, by its id's [`Id::key`].
+    in_flight: HashMap<String, CancellationToken>,
+    /// Requests cancelled by the client: they get no response.
+    cancelled: HashSet<String>,
+}
+
+/// The loop, over any reader and writer (the unit tests use in-memory pipes).
 pub(crate) async fn run(
     mcp: Arc<Dispatcher>,
     input: impl tokio::io::AsyncRead + Unpin,
@@ -62,10 +76,16 @@ pub(crate) async fn run(
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
     let mut input = BufReader::new(input);
-    let (sender, mut notifications) = mpsc::unbounded_channel::<Vec<u8>>();
-    let mut calls: FuturesUnordered<Call> = FuturesUnordered::new();
-    let mut in_flight: HashMap<String, CancellationToken> = HashMap::new();
-    let mut cancelled: HashSet<String> = HashSet::new();
+    let (sender, notifications) = mpsc::unbounded_channel::<Vec<u8>>();
+    let mut session = Session {
+        mcp,
+        limits,
+        sender,
+        notifications,
+        calls: FuturesUnordered::new(),
+        in_flight: HashMap::new(),
+        cancelled: HashSet::new(),
+    };
     let mut line = Vec::new();
     // Set while discarding the rest of a line longer than the limit: memory
     // stays bounded by the limit however long a line is.
@@ -91,7 +111,7 @@ pub(crate) async fn run(
                 let reply = if std::mem::take(&mut oversized) {
                     Some(too_large(limits.line))
                 } else {
-                    accept(&mcp, &message, limits, &sender, &mut calls, &mut in_flight, &mut cancelled)
+                    session.accept(&message)
                 };
                 if let Some(reply) = reply {
                     write_line(&mut output, &reply.to_bytes()).await?;
@@ -100,25 +120,17 @@ pub(crate) async fn run(
                     break;
                 }
             }
-            Some(note) = notifications.recv() => write_line(&mut output, &note).await?,
-            Some((key, reply)) = calls.next(), if !calls.is_empty() => {
-                finish(&mut output, &mut notifications, key, reply, &mut in_flight, &mut cancelled).await?;
+            Some(note) = session.notifications.recv() => write_line(&mut output, &note).await?,
+            Some((key, reply)) = session.calls.next(), if !session.calls.is_empty() => {
+                session.finish(&mut output, key, reply).await?;
             }
         }
     }
 
     // stdin closed: finish what is running, then exit.
     let drain = async {
-        while let Some((key, reply)) = calls.next().await {
-            finish(
-                &mut output,
-                &mut notifications,
-                key,
-                reply,
-                &mut in_flight,
-                &mut cancelled,
-            )
-            .await?;
+        while let Some((key, reply)) = session.calls.next().await {
+            session.finish(&mut output, key, reply).await?;
         }
         std::io::Result::Ok(())
     };
@@ -137,100 +149,173 @@ fn too_large(limit: usize) -> Reply {
     Reply::error(None, error)
 }
 
-/// Handles one line: cancellations act at once, requests join the running set.
-#[allow(clippy::too_many_arguments)]
-fn accept(
-    mcp: &Arc<Dispatcher>,
-    line: &[u8],
-    limits: Limits,
-    sender: &mpsc::UnboundedSender<Vec<u8>>,
-    calls: &mut FuturesUnordered<Call>,
-    in_flight: &mut HashMap<String, CancellationToken>,
-    cancelled: &mut HashSet<String>,
-) -> Option<Reply> {
-    if line.iter().all(u8::is_ascii_whitespace) {
-        return None;
-    }
-    if line.len() > limits.line {
-        return Some(too_large(limits.line));
-    }
-    if crate::limits::json_too_deep(line, limits.depth) {
-        let error = RpcError::new(
-            code::INVALID_REQUEST,
-            format!("the message nests deeper than {} levels", limits.depth),
-        );
-        return Some(Reply::error(None, error));
-    }
-    let message = match request::decode(line) {
-        Ok(message) => message,
-        Err(rejection) => return Some(Reply::error(rejection.id, rejection.error)),
-    };
-    match message.kind {
-        Kind::Notification if message.method == Method::Cancelled => {
-            let target = message
-                .params
-                .get("requestId")
-                .cloned()
-                .and_then(|v| serde_json::from_value::<Id>(v).ok());
-            if let Some(key) = target.map(|id| id.key())
-                && let Some(token) = in_flight.get(&key)
-            {
-                tracing::debug!(request = %key, "cancelled by the client");
-                token.cancel();
-                cancelled.insert(key);
+impl Session {
+    /// Handles one line: cancellations act at once, requests join the running set.
+    fn accept(&mut self, line: &[u8]) -> Option<Reply> {
+        let limits = self.limits;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        if line.len() > limits.line {
+            return Some(too_large(limits.line));
+        }
+        if crate::limits::json_too_deep(line, limits.depth) {
+            let error = RpcError::new(
+                code::INVALID_REQUEST,
+                format!("the message nests deeper than {} levels", limits.depth),
+            );
+            return Some(Reply::error(None, error));
+        }
+        let message = match request::decode(line) {
+            Ok(message) => message,
+            Err(rejection) => return Some(Reply::error(rejection.id, rejection.error)),
+        };
+        match message.kind {
+            Kind::Notification if message.method == Method::Cancelled => {
+                let target = message
+                    .params
+                    .get("requestId")
+                    .cloned()
+                    .and_then(|v| serde_json::from_value::<Id>(v).ok());
+                if let Some(key) = target.map(|id| id.key())
+                    && let Some(token) = self.in_flight.get(&key)
+                {
+                    tracing::debug!(request = %key, "cancelled by the client");
+                    token.cancel();
+                    self.cancelled.insert(key);
+                }
+                None
             }
-            None
-        }
-        Kind::Request => {
-            let key = message.id.as_ref().map(Id::key).unwrap_or_default();
-            let cancel = CancellationToken::new();
-            in_flight.insert(key.clone(), cancel.clone());
-            let sender = sender.clone();
-            let env = RequestEnv {
-                call: CallEnv {
-                    cancel: Some(cancel),
-                    ..CallEnv::default()
-                },
-                notifications: Some(Arc::new(move |note| {
-                    let _ = sender.send(note);
-                })),
-            };
-            let mcp = Arc::clone(mcp);
-            calls.push(Box::pin(async move { (key, mcp.dispatch(message, env).await) }));
-            None
-        }
-        Kind::Notification | Kind::Response => {
-            tracing::debug!(method = %message.method, "notification ignored");
-            None
+            Kind::Request => {
+                let key = message.id.as_ref().map(Id::key).unwrap_or_default();
+                let cancel = CancellationToken::new();
+                self.in_flight.insert(key.clone(), cancel.clone());
+                let sender = self.sender.clone();
+                let env = RequestEnv {
+                    call: CallEnv {
+                        cancel: Some(cancel),
+                        ..CallEnv::default()
+                    },
+                    notifications: Some(Arc::new(move |note| {
+                        let _ = sender.send(note);
+                    })),
+                };
+                let mcp = Arc::clone(&self.mcp);
+                self.calls
+                    .push(Box::pin(async move { (key, mcp.dispatch(message, env).await) }));
+                None
+            }
+            Kind::Notification | Kind::Response => {
+                tracing::debug!(method = %message.method, "notification ignored");
+                None
+            }
         }
     }
-}
 
-/// Writes a finished call's reply after any notifications it sent, unless it was cancelled.
-async fn finish(
-    output: &mut (impl AsyncWrite + Unpin),
-    notifications: &mut mpsc::UnboundedReceiver<Vec<u8>>,
-    key: String,
-    reply: Option<Reply>,
-    in_flight: &mut HashMap<String, CancellationToken>,
-    cancelled: &mut HashSet<String>,
-) -> std::io::Result<()> {
-    while let Ok(note) = notifications.try_recv() {
-        write_line(output, &note).await?;
+    /// Writes a finished call's reply after any notifications it sent, unless it was cancelled.
+    async fn finish(
+        &mut self,
+        output: &mut (impl AsyncWrite + Unpin),
+        key: String,
+        reply: Option<Reply>,
+    ) -> std::io::Result<()> {
+        while let Ok(note) = self.notifications.try_recv() {
+            write_line(output, &note).await?;
+        }
+        self.in_flight.remove(&key);
+        if self.cancelled.remove(&key) {
+            // The spec: a cancelled request gets no response.
+            return Ok(());
+        }
+        if let Some(reply) = reply {
+            write_line(output, &reply.to_bytes()).await?;
+        }
+        Ok(())
     }
-    in_flight.remove(&key);
-    if cancelled.remove(&key) {
-        // The spec: a cancelled request gets no response.
-        return Ok(());
-    }
-    if let Some(reply) = reply {
-        write_line(output, &reply.to_bytes()).await?;
-    }
-    Ok(())
 }
 
 async fn write_line(output: &mut (impl AsyncWrite + Unpin), json: &[u8]) -> std::io::Result<()> {
     output.write_all(json).await?;
     output.write_all(b"\n").await?;
     output.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use registry_core::{Registry, api_function};
+    use serde_json::{Value, json};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::*;
+
+    /// Echoes its text.
+    #[api_function]
+    fn stdio_echo(text: String) -> String {
+        text
+    }
+
+    static SAW_CANCEL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    /// Waits until it is cancelled.
+    #[api_function]
+    async fn stdio_wait(ctx: &registry_core::Context) -> bool {
+        ctx.cancelled().await;
+        SAW_CANCEL.store(true, std::sync::atomic::Ordering::SeqCst);
+        true
+    }
+
+    #[tokio::test]
+    async fn lines_in_replies_out_and_cancelled_calls_get_no_reply() {
+        let registry = Registry::builder()
+            .name("stdio_echo")
+            .name("stdio_wait")
+            .build()
+            .unwrap();
+        let mcp = Arc::new(Dispatcher::new(&registry, &crate::mcp::Settings::default()));
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let (server_in, server_out) = tokio::io::split(server);
+        let limits = Limits { line: 4096, depth: 8 };
+        let session = tokio::spawn(run(mcp, server_in, server_out, limits, Duration::from_secs(5)));
+
+        let send = |value: Value| format!("{value}\n");
+        let wait = json!({"jsonrpc": "2.0", "id": "w", "method": "tools/call", "params": {"name": "stdio_wait"}});
+        let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "w"}});
+        let echo = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "stdio_echo", "arguments": {"text": "hi"}}});
+        let mut input = String::new();
+        for message in [wait, cancel, echo] {
+            input.push_str(&send(message));
+        }
+        input.push_str("{oops\n");
+        input.push_str(&"[".repeat(20));
+        input.push('\n');
+        client.write_all(input.as_bytes()).await.unwrap();
+        client.shutdown().await.unwrap();
+
+        let mut replies = Vec::new();
+        let mut lines = BufReader::new(client).lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            replies.push(serde_json::from_str::<Value>(&line).unwrap());
+        }
+        session.await.unwrap().unwrap();
+        let ids: Vec<&Value> = replies.iter().map(|r| &r["id"]).collect();
+        assert!(
+            !ids.contains(&&json!("w")),
+            "the cancelled call is not answered: {replies:?}"
+        );
+        assert!(
+            SAW_CANCEL.load(std::sync::atomic::Ordering::SeqCst),
+            "notifications/cancelled reached the running call"
+        );
+        let echo = replies.iter().find(|r| r["id"] == 2).unwrap();
+        assert_eq!(echo["result"]["structuredContent"], json!({"result": "hi"}));
+        let codes: Vec<&Value> = replies
+            .iter()
+            .filter_map(|r| r.get("error"))
+            .map(|e| &e["code"])
+            .collect();
+        assert_eq!(codes, [&json!(-32700), &json!(-32600)], "{replies:?}");
+    }
 }
