@@ -220,7 +220,7 @@ impl Cli {
                 let document = crate::openapi::document(&registry, &config);
                 print_stdout(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&document).unwrap_or_default()
+                    serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
                 ));
                 ExitCode::SUCCESS
             }
@@ -369,7 +369,7 @@ async fn call(registry: &Registry, name: &str, args: &str) -> ExitCode {
         Ok(value) => {
             print_stdout(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
+                serde_json::to_string_pretty(&value).expect("a JSON value always serializes")
             ));
             ExitCode::SUCCESS
         }
@@ -399,7 +399,10 @@ fn mcp_config(url: Option<&str>, name: Option<&str>) -> String {
         }),
     };
     let config = serde_json::json!({ "mcpServers": { name: server } });
-    format!("{}\n", serde_json::to_string_pretty(&config).unwrap_or_default())
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&config).expect("a JSON value always serializes")
+    )
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let body = serde_json::to_vec(&self).expect("a problem always serializes");
         let mut response = (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))],

@@ -83,7 +83,8 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
 }
 
 fn json_response(value: &Value) -> Response {
-    let mut response = Response::new(Body::from(serde_json::to_vec(value).unwrap_or_default()));
+    let body = serde_json::to_vec(value).expect("a JSON value always serializes");
+    let mut response = Response::new(Body::from(body));
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
