@@ -7,9 +7,7 @@ use registry_server::{ApiKeys, Server, ServerConfig};
 use registry_tests as _;
 use serde_json::{Value, json};
 
-#[path = "support/progress_call.rs"]
-mod progress_call;
-use progress_call::long_call;
+use crate::progress_call::long_call;
 
 async fn start(config: ServerConfig) -> String {
     let registry = Registry::from_inventory().expect("consistent registry");

@@ -8,9 +8,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "support/progress_call.rs"]
-mod progress_call;
-use progress_call::long_call;
+use crate::progress_call::long_call;
 
 struct Fixture {
     child: Child,

@@ -1,10 +1,6 @@
 //! MCP over stdio: the fixture server binary as a child process, driven by the
 //! `rmcp` client in both eras and by raw newline-delimited JSON.
 
-#[path = "support/rmcp_client.rs"]
-mod rmcp_client;
-use rmcp_client::{Recorder, args};
-
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -14,6 +10,8 @@ use rmcp::{ClientLifecycleMode, ClientServiceExt};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
+
+use crate::rmcp_client::{Recorder, args};
 
 fn fixture_server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fixture-server"));

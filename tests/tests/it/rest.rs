@@ -6,6 +6,8 @@ use registry_tests as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::SLEEPY;
+
 /// Starts the fixture registry on 127.0.0.1:0 and returns its base URL.
 async fn start(config: ServerConfig) -> String {
     let registry = Registry::from_inventory().expect("consistent registry");
@@ -282,9 +284,12 @@ async fn function_errors_map_to_statuses() {
     // The server survived the panics.
     assert_eq!(post(&base, "/api/add", json!({"a": 1, "b": 1})).await.json(), json!(2));
 
+    // A timed-out `sleepy` counts in `SLEEPY_DROPPED`, which an MCP test of this binary reads.
+    let sleepy = SLEEPY.lock().await;
     let problem = post(&base, "/api/sleepy", json!({"ms": 1000})).await.problem(504);
     assert_eq!(problem["code"], "timeout");
     assert_eq!(post(&base, "/api/sleepy", json!({"ms": 1})).await.json(), json!(1));
+    drop(sleepy);
 }
 
 #[tokio::test]

@@ -7,7 +7,6 @@
 use registry_core::__private::{Annotations, Handler, Location, Method, Spec};
 use registry_core::{ApiFunction, Arguments, Context, Registry, api_function};
 use registry_server::{Server, ServerConfig, ServerError};
-use registry_tests as _;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};

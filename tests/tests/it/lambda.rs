@@ -27,10 +27,10 @@ const SOURCES: [Source; 4] = [Source::RestV1, Source::HttpV2, Source::FunctionUr
 impl Source {
     fn template(self) -> Value {
         let text = match self {
-            Source::RestV1 => include_str!("../fixtures/lambda/apigw_rest_v1.json"),
-            Source::HttpV2 => include_str!("../fixtures/lambda/apigw_http_v2.json"),
-            Source::FunctionUrl => include_str!("../fixtures/lambda/function_url.json"),
-            Source::Alb => include_str!("../fixtures/lambda/alb.json"),
+            Source::RestV1 => include_str!("../../fixtures/lambda/apigw_rest_v1.json"),
+            Source::HttpV2 => include_str!("../../fixtures/lambda/apigw_http_v2.json"),
+            Source::FunctionUrl => include_str!("../../fixtures/lambda/function_url.json"),
+            Source::Alb => include_str!("../../fixtures/lambda/alb.json"),
         };
         serde_json::from_str(text).unwrap()
     }

@@ -3,13 +3,6 @@
 //! eras, golden JSON for every message shape we emit, and the schema rules
 //! every advertised tool must follow.
 
-#[path = "support/schema_rules.rs"]
-mod schema_rules;
-
-#[path = "support/rmcp_client.rs"]
-mod rmcp_client;
-use rmcp_client::{Recorder, args};
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -22,10 +15,11 @@ use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-const MODERN: &str = "2026-07-28";
+use crate::SLEEPY;
+use crate::rmcp_client::{Recorder, args};
+use crate::schema_rules;
 
-/// Tests that call `sleepy` hold this, so [`registry_tests::SLEEPY_DROPPED`] counts one test's calls.
-static SLEEPY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+const MODERN: &str = "2026-07-28";
 
 /// Starts the fixture registry on a fresh loopback port and returns its `/mcp` URL.
 async fn start(config: ServerConfig) -> String {

@@ -4,7 +4,6 @@
 
 use registry_core::{Registry, api_function};
 use registry_server::{ServerConfig, openapi};
-use registry_tests as _;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -2,15 +2,14 @@
 //! MCP Streamable HTTP on a real loopback socket with the same arguments,
 //! gives the same value, and every error case the same error kind.
 
-#[path = "support/schema_rules.rs"]
-mod schema_rules;
-
 use std::collections::BTreeSet;
 
 use registry_core::{Protocol, Registry};
 use registry_server::testing::{Outcome, TestClient, rest_outcome};
 use registry_server::{Server, ServerConfig};
 use serde_json::{Value, json};
+
+use crate::schema_rules;
 
 /// Serves `registry` on 127.0.0.1 and returns its base URL.
 async fn serve(registry: Registry) -> String {
