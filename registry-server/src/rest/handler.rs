@@ -12,7 +12,7 @@ use registry_core::{Arguments, Context, ErrorKind, Protocol, Registry};
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
-use super::plan::RoutePlan;
+use super::plan::Route;
 use crate::errors::http_status;
 use crate::layers::{InFlight, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
@@ -22,7 +22,7 @@ use crate::problem::{FieldProblem, Problem};
 #[derive(Debug)]
 pub(crate) struct RouteState {
     pub(crate) registry: Registry,
-    pub(crate) plan: RoutePlan,
+    pub(crate) plan: Arc<Route>,
     pub(crate) body_limit: usize,
     pub(crate) debug_errors: bool,
     pub(crate) max_json_depth: usize,
@@ -33,9 +33,7 @@ impl RouteState {
     /// Whether the function returns `()` (its output schema is `null`): a
     /// `null` result then answers 204.
     fn returns_unit(&self) -> bool {
-        self.registry
-            .get(self.plan.name)
-            .is_some_and(|entry| entry.schemas().output.get("type").and_then(Value::as_str) == Some("null"))
+        self.plan.no_content(&self.registry)
     }
 }
 
@@ -108,7 +106,7 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
     let plan = &state.plan;
     let mut errors: Vec<FieldProblem> = Vec::new();
     let mut from_path = Map::new();
-    if !plan.path_params.is_empty() {
+    if plan.has_path_params() {
         let params = RawPathParams::from_request_parts(parts, &())
             .await
             .map_err(|err| Problem::http(StatusCode::BAD_REQUEST, "bad_path", err.body_text()))?;
@@ -127,7 +125,7 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
         }
     }
 
-    if plan.uses_query {
+    if !plan.body {
         let mut args = from_path;
         if let Some(query) = parts.uri.query() {
             coerce::decode_query(query, |k| plan.kind_of(k), &mut args, &mut errors);
