@@ -27,7 +27,7 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
     for (tag, entries) in &groups {
         let _ = write!(functions, "<h2 class=\"group\" id=\"tag-{0}\">{0}</h2>", esc(tag));
         for entry in entries {
-            function(&mut functions, entry, routes.get(entry.name()).map(|r| &**r));
+            function(&mut functions, entry, routes.get(entry.name()).map(AsRef::as_ref));
         }
     }
     let rest = registry.entries().iter().filter(|e| e.function().on_rest()).count();
@@ -553,6 +553,8 @@ mod tests {
     #[test]
     fn escapes_and_inlines() {
         assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        // Only the renderer places `BASE`; text that holds one cannot move a link.
+        assert_eq!(esc("a\0b"), "a\u{FFFD}b");
         assert_eq!(
             inline("see [`echo`] and `a<b`"),
             "see <code>echo</code> and <code>a&lt;b</code>"
