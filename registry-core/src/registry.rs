@@ -1,6 +1,5 @@
 //! [`Registry`]: every exposed function, validated once, and [`Registry::invoke`].
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -8,7 +7,7 @@ use std::time::Duration;
 use crate::context::StateMap;
 use crate::function::CallResult;
 use crate::schema::{self, Schemas};
-use crate::{ApiError, ApiFunction, Arguments, Context, Method, Protocol};
+use crate::{ApiError, ApiFunction, Arguments, Context, Protocol};
 
 /// The default timeout for functions that declare none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,21 +62,6 @@ pub enum RegistryError {
         first.name(), first.location(), second.location()
     )]
     DuplicateName {
-        /// The first function.
-        first: &'static ApiFunction,
-        /// The second function.
-        second: &'static ApiFunction,
-    },
-    /// Two functions share a REST method and path.
-    #[error(
-        "`{}` ({}) and `{}` ({}) both route {method} {path}; give one a different `path` or `method`",
-        first.name(), first.location(), second.name(), second.location()
-    )]
-    DuplicateRoute {
-        /// The method.
-        method: Method,
-        /// The path.
-        path: String,
         /// The first function.
         first: &'static ApiFunction,
         /// The second function.
@@ -429,7 +413,6 @@ impl RegistryBuilder {
         selected.dedup_by(|a, b| std::ptr::eq(*a, *b));
 
         check_names(&selected)?;
-        check_routes(&selected)?;
 
         let mut warnings = Vec::new();
         let entries: Vec<Entry> = selected
@@ -466,28 +449,6 @@ fn check_names(sorted: &[&'static ApiFunction]) -> Result<(), RegistryError> {
             return Err(RegistryError::DuplicateName {
                 first: pair[0],
                 second: pair[1],
-            });
-        }
-    }
-    Ok(())
-}
-
-fn check_routes(functions: &[&'static ApiFunction]) -> Result<(), RegistryError> {
-    let mut routes: HashMap<(Method, String), &'static ApiFunction> = HashMap::new();
-    for function in functions.iter().filter(|f| f.on_rest()) {
-        // `/a/{x}` and `/a/{y}` are the same route to a router.
-        let shape = function
-            .path()
-            .split('/')
-            .map(|s| if s.starts_with('{') { "{}" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
-        if let Some(first) = routes.insert((function.method(), shape), function) {
-            return Err(RegistryError::DuplicateRoute {
-                method: function.method(),
-                path: function.path(),
-                first,
-                second: function,
             });
         }
     }

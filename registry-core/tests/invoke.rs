@@ -454,12 +454,9 @@ fn duplicates_are_rejected_naming_both_locations() {
     assert!(err.starts_with("two functions are named `twin`"), "{err}");
     assert_eq!(err.matches("registry-core/tests/invoke.rs:").count(), 2, "{err}");
 
-    let err = Registry::builder().tag("clash-route").build().unwrap_err().to_string();
-    assert!(
-        err.contains("`route_a`") && err.contains("`route_b`") && err.contains("POST /api/same/"),
-        "{err}"
-    );
-    assert_eq!(err.matches("registry-core/tests/invoke.rs:").count(), 2, "{err}");
+    // Routes are the server's policy: the registry holds both, and the
+    // server refuses to start on them (tests/tests/rest_startup.rs).
+    assert!(Registry::builder().tag("clash-route").build().is_ok());
 
     let err = Registry::builder().name("nope").build().unwrap_err().to_string();
     assert!(err.contains("use that_crate as _;"), "{err}");

@@ -25,34 +25,71 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
-use registry_core::{Entry, Protocol, Registry};
+use registry_core::Registry;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use crate::ServerConfig;
+use crate::rest::{Location, Route, Routes};
 
 const SCHEMAS: &str = "#/components/schemas/";
 
+/// What the document takes from the server's settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// `info.title`.
+    pub(crate) title: String,
+    /// `info.version`.
+    pub(crate) version: String,
+    /// The `servers` entry, if configured.
+    pub(crate) public_url: Option<String>,
+    /// Whether an authorizer checks a bearer credential on every operation.
+    pub(crate) bearer: bool,
+}
+
+impl Settings {
+    /// The document's settings out of `config`.
+    pub(crate) fn of(config: &ServerConfig) -> Settings {
+        Settings {
+            title: config.title.clone(),
+            version: config.version.clone(),
+            public_url: config.public_url.clone(),
+            bearer: config.authorizer.is_some(),
+        }
+    }
+}
+
 /// The OpenAPI 3.1 document for `registry`, deterministic byte for byte.
+///
+/// # Panics
+///
+/// If a REST route of `registry` cannot be built (the server would refuse
+/// to start, with the same message).
 pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
-    let settings = || {
+    let routes = Routes::new(registry).unwrap_or_else(|err| panic!("{err}"));
+    build(&routes, &Settings::of(config))
+}
+
+/// The document for `routes`.
+fn build(routes: &Routes, settings: &Settings) -> Value {
+    let schema_settings = || {
         SchemaSettings::draft2020_12().with(|s| {
             s.definitions_path = "/components/schemas".into();
             s.meta_schema = None;
         })
     };
-    let mut input_gen = settings().for_deserialize().into_generator();
-    let mut output_gen = settings().for_serialize().into_generator();
-    let mut operations: Vec<(&Entry, Value, Value)> = Vec::new();
-    for entry in registry.exposed(Protocol::Rest) {
-        let function = entry.function();
+    let mut input_gen = schema_settings().for_deserialize().into_generator();
+    let mut output_gen = schema_settings().for_serialize().into_generator();
+    let mut operations: Vec<(&Route, Value, Value)> = Vec::new();
+    for route in routes.iter() {
+        let function = routes.entry(route).function();
         let mut input = function.input_schema_with(&mut input_gen).to_value();
         if let Value::Object(root) = &mut input {
             root.remove("title");
             root.remove("$schema");
         }
         let output = function.output_schema_with(&mut output_gen).to_value();
-        operations.push((entry, input, output));
+        operations.push((route, input, output));
     }
     let mut components = Components::default();
     components.add_contract(input_gen.take_definitions(true), Contract::Input);
@@ -69,20 +106,20 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
 
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut tags = BTreeSet::new();
-    for (entry, input, output) in operations {
-        tags.extend(entry.function().tags().iter().copied());
-        let method = entry.function().method().as_str().to_ascii_lowercase();
+    for (route, input, output) in operations {
+        tags.extend(routes.entry(route).function().tags().iter().copied());
+        let method = route.method.as_str().to_ascii_lowercase();
         paths
-            .entry(entry.path().to_owned())
+            .entry(route.path.clone())
             .or_default()
-            .insert(method, operation(entry, input, output));
+            .insert(method, operation(routes, route, input, output));
     }
 
     let mut document = json!({
         "openapi": "3.1.0",
         "info": {
-            "title": config.title,
-            "version": config.version,
+            "title": settings.title,
+            "version": settings.version,
             "description": "Generated from the function registry: every operation here runs the same function as the \
                 MCP tool of the same name (`POST /mcp`, `tools/call`). Errors are RFC 9457 problem details. \
                 A readable page with a form per function is at `/docs`.",
@@ -94,10 +131,10 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
             "responses": shared_responses(&problem),
         },
     });
-    if let Some(url) = &config.public_url {
+    if let Some(url) = &settings.public_url {
         document["servers"] = json!([{ "url": url }]);
     }
-    if config.authorizer.is_some() {
+    if settings.bearer {
         // Every operation needs the credential the configured authorizer checks.
         document["components"]["securitySchemes"] = json!({ "bearer": { "type": "http", "scheme": "bearer" } });
         document["security"] = json!([{ "bearer": [] }]);
@@ -111,22 +148,22 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
 /// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
 /// API Gateway stage) the document names it in `servers`, so clients built
 /// from it call `/Prod/api/...`; that variant is serialized per request.
-pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Router {
+pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     struct Lazy {
-        registry: Registry,
-        config: ServerConfig,
+        routes: Arc<Routes>,
+        settings: Settings,
         built: OnceLock<(Value, Bytes)>,
     }
     let lazy = Arc::new(Lazy {
-        registry: registry.clone(),
-        config: config.clone(),
+        routes,
+        settings,
         built: OnceLock::new(),
     });
     Router::new().route(
         "/openapi.json",
         get(move |base: Option<axum::Extension<crate::BasePath>>| {
             let (document, body) = lazy.built.get_or_init(|| {
-                let document = document(&lazy.registry, &lazy.config);
+                let document = build(&lazy.routes, &lazy.settings);
                 let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
                 (document, body)
             });
@@ -150,10 +187,8 @@ pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Router {
     )
 }
 
-fn operation(entry: &Entry, input: Value, output: Value) -> Value {
-    let function = entry.function();
-    let method = function.method();
-    let path_params = path_params(entry.path());
+fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Value {
+    let function = routes.entry(route).function();
     let properties = input
         .get("properties")
         .and_then(Value::as_object)
@@ -166,16 +201,19 @@ fn operation(entry: &Entry, input: Value, output: Value) -> Value {
         .unwrap_or_default();
 
     let mut parameters = Vec::new();
-    for name in &path_params {
+    for name in route.path_params() {
         if let Some(schema) = properties.get(name) {
-            parameters.push(parameter(name, "path", true, schema));
+            parameters.push(parameter(name, Location::Path, true, schema));
         }
     }
-    if method.uses_query() {
-        for (name, schema) in &properties {
-            if !path_params.contains(name) {
-                parameters.push(parameter(name, "query", required.contains(&name.as_str()), schema));
-            }
+    for (name, schema) in &properties {
+        if route.location(name) == Location::Query {
+            parameters.push(parameter(
+                name,
+                Location::Query,
+                required.contains(&name.as_str()),
+                schema,
+            ));
         }
     }
 
@@ -194,14 +232,14 @@ fn operation(entry: &Entry, input: Value, output: Value) -> Value {
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));
     }
-    if !method.uses_query() {
+    if route.body {
         let mut body = input;
         if let Value::Object(root) = &mut body {
             if let Some(Value::Object(props)) = root.get_mut("properties") {
-                props.retain(|name, _| !path_params.contains(name));
+                props.retain(|name, _| route.location(name) == Location::Body);
             }
             if let Some(Value::Array(req)) = root.get_mut("required") {
-                req.retain(|name| !name.as_str().is_some_and(|n| path_params.iter().any(|p| p == n)));
+                req.retain(|name| !name.as_str().is_some_and(|n| route.location(n) == Location::Path));
                 if req.is_empty() {
                     root.remove("required");
                 }
@@ -218,7 +256,7 @@ fn operation(entry: &Entry, input: Value, output: Value) -> Value {
     }
 
     let mut responses = Map::new();
-    if entry.schemas().output.get("type").and_then(Value::as_str) == Some("null") {
+    if route.no_content(routes.registry()) {
         responses.insert(
             "204".into(),
             json!({ "description": "Done; the function returns nothing." }),
@@ -233,12 +271,12 @@ fn operation(entry: &Entry, input: Value, output: Value) -> Value {
         );
     }
     let reference = |name: &str| json!({ "$ref": format!("#/components/responses/{name}") });
-    if !method.uses_query() {
+    if route.body {
         responses.insert("400".into(), reference("MalformedJson"));
         responses.insert("413".into(), reference("PayloadTooLarge"));
         responses.insert("415".into(), reference("UnsupportedMediaType"));
     }
-    if !path_params.is_empty() {
+    if route.has_path_params() {
         responses.insert("404".into(), reference("NotFound"));
     }
     responses.insert("422".into(), reference("InvalidArguments"));
@@ -247,7 +285,7 @@ fn operation(entry: &Entry, input: Value, output: Value) -> Value {
     Value::Object(op)
 }
 
-fn parameter(name: &str, location: &str, required: bool, schema: &Value) -> Value {
+fn parameter(name: &str, location: Location, required: bool, schema: &Value) -> Value {
     let mut schema = schema.clone();
     let description = schema
         .as_object_mut()
@@ -255,7 +293,7 @@ fn parameter(name: &str, location: &str, required: bool, schema: &Value) -> Valu
         .and_then(|d| d.as_str().map(str::to_owned));
     // A query string cannot say `null`; an absent parameter is the `None`.
     registry_core::__private::strip_null(&mut schema);
-    let mut param = json!({ "name": name, "in": location, "required": required, "schema": schema });
+    let mut param = json!({ "name": name, "in": location.as_str(), "required": required, "schema": schema });
     if let Some(description) = description {
         param["description"] = json!(description);
     }
@@ -272,13 +310,6 @@ fn schema_is_array(schema: &Value) -> bool {
         Some(Value::Array(types)) => types.iter().any(|t| t == "array"),
         _ => false,
     }
-}
-
-fn path_params(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(str::to_owned)
-        .collect()
 }
 
 fn problem_schema() -> Value {

@@ -17,7 +17,7 @@ use crate::{ServerConfig, docs, health, mcp, openapi, rest};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerError {
-    /// The registry is inconsistent (duplicate names or routes).
+    /// The registry is inconsistent (duplicate names).
     #[error(transparent)]
     Registry(#[from] RegistryError),
     /// A function's route could not be built.
@@ -81,15 +81,23 @@ impl Server {
     fn service(&self) -> Result<Edge<Router>, ServerError> {
         let config = &self.config;
         let in_flight = InFlight::new(config);
+        // One description of the REST routes, read by the router and both pages.
+        let routes = Arc::new(rest::Routes::new(&self.registry)?);
         let mut pages = Router::new()
-            .merge(openapi::router(&self.registry, config))
-            .merge(docs::router(&self.registry, config))
+            .merge(openapi::router(Arc::clone(&routes), openapi::Settings::of(config)))
+            .merge(docs::router(
+                Arc::clone(&routes),
+                docs::Settings {
+                    title: config.title.clone(),
+                    version: config.version.clone(),
+                },
+            ))
             .merge(health::router(&self.registry));
         if config.protect_docs {
             pages = protect(pages, config, Surface::Http);
         }
         let mcp = mcp::router(&self.registry, config, &in_flight);
-        let rest = rest::router(&self.registry, config, &in_flight)?;
+        let rest = rest::router(&routes, config, &in_flight)?;
         // `merge` re-inserts the routes it is given: the few go into the many.
         let mut router = protect(rest, config, Surface::Http)
             .merge(protect(mcp, config, Surface::Mcp))

@@ -22,16 +22,18 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use registry_core::{Protocol, Registry};
-use serde_json::{Map, Value, json};
+use registry_core::Registry;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::errors::MCP_ERROR_META;
+use crate::rest::Routes;
 use crate::{Server, ServerConfig};
 
 /// What one protocol answered, reduced to what both protocols share.
@@ -58,6 +60,7 @@ impl Outcome {
 pub struct TestClient {
     registry: Registry,
     router: Router,
+    routes: Arc<Routes>,
 }
 
 impl fmt::Debug for TestClient {
@@ -87,7 +90,13 @@ impl TestClient {
         let router = Server::new(registry.clone(), config)
             .router()
             .unwrap_or_else(|err| panic!("{err}"));
-        TestClient { registry, router }
+        // The same description the router was built from: it just built.
+        let routes = Arc::new(Routes::new(&registry).unwrap_or_else(|err| panic!("{err}")));
+        TestClient {
+            registry,
+            router,
+            routes,
+        }
     }
 
     /// Sends any request to the router and returns the status and the body as JSON
@@ -127,28 +136,15 @@ impl TestClient {
     /// the function, arguments in the path, the query string or a JSON body.
     /// `None` when the function has no REST route.
     pub fn rest_request(&self, name: &str, args: Value) -> Option<Request<Body>> {
-        let entry = self.registry.get(name).filter(|e| e.exposed_on(Protocol::Rest))?;
-        let function = entry.function();
-        let mut args = match args {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
-        let path = fill_path(entry.path(), &mut args);
-        let method = Method::from_bytes(function.method().as_str().as_bytes()).unwrap_or(Method::POST);
-        let request = if function.method().uses_query() {
-            let query = query_string(&args);
-            let uri = if query.is_empty() {
-                path
-            } else {
-                format!("{path}?{query}")
-            };
-            Request::builder().method(method).uri(uri).body(Body::empty())
-        } else {
-            Request::builder()
-                .method(method)
-                .uri(path)
+        let route = self.routes.get(name)?;
+        let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap_or(Method::POST);
+        let (target, body) = route.request(args);
+        let request = Request::builder().method(method).uri(target);
+        let request = match body {
+            None => request.body(Body::empty()),
+            Some(body) => request
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(Value::Object(args).to_string()))
+                .body(Body::from(body.to_string())),
         };
         request.ok()
     }
@@ -221,55 +217,4 @@ pub fn rest_outcome(status: StatusCode, body: Value) -> Outcome {
     } else {
         Outcome::Error(body.get("code").and_then(Value::as_str).unwrap_or("unknown").to_owned())
     }
-}
-
-/// Substitutes `{x}` segments from `args` (removing them from `args`).
-fn fill_path(path: &str, args: &mut Map<String, Value>) -> String {
-    path.split('/')
-        .map(
-            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => match args.remove(name) {
-                    Some(Value::String(text)) => encode_segment(&text),
-                    Some(other) => encode_segment(&other.to_string()),
-                    None => String::new(),
-                },
-                None => segment.to_owned(),
-            },
-        )
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// `a=1&tags=x&tags=y`; nulls are left out.
-fn query_string(args: &Map<String, Value>) -> String {
-    let mut pairs = Vec::new();
-    for (key, value) in args {
-        let values = match value {
-            Value::Array(items) => items.clone(),
-            Value::Null => Vec::new(),
-            other => vec![other.clone()],
-        };
-        for item in values {
-            let text = match item {
-                Value::String(text) => text,
-                other => other.to_string(),
-            };
-            pairs.push(format!("{}={}", encode(key), encode(&text)));
-        }
-    }
-    pairs.join("&")
-}
-
-fn encode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

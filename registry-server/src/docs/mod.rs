@@ -4,84 +4,87 @@
 //! `include_str!`) lists every function with its description, a parameter
 //! table, its input and output schemas, the REST call as a `curl` line, the
 //! MCP `tools/call` request, and a form that calls the REST route and shows
-//! the response. It is rendered on the first request (once per base URL)
-//! and loads nothing from the network; its Content-Security-Policy forbids it
+//! the response. It is rendered once, on the first request, with URLs
+//! relative to the server: the script takes the origin (and any prefix before
+//! `/docs`) from the address bar to build the `curl` line and the calls. Only a
+//! [`BasePath`] varies it, spliced into the few links that need it.
+//!
+//! It loads nothing from the network; its Content-Security-Policy forbids it
 //! to, so an offline browser shows exactly what an online one does.
 
 mod example;
 mod render;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use axum::{Extension, Router};
-use registry_core::Registry;
 
-use crate::{BasePath, ServerConfig};
+use crate::BasePath;
+use crate::rest::Routes;
 
 /// Only inline styles and scripts, and requests back to this server.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
     connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// The most page variants kept (one per base URL seen); further ones are rendered per request.
-const CACHED_VARIANTS: usize = 16;
-
-/// Renders the page once per base URL (normally exactly once).
-struct Pages {
-    registry: Registry,
-    config: ServerConfig,
-    cache: Mutex<HashMap<String, Bytes>>,
+/// What the page takes from the server's settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// The API's title.
+    pub(crate) title: String,
+    /// The API's version.
+    pub(crate) version: String,
 }
 
-impl Pages {
-    fn get(&self, base: &str) -> Bytes {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(html) = cache.get(base) {
-            return html.clone();
-        }
-        let html = Bytes::from(render::page(&self.registry, &self.config, base));
-        if cache.len() < CACHED_VARIANTS {
-            cache.insert(base.to_owned(), html.clone());
-        }
-        html
-    }
+/// The page, rendered once: the pieces between the places a [`BasePath`]
+/// goes, and the whole page without one.
+struct Page {
+    pieces: Vec<Bytes>,
+    whole: Bytes,
 }
 
-/// The URL the caller reached the server at: the configured public URL, else
-/// the request's `Host` (and `X-Forwarded-Proto`), plus any [`BasePath`].
-fn base_url(config: &ServerConfig, headers: &HeaderMap, prefix: Option<&str>) -> String {
-    let prefix = prefix.unwrap_or_default();
-    if let Some(url) = &config.public_url {
-        return format!("{url}{prefix}");
+impl Page {
+    fn new(routes: &Routes, settings: &Settings) -> Page {
+        let html = render::page(routes, settings);
+        Page {
+            pieces: html
+                .split(render::BASE)
+                .map(|piece| Bytes::copy_from_slice(piece.as_bytes()))
+                .collect(),
+            whole: Bytes::from(html.replace(render::BASE, "")),
+        }
     }
-    let valid = |v: &&str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c));
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(valid)
-        .unwrap_or("127.0.0.1:3000");
-    let proto = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{proto}://{host}{prefix}")
+
+    /// The page as seen under `prefix` (such as `/Prod`).
+    fn under(&self, prefix: Option<&str>) -> Bytes {
+        match prefix {
+            None | Some("") => self.whole.clone(),
+            Some(prefix) => {
+                let prefix = render::esc(prefix);
+                let mut html = Vec::with_capacity(self.whole.len() + prefix.len() * self.pieces.len());
+                for (i, piece) in self.pieces.iter().enumerate() {
+                    if i > 0 {
+                        html.extend_from_slice(prefix.as_bytes());
+                    }
+                    html.extend_from_slice(piece);
+                }
+                Bytes::from(html)
+            }
+        }
+    }
 }
 
 /// `GET /docs`.
-pub(crate) fn router(registry: &Registry, config: &ServerConfig) -> Router {
-    let pages = Arc::new(Pages {
-        registry: registry.clone(),
-        config: config.clone(),
-        cache: Mutex::default(),
-    });
+pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
+    let page: OnceLock<Page> = OnceLock::new();
+    let page = Arc::new(page);
     Router::new().route(
         "/docs",
-        get(move |headers: HeaderMap, base: Option<Extension<BasePath>>| {
+        get(move |base: Option<Extension<BasePath>>| {
             let prefix = base.as_ref().map(|Extension(BasePath(prefix))| prefix.as_str());
-            let html = pages.get(&base_url(&pages.config, &headers, prefix));
+            let html = page.get_or_init(|| Page::new(&routes, &settings)).under(prefix);
             std::future::ready((
                 [
                     (

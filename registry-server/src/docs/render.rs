@@ -5,24 +5,29 @@ use std::fmt::Write as _;
 use registry_core::{Entry, ErrorKind, Method, Registry};
 use serde_json::{Map, Value, json};
 
+use super::Settings;
 use super::example::{self, primary_type};
-use crate::ServerConfig;
 use crate::errors::http_status;
+use crate::rest::{Location, Route, Routes};
 
 const TEMPLATE: &str = include_str!("page.html");
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("script.js");
 
-/// The whole page; `base` (such as `https://api.example.com/Prod`) prefixes
-/// every URL the page shows.
-pub(crate) fn page(registry: &Registry, config: &ServerConfig, base: &str) -> String {
-    let base = base.to_owned();
+/// Stands where the page's links need the path prefix the server is reached
+/// under (a [`BasePath`](crate::BasePath)); [`esc`] keeps it out of any text.
+pub(crate) const BASE: char = '\0';
+
+/// The whole page, with [`BASE`] where the path prefix goes. URLs are
+/// relative to the server: the script reads the origin from the address bar.
+pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
+    let registry = routes.registry();
     let groups = groups(registry);
     let mut functions = String::new();
     for (tag, entries) in &groups {
         let _ = write!(functions, "<h2 class=\"group\" id=\"tag-{0}\">{0}</h2>", esc(tag));
         for entry in entries {
-            function(&mut functions, entry, &base);
+            function(&mut functions, entry, routes.get(entry.name()).map(AsRef::as_ref));
         }
     }
     let rest = registry.entries().iter().filter(|e| e.function().on_rest()).count();
@@ -30,8 +35,9 @@ pub(crate) fn page(registry: &Registry, config: &ServerConfig, base: &str) -> St
     let counts = format!("{} functions · {rest} REST routes · {mcp} MCP tools", registry.len());
     // Page-level values first; the style and script go in last so their text is never scanned.
     TEMPLATE
-        .replace("{{title}}", &esc(&config.title))
-        .replace("{{version}}", &esc(&config.version))
+        .replace("{{base}}", &BASE.to_string())
+        .replace("{{title}}", &esc(&settings.title))
+        .replace("{{version}}", &esc(&settings.version))
         .replace("{{counts}}", &esc(&counts))
         .replace("{{nav}}", &nav(&groups))
         .replace("{{functions}}", &functions)
@@ -50,6 +56,7 @@ pub(crate) fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            BASE => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -130,33 +137,24 @@ fn nav(groups: &[(&'static str, Vec<&Entry>)]) -> String {
 struct Param<'a> {
     name: &'a str,
     schema: &'a Value,
-    location: &'static str,
+    location: Location,
     required: bool,
 }
 
-fn params<'a>(entry: &'a Entry) -> Vec<Param<'a>> {
+/// The parameters of `entry`, placed as its REST `route` takes them (an
+/// MCP-only function's arguments all travel in one object, as a body's do).
+fn params<'a>(entry: &'a Entry, route: Option<&Route>) -> Vec<Param<'a>> {
     let input = &entry.schemas().input;
     let required = example::required(input);
-    let path_params: Vec<&str> = entry
-        .path()
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .collect();
     let mut out = Vec::new();
     if let Some(Value::Object(properties)) = input.get("properties") {
         for (name, schema) in properties {
-            let location = if path_params.contains(&name.as_str()) {
-                "path"
-            } else if entry.function().method().uses_query() {
-                "query"
-            } else {
-                "body"
-            };
+            let location = route.map_or(Location::Body, |route| route.location(name));
             out.push(Param {
                 name,
                 schema,
                 location,
-                required: required.contains(&name.as_str()) || location == "path",
+                required: required.contains(&name.as_str()) || location == Location::Path,
             });
         }
     }
@@ -266,25 +264,25 @@ fn field_kind(schema: &Value) -> (String, Vec<String>) {
     ("json".into(), Vec::new())
 }
 
-fn function(out: &mut String, entry: &Entry, base: &str) {
+fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     let function = entry.function();
     let name = esc(function.name());
     let method = function.method();
     let schemas = entry.schemas();
-    let params = params(entry);
+    let params = params(entry, route);
     let args = example::arguments(&schemas.input);
 
     let _ = write!(
         out,
         "<section class=\"fn\" id=\"fn-{name}\" data-name=\"{name}\"><header class=\"fn-head\">"
     );
-    if function.on_rest() {
+    if let Some(route) = route {
         let _ = write!(
             out,
             "<span class=\"m m-{}\">{}</span><code class=\"route\">{}</code>",
             method_class(method),
             method.as_str(),
-            esc(entry.path())
+            esc(&route.path)
         );
     } else {
         out.push_str("<span class=\"m m-mcp\">MCP</span><code class=\"route\">tools/call</code>");
@@ -351,7 +349,7 @@ fn function(out: &mut String, entry: &Entry, base: &str) {
                 "<tr><td><code class=\"pname\">{}</code> {required}</td><td><code class=\"ptype\">{}</code></td><td>{}</td><td>{}{default}</td></tr>",
                 esc(p.name),
                 esc(&type_label(p.schema)),
-                p.location,
+                p.location.as_str(),
                 inline(description),
             );
         }
@@ -359,19 +357,18 @@ fn function(out: &mut String, entry: &Entry, base: &str) {
     }
 
     out.push_str("<div class=\"panels\">");
-    if function.on_rest() {
-        try_form(out, entry, &params, &args);
+    if let Some(route) = route {
+        try_form(out, route, &params, &args);
     } else {
         out.push_str(
             "<div class=\"panel try\"><h3>Try it</h3><p class=\"muted\">Hidden from REST: call it as an MCP tool (<code>POST /mcp</code>).</p></div>",
         );
     }
     out.push_str("<div class=\"panel usage\"><h3>Call it</h3>");
-    if function.on_rest() {
-        let _ = write!(
-            out,
-            "<div class=\"snippet\"><div class=\"snippet-head\"><span>REST · curl</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-curl>{}</code></pre></div>",
-            esc(&curl(entry, &args, base))
+    if route.is_some() {
+        // The script writes the line from the form (and the address bar's origin).
+        out.push_str(
+            "<div class=\"snippet\"><div class=\"snippet-head\"><span>REST · curl</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-curl></code></pre></div>",
         );
     }
     if function.on_mcp() {
@@ -400,18 +397,17 @@ fn function(out: &mut String, entry: &Entry, base: &str) {
     out.push_str("</div></section>");
 }
 
-fn try_form(out: &mut String, entry: &Entry, params: &[Param<'_>], args: &Map<String, Value>) {
-    let function = entry.function();
+fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<String, Value>) {
     let _ = write!(
         out,
         "<form class=\"panel try\" data-method=\"{}\" data-path=\"{}\" data-name=\"{}\" novalidate><h3>Try it</h3>",
-        function.method().as_str(),
-        esc(entry.path()),
-        esc(function.name())
+        route.method.as_str(),
+        esc(&route.path),
+        esc(route.name)
     );
     for p in params {
         let (kind, options) = field_kind(p.schema);
-        let id = format!("f-{}-{}", function.name(), p.name);
+        let id = format!("f-{}-{}", route.name, p.name);
         let value = args.get(p.name);
         let text = match value {
             Some(Value::String(s)) => s.clone(),
@@ -454,7 +450,7 @@ fn try_form(out: &mut String, entry: &Entry, params: &[Param<'_>], args: &Map<St
         let attrs = format!(
             "id=\"{id}\" name=\"{}\" data-kind=\"{kind}\" data-in=\"{}\" data-required=\"{}\"",
             esc(p.name),
-            p.location,
+            p.location.as_str(),
             p.required
         );
         match kind.as_str() {
@@ -501,66 +497,13 @@ fn try_form(out: &mut String, entry: &Entry, params: &[Param<'_>], args: &Map<St
     }
     let _ = write!(
         out,
-        "<div class=\"actions\"><button type=\"submit\" class=\"send\">Send {}</button><span class=\"hint\">calls <code>{}</code> on this server</span></div>",
-        function.method().as_str(),
-        esc(entry.path())
+        "<div class=\"actions\"><button type=\"submit\" class=\"send\">Send {}</button><span class=\"hint\">calls <code>{BASE}{}</code> on this server</span></div>",
+        route.method.as_str(),
+        esc(&route.path)
     );
     out.push_str(
         "<div class=\"result\" hidden><div class=\"result-head\"><span class=\"status\"></span><span class=\"meta\"></span></div><pre><code class=\"result-body\"></code></pre></div></form>",
     );
-}
-
-/// The REST call as a `curl` line with the example arguments.
-fn curl(entry: &Entry, args: &Map<String, Value>, base: &str) -> String {
-    let method = entry.function().method();
-    let mut path = entry.path().to_owned();
-    let mut rest = Map::new();
-    for (name, value) in args {
-        let pattern = format!("{{{name}}}");
-        if path.contains(&pattern) {
-            let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-            let encoded: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
-            path = path.replace(&pattern, &encoded);
-        } else {
-            rest.insert(name.clone(), value.clone());
-        }
-    }
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    if method.uses_query() {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in &rest {
-            let values = match value {
-                Value::Array(items) => items.clone(),
-                other => vec![other.clone()],
-            };
-            for v in values {
-                query.append_pair(name, &v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-            }
-        }
-        let query = query.finish();
-        let url = if query.is_empty() {
-            format!("{base}{path}")
-        } else {
-            format!("{base}{path}?{query}")
-        };
-        let verb = if method == Method::Get {
-            String::new()
-        } else {
-            format!("-X {method} ")
-        };
-        format!("curl {verb}{}", quote(&url))
-    } else {
-        let verb = if method == Method::Post {
-            String::new()
-        } else {
-            format!("-X {method} ")
-        };
-        format!(
-            "curl {verb}{} \\\n  -H 'Content-Type: application/json' \\\n  -d {}",
-            quote(&format!("{base}{path}")),
-            quote(&Value::Object(rest).to_string())
-        )
-    }
 }
 
 /// The error table: every problem `type` links to one of these rows.
@@ -610,6 +553,8 @@ mod tests {
     #[test]
     fn escapes_and_inlines() {
         assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        // Only the renderer places `BASE`; text that holds one cannot move a link.
+        assert_eq!(esc("a\0b"), "a\u{FFFD}b");
         assert_eq!(
             inline("see [`echo`] and `a<b`"),
             "see <code>echo</code> and <code>a&lt;b</code>"

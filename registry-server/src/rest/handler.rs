@@ -13,7 +13,7 @@ use registry_core::{Arguments, Call, Entry, ErrorKind, Protocol, Registry};
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
-use super::plan::RoutePlan;
+use super::plan::Route;
 use crate::call_env::CallEnv;
 use crate::layers::{InFlight, Surface, request_id_of};
 use crate::metadata::HeaderMetadata;
@@ -23,9 +23,7 @@ use crate::problem::{FieldProblem, Problem};
 #[derive(Debug)]
 pub(crate) struct RouteState {
     pub(crate) registry: Registry,
-    /// The index of the route's function in `registry.entries()`.
-    pub(crate) entry: usize,
-    pub(crate) plan: RoutePlan,
+    pub(crate) plan: Arc<Route>,
     pub(crate) body_limit: usize,
     pub(crate) debug_errors: bool,
     pub(crate) max_json_depth: usize,
@@ -35,14 +33,8 @@ pub(crate) struct RouteState {
 impl RouteState {
     /// The route's function: looked up once, when the router was built.
     fn entry(&self) -> &Entry {
-        &self.registry.entries()[self.entry]
+        self.plan.entry(&self.registry)
     }
-}
-
-/// Whether the function returns `()` (its output schema is `null`): a
-/// `null` result then answers 204.
-fn returns_unit(entry: &Entry) -> bool {
-    entry.schemas().output.get("type").and_then(Value::as_str) == Some("null")
 }
 
 /// Serves one request to the route in `state`.
@@ -66,7 +58,8 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
     .context(Protocol::Rest);
     let entry = state.entry();
     match state.registry.call(Call::new(entry, args, ctx)).await {
-        Ok(Value::Null) if returns_unit(entry) => StatusCode::NO_CONTENT.into_response(),
+        // A function returning `()` answers 204.
+        Ok(Value::Null) if state.plan.no_content(&state.registry) => StatusCode::NO_CONTENT.into_response(),
         Ok(value) => json_response(&value),
         // The body went in as text, unchecked: when it does not decode, tell
         // malformed JSON (400) from a bad argument (422).
@@ -101,7 +94,7 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
     let plan = &state.plan;
     let mut errors: Vec<FieldProblem> = Vec::new();
     let mut from_path = Map::new();
-    if !plan.path_params.is_empty() {
+    if plan.has_path_params() {
         let params = RawPathParams::from_request_parts(parts, &())
             .await
             .map_err(|err| Problem::http(StatusCode::BAD_REQUEST, "bad_path", err.body_text()))?;
@@ -120,7 +113,7 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
         }
     }
 
-    if plan.uses_query {
+    if !plan.body {
         let mut args = from_path;
         if let Some(query) = parts.uri.query() {
             coerce::decode_query(query, |k| plan.kind_of(k), &mut args, &mut errors);

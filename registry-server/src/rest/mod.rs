@@ -1,4 +1,5 @@
-//! REST routes, one per function exposed on REST, all calling [`Registry::invoke`].
+//! REST routes, one per function exposed on REST, all calling
+//! [`Registry::invoke`](registry_core::Registry::invoke), described once by [`Routes`].
 //!
 //! | method | arguments from | success |
 //! | --- | --- | --- |
@@ -17,6 +18,8 @@ mod coerce;
 mod handler;
 mod plan;
 
+pub(crate) use plan::{Location, Route, Routes};
+
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -26,38 +29,23 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use registry_core::{Method, Protocol, Registry};
+use registry_core::Method;
 
 use crate::layers::InFlight;
 use crate::problem::Problem;
 use crate::{ServerConfig, ServerError};
 
-/// One route per function exposed on REST; fails naming the first function whose route cannot be built.
-pub(crate) fn router(
-    registry: &Registry,
-    config: &ServerConfig,
-    in_flight: &Arc<InFlight>,
-) -> Result<Router, ServerError> {
-    let (indices, plans): (Vec<usize>, Vec<plan::RoutePlan>) = registry
-        .entries()
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| entry.exposed_on(Protocol::Rest))
-        .map(|(index, entry)| plan::plan(entry).map(|plan| (index, plan)))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .unzip();
-    plan::check_conflicts(&plans)?;
-
+/// One axum route per entry of `routes`; fails naming the function whose
+/// path the router still rejects.
+pub(crate) fn router(routes: &Routes, config: &ServerConfig, in_flight: &Arc<InFlight>) -> Result<Router, ServerError> {
     let mut by_path: BTreeMap<String, (MethodRouter, Vec<&'static str>, &'static str)> = BTreeMap::new();
-    for (entry, plan) in indices.into_iter().zip(plans) {
+    for plan in routes.iter() {
         let path = plan.path.clone();
         let (method, filter) = filter(plan.method);
         let name = plan.name;
         let state = Arc::new(handler::RouteState {
-            registry: registry.clone(),
-            entry,
-            plan,
+            registry: routes.registry().clone(),
+            plan: Arc::clone(plan),
             body_limit: config.body_limit(),
             debug_errors: config.debug_errors,
             max_json_depth: config.max_json_depth,
@@ -87,7 +75,7 @@ pub(crate) fn router(
                 &request,
             ))
         });
-        // The router panics on paths it cannot hold; the plan checks should
+        // The router panics on paths it cannot hold; the route checks should
         // have caught every such path, so this is a last line of defence.
         router = catch_unwind(AssertUnwindSafe(move || router.route(&path, methods))).map_err(|panic| {
             let reason = panic

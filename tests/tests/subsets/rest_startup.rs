@@ -48,6 +48,18 @@ fn rename_thing(name: String, to: String) -> String {
     format!("{name} -> {to}")
 }
 
+/// One of two functions sharing a route.
+#[api_function(path = "/api/same/{id}", tags = ["startup_duplicate"])]
+fn route_a(id: u32) -> u32 {
+    id
+}
+
+/// The other function routed at `/api/same/{...}`.
+#[api_function(path = "/api/same/{key}", tags = ["startup_duplicate"])]
+fn route_b(key: u32) -> u32 {
+    key
+}
+
 /// A POST route with a path segment: the rest of the arguments come from the body.
 #[api_function(path = "/api/notes/{topic}", tags = ["startup_ok"])]
 fn add_note(topic: String, text: String, pinned: Option<bool>) -> Value {
@@ -115,6 +127,17 @@ fn conflicting_segment_names_are_refused() {
     let registry = Registry::builder().tag("startup_conflict").build().expect("registry");
     let err = Server::new(registry, ServerConfig::default()).router().unwrap_err();
     assert!(err.to_string().starts_with("cannot expose `"), "{err}");
+}
+
+#[test]
+fn duplicate_routes_are_refused_naming_both_locations() {
+    let (function, reason) = route_error("startup_duplicate");
+    assert_eq!(function, "route_b");
+    assert!(
+        reason.contains("`route_a`") && reason.contains("`route_b`") && reason.contains("POST /api/same/"),
+        "{reason}"
+    );
+    assert_eq!(reason.matches("tests/tests/subsets/rest_startup.rs:").count(), 2, "{reason}");
 }
 
 fn no_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
