@@ -26,12 +26,10 @@ mod config;
 mod docs;
 pub mod errors;
 mod health;
+mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
-mod layers;
-pub mod limits;
 pub mod mcp;
-mod metadata;
 pub mod openapi;
 pub mod problem;
 mod rest;
@@ -41,6 +39,15 @@ pub mod testing;
 pub use auth::{ApiKeys, AuthError, Authorizer};
 pub use cli::Cli;
 pub use config::ServerConfig;
-pub use layers::{MCP_OVERLOADED, MCP_UNAUTHORIZED};
+// The JSON-RPC codes of the 503 and 401/403 answers on `/mcp`; hidden,
+// kept for the tests that compare against them.
+#[doc(hidden)]
+pub use mcp::{MCP_OVERLOADED, MCP_UNAUTHORIZED};
 pub use registry_core as core;
 pub use server::{BasePath, Server, ServerError};
+
+/// The depth check of the body reader, for the fuzz targets (`fuzz/src/lib.rs`).
+#[doc(hidden)]
+pub mod limits {
+    pub use crate::http::json_too_deep;
+}

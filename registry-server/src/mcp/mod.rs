@@ -58,8 +58,12 @@ use std::sync::Arc;
 use axum::Router;
 use registry_core::Registry;
 
-use crate::layers::InFlight;
+use crate::http::InFlight;
 use crate::{ServerConfig, ServerError};
+
+pub(crate) use http::reject;
+#[doc(hidden)]
+pub use http::{MCP_OVERLOADED, MCP_UNAUTHORIZED};
 
 /// `POST /mcp` (and 405 for `GET`/`DELETE`), with every fixed result
 /// serialized now, once, and the tool list on the first `tools/list`.

@@ -151,7 +151,7 @@ fn accept(
     if line.len() > limits.line {
         return Some(too_large(limits.line));
     }
-    if crate::limits::json_too_deep(line, limits.depth) {
+    if crate::http::json_too_deep(line, limits.depth) {
         let error = RpcError::new(
             crate::errors::code::INVALID_REQUEST,
             format!("the message nests deeper than {} levels", limits.depth),

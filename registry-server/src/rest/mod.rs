@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use registry_core::{Method, Protocol, Registry};
 
-use crate::layers::InFlight;
+use crate::http::InFlight;
 use crate::problem::Problem;
 use crate::{ServerConfig, ServerError};
 
@@ -122,6 +122,6 @@ pub(crate) async fn not_found(request: Request) -> Response {
 
 /// `problem` as a response carrying the caller's request id, or a fresh one.
 fn with_request_id(problem: Problem, request: &Request) -> Response {
-    let id = crate::layers::request_id_of(request.extensions());
+    let id = crate::http::request_id_of(request.extensions());
     problem.with_request_id(&*id).into_response()
 }
