@@ -3,7 +3,7 @@
 //! before anything is decoded.
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 
 /// How a surface reads a JSON body.
 #[derive(Clone, Copy, Debug)]
@@ -176,6 +176,8 @@ pub fn json_too_deep(bytes: &[u8], max: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     #[test]

@@ -35,7 +35,7 @@ pub(crate) async fn serve(registry: Registry, config: ServerConfig) -> std::io::
         tokio::io::stdin(),
         tokio::io::stdout(),
         Limits {
-            line: config.body_limit(),
+            line: config.max_body_bytes,
             depth: config.max_json_depth,
         },
         config.shutdown_grace,

@@ -9,7 +9,7 @@
 //! Content`. Every error is an RFC 9457 `application/problem+json` body (see
 //! [`crate::problem`]) with the status from [`crate::errors::http_status`];
 //! malformed JSON is `400`, a non-JSON body `415`, a body over
-//! [`ServerConfig::body_limit`] `413`, an unknown path `404` and a known path
+//! [`ServerConfig::max_body_bytes`] `413`, an unknown path `404` and a known path
 //! with the wrong method `405` (with `Allow`). Every response carries
 //! `x-request-id`: the caller's when it sent one, else a fresh id.
 
@@ -52,7 +52,7 @@ pub(crate) fn router(
         let state = Arc::new(handler::RouteState {
             registry: registry.clone(),
             plan,
-            body_limit: config.body_limit(),
+            body_limit: config.max_body_bytes,
             debug_errors: config.debug_errors,
             max_json_depth: config.max_json_depth,
             in_flight: Arc::clone(in_flight),
