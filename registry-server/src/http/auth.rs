@@ -44,6 +44,12 @@ pub(crate) struct Unauthenticated {
 }
 
 impl Unauthenticated {
+    /// The rejection of `error`; `challenge` is the `WWW-Authenticate` value, sent on a 401 only.
+    pub(crate) fn new(error: AuthError, challenge: impl FnOnce() -> HeaderValue) -> Self {
+        let challenge = matches!(error, AuthError::Unauthorized(_)).then(challenge);
+        Unauthenticated { error, challenge }
+    }
+
     pub(super) fn status(&self) -> StatusCode {
         match self.error {
             AuthError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -85,8 +91,7 @@ async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Request, next:
         }
         Err(error) => {
             let id = request_id_of(request.extensions());
-            let challenge = matches!(error, AuthError::Unauthorized(_)).then(|| auth.authorizer.challenge());
-            let rejection = Unauthenticated { error, challenge };
+            let rejection = Unauthenticated::new(error, || auth.authorizer.challenge());
             tracing::debug!(
                 request_id = %id,
                 status = rejection.status().as_u16(),

@@ -62,8 +62,8 @@ pub(crate) struct Edge<S> {
 /// 431: the request headers total more than [`ServerConfig::max_header_bytes`].
 #[derive(Debug)]
 pub(crate) struct HeadersTooLarge {
-    total: usize,
-    limit: usize,
+    pub(super) total: usize,
+    pub(super) limit: usize,
 }
 
 impl fmt::Display for HeadersTooLarge {

@@ -31,6 +31,8 @@ mod origin;
 mod rejection;
 mod request_id;
 
+#[cfg(test)]
+pub(crate) use auth::Unauthenticated;
 pub(crate) use auth::protect;
 pub use body::json_too_deep;
 pub(crate) use body::{BodyError, BodyRules, ContentTypes, read_json};

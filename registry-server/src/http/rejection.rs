@@ -135,3 +135,84 @@ from!(
     Origin(OriginError),
     Body(BodyError),
 );
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderValue, header};
+    use futures_util::FutureExt as _;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::ServerConfig;
+    use crate::auth::AuthError;
+    use crate::http::InFlight;
+
+    fn overloaded() -> Rejection {
+        let in_flight = InFlight::new(&ServerConfig::default().max_in_flight(1).retry_after(2));
+        let _slot = in_flight.enter().expect("a free slot");
+        in_flight.enter().expect_err("full").into()
+    }
+
+    fn refused(error: AuthError) -> Rejection {
+        Unauthenticated::new(error, || HeaderValue::from_static("Bearer realm=\"api\"")).into()
+    }
+
+    fn problem(response: Response) -> Value {
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .now_or_never()
+            .expect("a buffered body")
+            .expect("readable");
+        serde_json::from_slice(&body).expect("a JSON problem")
+    }
+
+    #[test]
+    fn problems_carry_status_code_request_id_and_headers() {
+        let response = overloaded().into_problem_response("id-1");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(response.headers()["x-request-id"], "id-1");
+        let body = problem(response);
+        assert_eq!(body["code"], "unavailable");
+        assert_eq!(body["request_id"], "id-1");
+        assert_eq!(
+            body["detail"],
+            "the server is at its limit of 1 requests in flight; retry after 2 s"
+        );
+
+        let response = refused(AuthError::Unauthorized("send a key".into())).into_problem_response("id-2");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer realm=\"api\"");
+        let body = problem(response);
+        assert_eq!(body["code"], "unauthorized");
+        assert_eq!(body["detail"], "send a key");
+
+        let response = refused(AuthError::Forbidden("not you".into())).into_problem_response("id-3");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert_eq!(problem(response)["code"], "forbidden");
+    }
+
+    #[test]
+    fn body_errors_read_as_rest_problems() {
+        let cases = [
+            (BodyError::TooLarge { limit: 8 }, 413, "payload_too_large"),
+            (
+                BodyError::UnsupportedType { found: None },
+                415,
+                "unsupported_media_type",
+            ),
+            (BodyError::TooDeep { limit: 2 }, 400, "json_too_deep"),
+        ];
+        for (error, status, code) in cases {
+            let problem = Rejection::from(error).problem();
+            assert_eq!((problem.status, problem.code), (status, code));
+        }
+        let headers = Rejection::from(HeadersTooLarge { total: 9, limit: 8 }).problem();
+        assert_eq!((headers.status, headers.code), (431, "headers_too_large"));
+        assert_eq!(
+            headers.detail,
+            "the request headers total 9 bytes, more than the limit of 8 bytes"
+        );
+    }
+}

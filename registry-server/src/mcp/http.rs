@@ -334,7 +334,91 @@ impl Stream for SseStream {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt as _;
+
     use super::*;
+    use crate::auth::AuthError;
+    use crate::http::Unauthenticated;
+
+    /// Status, one header and the exact body of `reject(rejection)`.
+    fn rejected(rejection: Rejection, header: header::HeaderName) -> (u16, Option<String>, String) {
+        let response = reject(rejection, "id");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let status = response.status().as_u16();
+        let value = response
+            .headers()
+            .get(header)
+            .map(|v| v.to_str().expect("ASCII").to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .now_or_never()
+            .expect("a buffered body")
+            .expect("readable");
+        (status, value, String::from_utf8(body.to_vec()).expect("UTF-8"))
+    }
+
+    #[test]
+    fn shared_rejections_are_json_rpc_errors() {
+        let in_flight = InFlight::new(&ServerConfig::default().max_in_flight(1));
+        let _slot = in_flight.enter().expect("a free slot");
+        let overloaded = in_flight.enter().expect_err("full").into();
+        assert_eq!(
+            rejected(overloaded, header::RETRY_AFTER),
+            (
+                503,
+                Some("1".to_owned()),
+                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"the server is at its limit of 1 requests in flight; retry after 1 s"}}"#.to_owned()
+            )
+        );
+
+        let challenge = || HeaderValue::from_static("Bearer realm=\"api\"");
+        let unauthorized = Unauthenticated::new(AuthError::Unauthorized("send a key".into()), challenge);
+        assert_eq!(
+            rejected(unauthorized.into(), header::WWW_AUTHENTICATE),
+            (
+                401,
+                Some("Bearer realm=\"api\"".to_owned()),
+                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"send a key"}}"#.to_owned()
+            )
+        );
+        let forbidden = Unauthenticated::new(AuthError::Forbidden("not you".into()), challenge);
+        let (status, header, body) = rejected(forbidden.into(), header::WWW_AUTHENTICATE);
+        assert_eq!((status, header), (403, None));
+        assert!(body.contains("-32001"), "{body}");
+    }
+
+    #[test]
+    fn body_errors_keep_their_mcp_wording() {
+        let cases = [
+            (
+                BodyError::TooLarge { limit: 8 },
+                413,
+                "the request body is larger than the 8-byte limit",
+            ),
+            (
+                BodyError::Unreadable {
+                    limit: 8,
+                    source: axum::Error::new(std::io::Error::other("reset")),
+                },
+                413,
+                "the request body is larger than the 8-byte limit",
+            ),
+            (
+                BodyError::UnsupportedType { found: None },
+                415,
+                "Invalid Request: send the JSON-RPC message with `Content-Type: application/json`",
+            ),
+            (
+                BodyError::TooDeep { limit: 2 },
+                400,
+                "Invalid Request: the message nests arrays and objects deeper than the limit of 2 levels",
+            ),
+        ];
+        for (error, status, message) in cases {
+            let (got, _, body) = rejected(error.into(), header::RETRY_AFTER);
+            let expected = format!(r#"{{"jsonrpc":"2.0","id":null,"error":{{"code":-32600,"message":"{message}"}}}}"#);
+            assert_eq!((got, body), (status, expected));
+        }
+    }
 
     #[test]
     fn base64_sentinels() {
