@@ -3,8 +3,8 @@
 //! 1. [`EdgeLayer`], wrapped once around the whole router ([`edge`]): the
 //!    request id (every response carries `x-request-id`: the caller's when it
 //!    is 1 to 128 visible ASCII characters, else a fresh one, handed to the
-//!    handlers as a [`RequestId`](request_id::RequestId) extension), 431 for headers over
-//!    [`ServerConfig::max_header_bytes`](crate::ServerConfig::max_header_bytes),
+//!    handlers as a [`RequestId`](request_id::RequestId) extension), 431 for
+//!    headers over [`ServerConfig::max_header_bytes`](crate::ServerConfig::max_header_bytes),
 //!    a span per request (`method`, `path`, `request_id`, later `tool` and
 //!    `principal`) and one access event with `status` and `latency_ms`;
 //! 2. CORS, when origins are configured ([`cors`]);
@@ -14,7 +14,8 @@
 //!    [`ServerConfig::max_in_flight`](crate::ServerConfig::max_in_flight)
 //!    requests are running; on `/mcp` the `Host`/`Origin` checks
 //!    ([`OriginCheck`]); then the one body reader, [`read_json`] (size,
-//!    content type, nesting depth).
+//!    content type, nesting depth), with one JSON type rule for both:
+//!    `application/json` or `application/*+json` ([`body::is_json_type`]).
 //!
 //! A layer that turns a request away returns a [`Rejection`], and each
 //! surface renders it: REST routes and the pages as an RFC 9457 problem
