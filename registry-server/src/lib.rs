@@ -27,12 +27,10 @@ mod config;
 mod docs;
 mod errors;
 mod health;
+mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
-mod layers;
-pub mod limits;
 pub mod mcp;
-mod metadata;
 pub mod openapi;
 mod problem;
 mod rest;
@@ -48,3 +46,9 @@ pub use config::ServerConfig;
 pub use mcp::{OVERLOADED as MCP_OVERLOADED, UNAUTHORIZED as MCP_UNAUTHORIZED};
 pub use registry_core as core;
 pub use server::{BasePath, Server, ServerError};
+
+/// The depth check of the body reader, for the fuzz targets (`fuzz/src/lib.rs`).
+#[doc(hidden)]
+pub mod limits {
+    pub use crate::http::json_too_deep;
+}

@@ -4,13 +4,13 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::middleware::from_fn_with_state;
 use axum::serve::ListenerExt;
 use axum::{Router, ServiceExt as _};
 use registry_core::{Protocol, Registry, RegistryError};
 use tokio::net::{TcpListener, ToSocketAddrs};
+use tower::Layer as _;
 
-use crate::layers::{self, Auth, Edge, InFlight, Surface};
+use crate::http::{self, Edge, EdgeLayer, InFlight, Rejection, protect};
 use crate::{ServerConfig, docs, health, mcp, openapi, rest};
 
 /// Why the server did not start.
@@ -77,7 +77,9 @@ impl Server {
     }
 
     /// What [`Server::router`] holds; served directly, it saves a second
-    /// routing step per request.
+    /// routing step per request. Each surface renders the rejections of the
+    /// shared layers its own way: problems on REST and the pages, JSON-RPC
+    /// errors on `/mcp`.
     fn service(&self) -> Result<Edge<Router>, ServerError> {
         let config = &self.config;
         let in_flight = InFlight::new(config);
@@ -94,19 +96,19 @@ impl Server {
             ))
             .merge(health::router(&self.registry));
         if config.protect_docs {
-            pages = protect(pages, config, Surface::Http);
+            pages = protect(pages, config, Rejection::into_problem_response);
         }
         let mcp = mcp::router(&self.registry, config, &in_flight);
         let rest = rest::router(&routes, config, &in_flight)?;
         // `merge` re-inserts the routes it is given: the few go into the many.
-        let mut router = protect(rest, config, Surface::Http)
-            .merge(protect(mcp, config, Surface::Mcp))
+        let mut router = protect(rest, config, Rejection::into_problem_response)
+            .merge(protect(mcp, config, mcp::reject))
             .merge(pages)
             .fallback(rest::not_found);
-        if let Some(cors) = layers::cors(config) {
+        if let Some(cors) = http::cors(config) {
             router = router.layer(cors);
         }
-        Ok(Edge::new(router, config))
+        Ok(EdgeLayer::new(config).layer(router))
     }
 
     /// Binds `addr` and serves until Ctrl-C or SIGTERM.
@@ -161,20 +163,6 @@ impl Server {
         }
         tracing::info!("every in-flight request finished; stopped");
         Ok(())
-    }
-}
-
-/// Puts `router` behind the configured authorizer, if any.
-fn protect(router: Router, config: &ServerConfig, surface: Surface) -> Router {
-    match &config.authorizer {
-        Some(authorizer) => {
-            let auth = Arc::new(Auth {
-                authorizer: Arc::clone(authorizer),
-                surface,
-            });
-            router.layer(from_fn_with_state(auth, layers::authenticate))
-        }
-        None => router,
     }
 }
 

@@ -1,6 +1,8 @@
 //! Streamable HTTP at `/mcp`: `POST` only, JSON replies, SSE only when a
 //! request asks for progress, and the checks the transport requires
-//! (`Origin`, `Host` on loopback, protocol headers, body size).
+//! (`Origin`, `Host` on loopback, protocol headers, body size), the shared
+//! ones from [`crate::http`], whose rejections [`reject`] answers as JSON-RPC
+//! errors.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -14,14 +16,17 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
 use crate::ServerConfig;
 use crate::call_env::CallEnv;
-use crate::layers::{InFlight, OwnedSlot, Surface, request_id_of};
-use crate::metadata::HeaderMetadata;
+use crate::http::{
+    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, read_json,
+    request_id_of,
+};
 
 use super::dispatch::{Dispatcher, RequestEnv};
 use super::jsonrpc::{Kind, Reply, RpcError, code};
@@ -31,29 +36,21 @@ use super::version;
 /// What every `/mcp` request shares.
 struct Endpoint {
     mcp: Dispatcher,
-    allowed_origins: Vec<String>,
-    allowed_hosts: Vec<String>,
-    loopback: bool,
-    body_limit: usize,
-    max_json_depth: usize,
+    origins: OriginCheck,
+    body: BodyRules,
     in_flight: Arc<InFlight>,
 }
 
 /// `POST /mcp`; `GET` and `DELETE` answer 405 (no standalone stream, no sessions).
 pub(crate) fn router(mcp: Dispatcher, config: &ServerConfig, in_flight: Arc<InFlight>) -> Router {
-    let allowed_origins: Vec<String> = config
-        .allowed_origins
-        .iter()
-        .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-        .collect();
-    let allowed_hosts = allowed_origins.iter().filter_map(|o| origin_host(o)).collect();
     let endpoint = Arc::new(Endpoint {
         mcp,
-        allowed_origins,
-        allowed_hosts,
-        loopback: config.bound_to_loopback,
-        body_limit: config.body_limit(),
-        max_json_depth: config.max_json_depth,
+        origins: OriginCheck::new(config),
+        body: BodyRules {
+            max_bytes: config.max_body_bytes,
+            max_depth: config.max_json_depth,
+            content_types: ContentTypes::WhenDeclared,
+        },
         in_flight,
     });
     let route = post(handle).get(method_not_allowed).delete(method_not_allowed);
@@ -75,47 +72,19 @@ async fn method_not_allowed() -> Response {
 async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let request_id = request_id_of(&parts.extensions);
-    let slot = match endpoint.in_flight.enter(Surface::Mcp, &request_id) {
+    let slot = match endpoint.in_flight.enter() {
         Ok(slot) => slot,
-        Err(response) => return response,
+        Err(overloaded) => return reject(overloaded.into(), &request_id),
     };
     let principal = parts.extensions.remove::<registry_core::Principal>();
     let headers = &parts.headers;
-    if let Err(response) = endpoint.check_host_and_origin(headers, parts.uri.host()) {
-        return response;
+    if let Err(error) = endpoint.origins.check(headers, parts.uri.host()) {
+        return reject(error.into(), &request_id);
     }
-    if let Some(content_type) = headers.get(header::CONTENT_TYPE)
-        && !is_json_type(content_type.as_bytes())
-    {
-        let error = RpcError::new(
-            code::INVALID_REQUEST,
-            "Invalid Request: send the JSON-RPC message with `Content-Type: application/json`",
-        )
-        .status(415);
-        return json_reply(&Reply::error(None, error));
-    }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > endpoint.body_limit) {
-        return too_large(endpoint.body_limit);
-    }
-    let bytes = match axum::body::to_bytes(body, endpoint.body_limit).await {
+    let bytes = match read_json(&endpoint.body, headers, body).await {
         Ok(bytes) => bytes,
-        Err(_) => return too_large(endpoint.body_limit),
+        Err(error) => return reject(error.into(), &request_id),
     };
-    if crate::limits::json_too_deep(&bytes, endpoint.max_json_depth) {
-        let error = RpcError::new(
-            code::INVALID_REQUEST,
-            format!(
-                "Invalid Request: the message nests arrays and objects deeper than the limit of {} levels",
-                endpoint.max_json_depth
-            ),
-        )
-        .status(400);
-        return json_reply(&Reply::error(None, error));
-    }
     let message = match request::decode(&bytes) {
         Ok(message) => message,
         Err(rejection) => return json_reply(&Reply::error(rejection.id, rejection.error)),
@@ -146,7 +115,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         notifications: None,
     };
     if message.meta.progress_token.is_some() && message.method == Method::ToolsCall && streams {
-        let slot = slot.detach(&endpoint.in_flight);
+        let slot = slot.detach();
         return sse_reply(endpoint, message, env, slot);
     }
     match endpoint.mcp.dispatch(message, env).await {
@@ -155,39 +124,41 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
     }
 }
 
-impl Endpoint {
-    /// `Origin` (any server) and `Host` (loopback servers: DNS rebinding) checks; 403 on failure.
-    #[allow(clippy::result_large_err)]
-    fn check_host_and_origin(&self, headers: &HeaderMap, uri_host: Option<&str>) -> Result<(), Response> {
-        if self.loopback {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .map(host_name)
-                .or(uri_host.map(|h| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase()));
-            if let Some(host) = host
-                && !is_loopback_host(&host)
-                && !self.allowed_hosts.contains(&host)
-            {
-                return Err(forbidden(format!(
-                    "Host `{host}` is not allowed: this server listens on loopback and answers only localhost names"
-                )));
-            }
+/// `/mcp`'s answer to a request a shared layer turned away: a JSON-RPC error
+/// with a `null` id, the rejection's HTTP status and headers.
+pub(crate) fn reject(rejection: Rejection, request_id: &str) -> Response {
+    let error = match &rejection {
+        Rejection::Overloaded(overloaded) => RpcError::new(code::OVERLOADED, overloaded.to_string()),
+        Rejection::Unauthenticated(refused) => RpcError::new(code::UNAUTHORIZED, refused.error().to_string()),
+        Rejection::Origin(error) => RpcError::new(code::INVALID_REQUEST, error.to_string()),
+        Rejection::Body(error) => body_error(error),
+        // Answered by the edge before routing, as a problem on every surface.
+        Rejection::HeadersTooLarge(_) => return rejection.into_problem_response(request_id),
+    };
+    let status = match &rejection {
+        // `/mcp` has always answered a body it could not read as too large.
+        Rejection::Body(BodyError::Unreadable { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => rejection.status(),
+    };
+    let mut response = json_response(status, Reply::error(None, error).to_bytes());
+    rejection.set_headers(response.headers_mut());
+    response
+}
+
+/// `/mcp`'s wording of a body error (JSON-RPC -32600).
+fn body_error(error: &BodyError) -> RpcError {
+    let message = match error {
+        BodyError::TooLarge { limit } | BodyError::Unreadable { limit, .. } => {
+            format!("the request body is larger than the {limit}-byte limit")
         }
-        let Some(origin) = headers.get(header::ORIGIN) else {
-            return Ok(());
-        };
-        let origin = origin.to_str().unwrap_or("").trim_end_matches('/').to_ascii_lowercase();
-        let allowed = self.allowed_origins.contains(&origin)
-            || (self.loopback && origin_host(&origin).is_some_and(|h| is_loopback_host(&h)));
-        if allowed {
-            Ok(())
-        } else {
-            Err(forbidden(format!(
-                "Origin `{origin}` is not allowed; add it with ServerConfig::allow_origin"
-            )))
+        BodyError::UnsupportedType { .. } => {
+            "Invalid Request: send the JSON-RPC message with `Content-Type: application/json`".to_owned()
         }
-    }
+        BodyError::TooDeep { limit } => {
+            format!("Invalid Request: the message nests arrays and objects deeper than the limit of {limit} levels")
+        }
+    };
+    RpcError::new(code::INVALID_REQUEST, message)
 }
 
 /// `MCP-Protocol-Version`: a version we speak, equal to the body's `_meta` version on modern requests.
@@ -263,79 +234,23 @@ fn check_modern_headers(headers: &HeaderMap, message: &Message) -> Result<(), Rp
     Ok(())
 }
 
-/// A header value, decoding the `=?base64?...?=` sentinel form.
+/// A header value, decoding the `=?base64?...?=` sentinel form
+/// (standard alphabet, padding optional).
 fn decode_header_value(value: &str) -> Option<String> {
     match value.strip_prefix("=?base64?").and_then(|v| v.strip_suffix("?=")) {
-        Some(encoded) => String::from_utf8(base64_decode(encoded)?).ok(),
+        Some(encoded) => String::from_utf8(BASE64.decode(encoded).ok()?).ok(),
         None => Some(value.to_owned()),
     }
 }
 
-/// Standard-alphabet base64 with optional padding.
-fn base64_decode(input: &str) -> Option<Vec<u8>> {
-    let input = input.trim_end_matches('=');
-    let mut out = Vec::with_capacity(input.len() * 3 / 4);
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for byte in input.bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
-/// `application/json` (any parameters, any case): the only body type of `POST /mcp`.
-fn is_json_type(content_type: &[u8]) -> bool {
-    let essence = content_type
-        .split(|&b| b == b';')
-        .next()
-        .unwrap_or_default()
-        .trim_ascii();
-    essence.eq_ignore_ascii_case(b"application/json")
-}
-
-/// The host name of a `Host` header value, lower-cased, without port or IPv6 brackets.
-fn host_name(host: &str) -> String {
-    let host = host.trim();
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or(rest)
-    } else {
-        host.rsplit_once(':').map_or(host, |(name, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                name
-            } else {
-                host
-            }
-        })
-    };
-    name.to_ascii_lowercase()
-}
-
-/// The host name of an origin such as `http://localhost:3000`.
-fn origin_host(origin: &str) -> Option<String> {
-    let (_, rest) = origin.split_once("://")?;
-    let authority = rest.split('/').next()?;
-    Some(host_name(authority))
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "::1"
-        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-}
+/// Standard-alphabet base64 that takes padding or none, and ignores the
+/// unused bits of a final partial byte (as the decoder it replaced did).
+const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 fn json_reply(reply: &Reply) -> Response {
     let status = StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::OK);
@@ -349,19 +264,6 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
-}
-
-fn forbidden(message: String) -> Response {
-    let reply = Reply::error(None, RpcError::new(code::INVALID_REQUEST, message));
-    json_response(StatusCode::FORBIDDEN, reply.to_bytes())
-}
-
-fn too_large(limit: usize) -> Response {
-    let error = RpcError::new(
-        code::INVALID_REQUEST,
-        format!("the request body is larger than the {limit}-byte limit"),
-    );
-    json_response(StatusCode::PAYLOAD_TOO_LARGE, Reply::error(None, error).to_bytes())
 }
 
 type ReplyFuture = Pin<Box<dyn Future<Output = Option<Reply>> + Send>>;
@@ -431,18 +333,90 @@ impl Stream for SseStream {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt as _;
+
     use super::*;
+    use crate::auth::AuthError;
+    use crate::http::Unauthenticated;
+
+    /// Status, one header and the exact body of `reject(rejection)`.
+    fn rejected(rejection: Rejection, header: header::HeaderName) -> (u16, Option<String>, String) {
+        let response = reject(rejection, "id");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let status = response.status().as_u16();
+        let value = response
+            .headers()
+            .get(header)
+            .map(|v| v.to_str().expect("ASCII").to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .now_or_never()
+            .expect("a buffered body")
+            .expect("readable");
+        (status, value, String::from_utf8(body.to_vec()).expect("UTF-8"))
+    }
 
     #[test]
-    fn host_names() {
-        assert_eq!(host_name("localhost:3000"), "localhost");
-        assert_eq!(host_name("[::1]:80"), "::1");
-        assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
-        assert_eq!(host_name("Evil.Example.com:1"), "evil.example.com");
-        assert_eq!(origin_host("http://[::1]:8080").as_deref(), Some("::1"));
-        assert_eq!(origin_host("null"), None);
-        assert!(is_loopback_host("127.0.0.2") && is_loopback_host("localhost") && is_loopback_host("::1"));
-        assert!(!is_loopback_host("evil.example.com") && !is_loopback_host("10.0.0.1"));
+    fn shared_rejections_are_json_rpc_errors() {
+        let in_flight = InFlight::new(&ServerConfig::default().max_in_flight(1));
+        let _slot = in_flight.enter().expect("a free slot");
+        let overloaded = in_flight.enter().expect_err("full").into();
+        assert_eq!(
+            rejected(overloaded, header::RETRY_AFTER),
+            (
+                503,
+                Some("1".to_owned()),
+                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"the server is at its limit of 1 requests in flight; retry after 1 s"}}"#.to_owned()
+            )
+        );
+
+        let challenge = || HeaderValue::from_static("Bearer realm=\"api\"");
+        let unauthorized = Unauthenticated::new(AuthError::Unauthorized("send a key".into()), challenge);
+        assert_eq!(
+            rejected(unauthorized.into(), header::WWW_AUTHENTICATE),
+            (
+                401,
+                Some("Bearer realm=\"api\"".to_owned()),
+                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"send a key"}}"#.to_owned()
+            )
+        );
+        let forbidden = Unauthenticated::new(AuthError::Forbidden("not you".into()), challenge);
+        let (status, header, body) = rejected(forbidden.into(), header::WWW_AUTHENTICATE);
+        assert_eq!((status, header), (403, None));
+        assert!(body.contains("-32001"), "{body}");
+    }
+
+    #[test]
+    fn body_errors_keep_their_mcp_wording() {
+        let cases = [
+            (
+                BodyError::TooLarge { limit: 8 },
+                413,
+                "the request body is larger than the 8-byte limit",
+            ),
+            (
+                BodyError::Unreadable {
+                    limit: 8,
+                    source: axum::Error::new(std::io::Error::other("reset")),
+                },
+                413,
+                "the request body is larger than the 8-byte limit",
+            ),
+            (
+                BodyError::UnsupportedType { found: None },
+                415,
+                "Invalid Request: send the JSON-RPC message with `Content-Type: application/json`",
+            ),
+            (
+                BodyError::TooDeep { limit: 2 },
+                400,
+                "Invalid Request: the message nests arrays and objects deeper than the limit of 2 levels",
+            ),
+        ];
+        for (error, status, message) in cases {
+            let (got, _, body) = rejected(error.into(), header::RETRY_AFTER);
+            let expected = format!(r#"{{"jsonrpc":"2.0","id":null,"error":{{"code":-32600,"message":"{message}"}}}}"#);
+            assert_eq!((got, body), (status, expected));
+        }
     }
 
     #[test]

@@ -70,7 +70,7 @@ use axum::Router;
 use registry_core::Registry;
 
 use crate::ServerConfig;
-use crate::layers::InFlight;
+use crate::http::InFlight;
 
 #[doc(hidden)]
 pub use jsonrpc::code::{OVERLOADED, UNAUTHORIZED};
@@ -104,6 +104,8 @@ impl From<&ServerConfig> for Settings {
         }
     }
 }
+
+pub(crate) use http::reject;
 
 /// `POST /mcp` (and 405 for `GET`/`DELETE`), with every fixed result
 /// serialized now, once, and the tool list on the first `tools/list`.

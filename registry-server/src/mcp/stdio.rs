@@ -38,7 +38,7 @@ pub(crate) async fn serve(registry: Registry, config: ServerConfig) -> std::io::
         tokio::io::stdin(),
         tokio::io::stdout(),
         Limits {
-            line: config.body_limit(),
+            line: config.max_body_bytes,
             depth: config.max_json_depth,
         },
         config.shutdown_grace,
@@ -159,7 +159,7 @@ impl Session {
         if line.len() > limits.line {
             return Some(too_large(limits.line));
         }
-        if crate::limits::json_too_deep(line, limits.depth) {
+        if crate::http::json_too_deep(line, limits.depth) {
             let error = RpcError::new(
                 code::INVALID_REQUEST,
                 format!("the message nests deeper than {} levels", limits.depth),

@@ -15,8 +15,7 @@ use serde_json::{Map, Value};
 use super::coerce::{self, ArgKind};
 use super::plan::Route;
 use crate::call_env::CallEnv;
-use crate::layers::{InFlight, Surface, request_id_of};
-use crate::metadata::HeaderMetadata;
+use crate::http::{BodyRules, ContentTypes, HeaderMetadata, InFlight, Rejection, read_json, request_id_of};
 use crate::problem::{FieldProblem, Problem};
 
 /// What a route's handler holds.
@@ -41,9 +40,9 @@ impl RouteState {
 pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let request_id = request_id_of(&parts.extensions);
-    let _slot = match state.in_flight.enter(Surface::Http, &request_id) {
+    let _slot = match state.in_flight.enter() {
         Ok(slot) => slot,
-        Err(response) => return response,
+        Err(overloaded) => return Rejection::from(overloaded).into_problem_response(&request_id),
     };
     let (args, text) = match arguments(&state, &mut parts, body).await {
         Ok(args) => args,
@@ -126,16 +125,6 @@ async fn arguments(state: &RouteState, parts: &mut Parts, body: Body) -> Result<
     }
 
     let bytes = read_body(state, &parts.headers, body).await?;
-    if crate::limits::json_too_deep(&bytes, state.max_json_depth) {
-        return Err(Problem::http(
-            StatusCode::BAD_REQUEST,
-            "json_too_deep",
-            format!(
-                "the request body nests arrays and objects deeper than the limit of {} levels",
-                state.max_json_depth
-            ),
-        ));
-    }
     if bytes.is_empty() {
         return if errors.is_empty() {
             Ok((Value::Object(from_path).into(), None))
@@ -174,72 +163,18 @@ fn malformed_json(err: &serde_json::Error) -> Problem {
     )
 }
 
-/// The whole body, at most `body_limit` bytes; an empty body is allowed
-/// whatever its content type (a call without arguments).
+/// The whole body, at most `body_limit` bytes and `max_json_depth` levels
+/// deep; an empty body is allowed whatever its content type (a call without
+/// arguments), a non-empty one must be JSON ([`ContentTypes::ForAnyBody`]).
 async fn read_body(state: &RouteState, headers: &HeaderMap, body: Body) -> Result<Bytes, Problem> {
-    let too_large = || {
-        Problem::from_api_error(
-            &registry_core::ApiError::new(
-                ErrorKind::PayloadTooLarge,
-                format!(
-                    "the request body is larger than the limit of {} bytes",
-                    state.body_limit
-                ),
-            ),
-            false,
-        )
+    let rules = BodyRules {
+        max_bytes: state.body_limit,
+        max_depth: state.max_json_depth,
+        content_types: ContentTypes::ForAnyBody,
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > state.body_limit as u64) {
-        return Err(too_large());
-    }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let is_json = content_type.is_some_and(is_json_type);
-    if content_type.is_some() && !is_json && declared != Some(0) {
-        return Err(unsupported_media_type(content_type));
-    }
-    let bytes = axum::body::to_bytes(body, state.body_limit).await.map_err(|err| {
-        let limited = std::error::Error::source(&err).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if limited {
-            too_large()
-        } else {
-            Problem::http(
-                StatusCode::BAD_REQUEST,
-                "unreadable_body",
-                format!("the request body could not be read: {err}"),
-            )
-        }
-    })?;
-    if !bytes.is_empty() && !is_json {
-        return Err(unsupported_media_type(content_type));
-    }
-    Ok(bytes)
-}
-
-fn unsupported_media_type(found: Option<&str>) -> Problem {
-    let found = found.map_or_else(|| "no Content-Type".to_owned(), |t| format!("`{t}`"));
-    Problem::http(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        format!("send the arguments as a JSON object with `Content-Type: application/json` (found {found})"),
-    )
-}
-
-/// `application/json`, `application/*+json`, with any parameters.
-fn is_json_type(content_type: &str) -> bool {
-    if content_type == "application/json" {
-        return true;
-    }
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    kind.eq_ignore_ascii_case("application")
-        && (subtype.eq_ignore_ascii_case("json")
-            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+    read_json(&rules, headers, body)
+        .await
+        .map_err(|error| Rejection::from(error).problem())
 }
 
 /// A 422 problem listing `errors`.
@@ -252,20 +187,4 @@ fn invalid(errors: Vec<FieldProblem>) -> Problem {
     );
     problem.errors = errors;
     problem
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_json_type;
-
-    #[test]
-    fn json_content_types() {
-        assert!(is_json_type("application/json"));
-        assert!(is_json_type("application/json; charset=utf-8"));
-        assert!(is_json_type("Application/JSON"));
-        assert!(is_json_type("application/merge-patch+json"));
-        assert!(!is_json_type("text/plain"));
-        assert!(!is_json_type("application/x-www-form-urlencoded"));
-        assert!(!is_json_type("json"));
-    }
 }

@@ -10,7 +10,7 @@
 //! Content`. Every error is an RFC 9457 `application/problem+json` body (see
 //! [`crate::problem`]) with the status from [`crate::errors::http_status`];
 //! malformed JSON is `400`, a non-JSON body `415`, a body over
-//! [`ServerConfig::body_limit`] `413`, an unknown path `404` and a known path
+//! [`ServerConfig::max_body_bytes`] `413`, an unknown path `404` and a known path
 //! with the wrong method `405` (with `Allow`). Every response carries
 //! `x-request-id`: the caller's when it sent one, else a fresh id.
 
@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use registry_core::Method;
 
-use crate::layers::InFlight;
+use crate::http::InFlight;
 use crate::problem::Problem;
 use crate::{ServerConfig, ServerError};
 
@@ -46,7 +46,7 @@ pub(crate) fn router(routes: &Routes, config: &ServerConfig, in_flight: &Arc<InF
         let state = Arc::new(handler::RouteState {
             registry: routes.registry().clone(),
             plan: Arc::clone(plan),
-            body_limit: config.body_limit(),
+            body_limit: config.max_body_bytes,
             debug_errors: config.debug_errors,
             max_json_depth: config.max_json_depth,
             in_flight: Arc::clone(in_flight),
@@ -116,6 +116,6 @@ pub(crate) async fn not_found(request: Request) -> Response {
 
 /// `problem` as a response carrying the caller's request id, or a fresh one.
 fn with_request_id(problem: Problem, request: &Request) -> Response {
-    let id = crate::layers::request_id_of(request.extensions());
+    let id = crate::http::request_id_of(request.extensions());
     problem.with_request_id(&*id).into_response()
 }

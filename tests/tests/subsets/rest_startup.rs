@@ -137,7 +137,11 @@ fn duplicate_routes_are_refused_naming_both_locations() {
         reason.contains("`route_a`") && reason.contains("`route_b`") && reason.contains("POST /api/same/"),
         "{reason}"
     );
-    assert_eq!(reason.matches("tests/tests/subsets/rest_startup.rs:").count(), 2, "{reason}");
+    assert_eq!(
+        reason.matches("tests/tests/subsets/rest_startup.rs:").count(),
+        2,
+        "{reason}"
+    );
 }
 
 fn no_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
