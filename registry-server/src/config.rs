@@ -205,4 +205,26 @@ impl ServerConfig {
     pub fn grace(&self) -> Duration {
         self.shutdown_grace
     }
+
+    /// What the MCP adapter needs.
+    pub(crate) fn mcp_settings(&self) -> crate::mcp::Settings {
+        crate::mcp::Settings {
+            name: self.title.clone(),
+            version: self.version.clone(),
+            debug_errors: self.debug_errors,
+            page_size: crate::mcp::LIST_PAGE_SIZE,
+            max_message_bytes: self.max_body_bytes,
+            max_json_depth: self.max_json_depth,
+            shutdown_grace: self.shutdown_grace,
+        }
+    }
+
+    /// What the REST adapter needs.
+    pub(crate) fn rest_settings(&self) -> crate::rest::Settings {
+        crate::rest::Settings {
+            max_body_bytes: self.max_body_bytes,
+            max_json_depth: self.max_json_depth,
+            debug_errors: self.debug_errors,
+        }
+    }
 }

@@ -98,8 +98,9 @@ impl Server {
         if config.protect_docs {
             pages = protect(pages, config, Rejection::into_problem_response);
         }
-        let mcp = mcp::router(&self.registry, config, &in_flight);
-        let rest = rest::router(&routes, config, &in_flight)?;
+        let origins = http::OriginCheck::new(config);
+        let mcp = mcp::router(&self.registry, &config.mcp_settings(), origins, &in_flight);
+        let rest = rest::router(&routes, config.rest_settings(), &in_flight)?;
         // `merge` re-inserts the routes it is given: the few go into the many.
         let mut router = protect(rest, config, Rejection::into_problem_response)
             .merge(protect(mcp, config, mcp::reject))

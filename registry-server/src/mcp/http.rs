@@ -21,13 +21,13 @@ use bytes::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
-use crate::ServerConfig;
 use crate::call_env::CallEnv;
 use crate::http::{
     BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, read_json,
     request_id_of,
 };
 
+use super::Settings;
 use super::dispatch::{Dispatcher, RequestEnv};
 use super::jsonrpc::{Kind, Reply, RpcError, code};
 use super::request::{self, Message, Method};
@@ -42,13 +42,13 @@ struct Endpoint {
 }
 
 /// `POST /mcp`; `GET` and `DELETE` answer 405 (no standalone stream, no sessions).
-pub(crate) fn router(mcp: Dispatcher, config: &ServerConfig, in_flight: Arc<InFlight>) -> Router {
+pub(crate) fn router(mcp: Dispatcher, settings: &Settings, origins: OriginCheck, in_flight: Arc<InFlight>) -> Router {
     let endpoint = Arc::new(Endpoint {
         mcp,
-        origins: OriginCheck::new(config),
+        origins,
         body: BodyRules {
-            max_bytes: config.max_body_bytes,
-            max_depth: config.max_json_depth,
+            max_bytes: settings.max_message_bytes,
+            max_depth: settings.max_json_depth,
             content_types: ContentTypes::WhenDeclared,
         },
         in_flight,
@@ -90,14 +90,18 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         Err(rejection) => return json_reply(&Reply::error(rejection.id, rejection.error)),
     };
     if message.kind != Kind::Request {
-        if let Err(error) = check_version_header(headers, &message) {
+        if let Err(error) =
+            version::check_header(headers.get("mcp-protocol-version").map(HeaderValue::as_bytes), &message)
+        {
             return json_reply(&Reply::error(None, error));
         }
         // Notifications and client responses: accepted, never answered.
         let _ = endpoint.mcp.dispatch(message, RequestEnv::default()).await;
         return StatusCode::ACCEPTED.into_response();
     }
-    if let Err(error) = check_version_header(headers, &message).and_then(|()| check_modern_headers(headers, &message)) {
+    if let Err(error) = version::check_header(headers.get("mcp-protocol-version").map(HeaderValue::as_bytes), &message)
+        .and_then(|()| check_modern_headers(headers, &message))
+    {
         return json_reply(&Reply::error(message.id, error));
     }
 
@@ -159,39 +163,6 @@ fn body_error(error: &BodyError) -> RpcError {
         }
     };
     RpcError::new(code::INVALID_REQUEST, message)
-}
-
-/// `MCP-Protocol-Version`: a version we speak, equal to the body's `_meta` version on modern requests.
-fn check_version_header(headers: &HeaderMap, message: &Message) -> Result<(), RpcError> {
-    let header = match headers.get("mcp-protocol-version") {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .map_err(|_| version::header_mismatch("MCP-Protocol-Version is not valid ASCII"))?,
-        ),
-    };
-    match (message.meta.version.as_deref(), header) {
-        (Some(body), Some(header)) if body == header => Ok(()),
-        (Some(body), Some(header)) => Err(version::header_mismatch(format!(
-            "Header mismatch: MCP-Protocol-Version header value '{header}' does not match body value '{body}'"
-        ))),
-        (Some(body), None) if version::is_legacy(body) => Ok(()),
-        (Some(_), None) if message.kind != Kind::Request => Ok(()),
-        (Some(_), None) => Err(version::header_mismatch(
-            "Header mismatch: the MCP-Protocol-Version header is required",
-        )),
-        (None, None) => Ok(()),
-        (None, Some(header)) if version::is_legacy(header) => Ok(()),
-        (None, Some(header)) if version::is_modern(header) && message.method != Method::Initialize => {
-            Err(version::header_mismatch(format!(
-                "Header mismatch: MCP-Protocol-Version is '{header}' but the body has no `_meta.{}`",
-                version::META_VERSION
-            )))
-        }
-        (None, Some(header)) if version::is_modern(header) => Ok(()),
-        (None, Some(header)) => Err(version::unsupported(header)),
-    }
 }
 
 /// `Mcp-Method` and `Mcp-Name` on modern requests: present and equal to the body.
@@ -357,7 +328,7 @@ mod tests {
 
     #[test]
     fn shared_rejections_are_json_rpc_errors() {
-        let in_flight = InFlight::new(&ServerConfig::default().max_in_flight(1));
+        let in_flight = InFlight::new(&crate::ServerConfig::default().max_in_flight(1));
         let _slot = in_flight.enter().expect("a free slot");
         let overloaded = in_flight.enter().expect_err("full").into();
         assert_eq!(

@@ -70,12 +70,13 @@ use axum::Router;
 use registry_core::Registry;
 
 use crate::ServerConfig;
-use crate::http::InFlight;
+use crate::http::{InFlight, OriginCheck};
 
 #[doc(hidden)]
 pub use jsonrpc::code::{OVERLOADED, UNAUTHORIZED};
 
-/// What the MCP adapter takes from the server's configuration.
+/// What the MCP adapter takes from the server's configuration (built by
+/// [`ServerConfig::mcp_settings`]; configuration flows down).
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
     /// `serverInfo.name`.
@@ -86,32 +87,33 @@ pub(crate) struct Settings {
     pub(crate) debug_errors: bool,
     /// Items per list page.
     pub(crate) page_size: usize,
+    /// The largest message (HTTP body, stdio line), in bytes.
+    pub(crate) max_message_bytes: usize,
+    /// The deepest nesting of arrays and objects in a message.
+    pub(crate) max_json_depth: usize,
+    /// How long stdio lets running calls finish once stdin closes.
+    pub(crate) shutdown_grace: std::time::Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings::from(&ServerConfig::default())
-    }
-}
-
-impl From<&ServerConfig> for Settings {
-    fn from(config: &ServerConfig) -> Self {
-        Settings {
-            name: config.title.clone(),
-            version: config.version.clone(),
-            debug_errors: config.debug_errors,
-            page_size: tools::PAGE_SIZE,
-        }
+        ServerConfig::default().mcp_settings()
     }
 }
 
 pub(crate) use http::reject;
+pub(crate) use tools::PAGE_SIZE as LIST_PAGE_SIZE;
 
 /// `POST /mcp` (and 405 for `GET`/`DELETE`), with every fixed result
 /// serialized now, once, and the tool list on the first `tools/list`.
-pub(crate) fn router(registry: &Registry, config: &ServerConfig, in_flight: &Arc<InFlight>) -> Router {
-    let dispatcher = dispatch::Dispatcher::new(registry, &Settings::from(config));
-    http::router(dispatcher, config, Arc::clone(in_flight))
+pub(crate) fn router(
+    registry: &Registry,
+    settings: &Settings,
+    origins: OriginCheck,
+    in_flight: &Arc<InFlight>,
+) -> Router {
+    let dispatcher = dispatch::Dispatcher::new(registry, settings);
+    http::router(dispatcher, settings, origins, Arc::clone(in_flight))
 }
 
 /// Serves MCP over stdin/stdout until stdin closes.
@@ -120,7 +122,7 @@ pub(crate) fn router(registry: &Registry, config: &ServerConfig, in_flight: &Arc
 /// (logs go to stderr). Calls still running when stdin closes may finish
 /// within the configured shutdown grace.
 pub async fn serve_stdio(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
-    stdio::serve(registry, config).await
+    stdio::serve(registry, &config.mcp_settings()).await
 }
 
 /// Decodes one JSON-RPC message exactly as `/mcp` and stdio do and writes

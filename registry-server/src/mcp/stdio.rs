@@ -16,10 +16,9 @@ use registry_core::{CancellationToken, Registry};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-use crate::ServerConfig;
-
 use crate::call_env::CallEnv;
 
+use super::Settings;
 use super::dispatch::{Dispatcher, RequestEnv};
 use super::jsonrpc::{Id, Kind, Reply, RpcError, code};
 use super::request::{self, Method};
@@ -27,8 +26,8 @@ use super::request::{self, Method};
 type Call = Pin<Box<dyn Future<Output = (String, Option<Reply>)> + Send>>;
 
 /// Serves `registry` over stdin/stdout until stdin closes.
-pub(crate) async fn serve(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
-    let mcp = Arc::new(Dispatcher::new(&registry, &super::Settings::from(&config)));
+pub(crate) async fn serve(registry: Registry, settings: &Settings) -> std::io::Result<()> {
+    let mcp = Arc::new(Dispatcher::new(&registry, settings));
     tracing::info!(
         tools = registry.exposed(registry_core::Protocol::Mcp).count(),
         "serving MCP on stdio"
@@ -38,10 +37,10 @@ pub(crate) async fn serve(registry: Registry, config: ServerConfig) -> std::io::
         tokio::io::stdin(),
         tokio::io::stdout(),
         Limits {
-            line: config.max_body_bytes,
-            depth: config.max_json_depth,
+            line: settings.max_message_bytes,
+            depth: settings.max_json_depth,
         },
-        config.shutdown_grace,
+        settings.shutdown_grace,
     )
     .await
 }

@@ -6,8 +6,8 @@
 //! - **Modern** revisions (2026-07-28) carry the version and the client's
 //!   capabilities in every request's `_meta`.
 
-use super::jsonrpc::RpcError;
-use super::request::Message;
+use super::jsonrpc::{Kind, RpcError};
+use super::request::{Message, Method};
 
 /// MCP 2026-07-28: an `Mcp-*` header disagrees with the body (HTTP 400).
 pub(crate) const HEADER_MISMATCH: i32 = -32020;
@@ -75,6 +75,42 @@ pub(crate) fn era(message: &Message) -> Result<Era, RpcError> {
             }
         }
         Some(v) => Err(unsupported(v)),
+    }
+}
+
+/// The `MCP-Protocol-Version` header (HTTP), when sent: a version we speak,
+/// equal to the body's `_meta` version on modern requests, and required on
+/// modern requests.
+pub(crate) fn check_header(header: Option<&[u8]>, message: &Message) -> Result<(), RpcError> {
+    let header = match header {
+        None => None,
+        Some(value) => Some(
+            std::str::from_utf8(value)
+                .ok()
+                .filter(|v| v.is_ascii())
+                .ok_or_else(|| header_mismatch("MCP-Protocol-Version is not valid ASCII"))?,
+        ),
+    };
+    match (message.meta.version.as_deref(), header) {
+        (Some(body), Some(header)) if body == header => Ok(()),
+        (Some(body), Some(header)) => Err(header_mismatch(format!(
+            "Header mismatch: MCP-Protocol-Version header value '{header}' does not match body value '{body}'"
+        ))),
+        (Some(body), None) if is_legacy(body) => Ok(()),
+        (Some(_), None) if message.kind != Kind::Request => Ok(()),
+        (Some(_), None) => Err(header_mismatch(
+            "Header mismatch: the MCP-Protocol-Version header is required",
+        )),
+        (None, None) => Ok(()),
+        (None, Some(header)) if is_legacy(header) => Ok(()),
+        (None, Some(header)) if is_modern(header) && message.method != Method::Initialize => {
+            Err(header_mismatch(format!(
+                "Header mismatch: MCP-Protocol-Version is '{header}' but the body has no `_meta.{}`",
+                META_VERSION
+            )))
+        }
+        (None, Some(header)) if is_modern(header) => Ok(()),
+        (None, Some(header)) => Err(unsupported(header)),
     }
 }
 

@@ -23,9 +23,7 @@ use crate::problem::{FieldProblem, Problem};
 pub(crate) struct RouteState {
     pub(crate) registry: Registry,
     pub(crate) plan: Arc<Route>,
-    pub(crate) body_limit: usize,
-    pub(crate) debug_errors: bool,
-    pub(crate) max_json_depth: usize,
+    pub(crate) settings: super::Settings,
     pub(crate) in_flight: Arc<InFlight>,
 }
 
@@ -68,7 +66,7 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         {
             malformed_json(&err).with_request_id(&*request_id).into_response()
         }
-        Err(error) => Problem::from_api_error(&error, state.debug_errors)
+        Err(error) => Problem::from_api_error(&error, state.settings.debug_errors)
             .with_request_id(&*request_id)
             .into_response(),
     }
@@ -163,13 +161,13 @@ fn malformed_json(err: &serde_json::Error) -> Problem {
     )
 }
 
-/// The whole body, at most `body_limit` bytes and `max_json_depth` levels
+/// The whole body, at most `max_body_bytes` bytes and `max_json_depth` levels
 /// deep; an empty body is allowed whatever its content type (a call without
 /// arguments), a non-empty one must be JSON ([`ContentTypes::ForAnyBody`]).
 async fn read_body(state: &RouteState, headers: &HeaderMap, body: Body) -> Result<Bytes, Problem> {
     let rules = BodyRules {
-        max_bytes: state.body_limit,
-        max_depth: state.max_json_depth,
+        max_bytes: state.settings.max_body_bytes,
+        max_depth: state.settings.max_json_depth,
         content_types: ContentTypes::ForAnyBody,
     };
     read_json(&rules, headers, body)

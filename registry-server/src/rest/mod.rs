@@ -31,13 +31,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use registry_core::Method;
 
+use crate::ServerError;
 use crate::http::InFlight;
 use crate::problem::Problem;
-use crate::{ServerConfig, ServerError};
+
+/// What the REST adapter takes from the server's configuration (built by
+/// [`ServerConfig::rest_settings`](crate::ServerConfig::rest_settings); configuration flows down).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Settings {
+    /// The largest request body, in bytes.
+    pub(crate) max_body_bytes: usize,
+    /// The deepest nesting of arrays and objects in a body.
+    pub(crate) max_json_depth: usize,
+    /// Whether internal error messages reach clients unmasked.
+    pub(crate) debug_errors: bool,
+}
 
 /// One axum route per entry of `routes`; fails naming the function whose
 /// path the router still rejects.
-pub(crate) fn router(routes: &Routes, config: &ServerConfig, in_flight: &Arc<InFlight>) -> Result<Router, ServerError> {
+pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlight>) -> Result<Router, ServerError> {
     let mut by_path: BTreeMap<String, (MethodRouter, Vec<&'static str>, &'static str)> = BTreeMap::new();
     for plan in routes.iter() {
         let path = plan.path.clone();
@@ -46,9 +58,7 @@ pub(crate) fn router(routes: &Routes, config: &ServerConfig, in_flight: &Arc<InF
         let state = Arc::new(handler::RouteState {
             registry: routes.registry().clone(),
             plan: Arc::clone(plan),
-            body_limit: config.max_body_bytes,
-            debug_errors: config.debug_errors,
-            max_json_depth: config.max_json_depth,
+            settings,
             in_flight: Arc::clone(in_flight),
         });
         let route = on(filter, move |request: Request| {
