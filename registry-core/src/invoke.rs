@@ -110,7 +110,7 @@ fn panicked(payload: Box<dyn Any + Send>) -> ApiError {
 }
 
 /// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
         .copied()

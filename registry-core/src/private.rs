@@ -19,6 +19,9 @@ pub use crate::{ApiError, ApiFunction, Arguments, Context};
 /// `null` in output schemas' optional fields) and the benchmarks.
 pub use crate::schema::{normalize_input, strip_null};
 
+/// The text of a panic payload, for the server's own panic reports.
+pub use crate::invoke::panic_message;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

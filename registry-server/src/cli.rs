@@ -278,12 +278,7 @@ fn default_command() -> Command {
 /// panics are still caught and answered as masked internal errors.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("a non-string panic payload");
+        let message = registry_core::__private::panic_message(info.payload());
         let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
         let thread = std::thread::current();
         tracing::error!(

@@ -88,15 +88,10 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
         // The router panics on paths it cannot hold; the route checks should
         // have caught every such path, so this is a last line of defence.
         router = catch_unwind(AssertUnwindSafe(move || router.route(&path, methods))).map_err(|panic| {
-            let reason = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "the router rejected the path".to_owned());
             ServerError::Route {
                 function: name.to_owned(),
                 protocol: "REST",
-                reason,
+                reason: registry_core::__private::panic_message(&*panic).to_owned(),
             }
         })?;
     }
