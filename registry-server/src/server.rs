@@ -73,14 +73,21 @@ impl Server {
     /// The axum router with every surface; fails, naming the function, if any
     /// route cannot be built.
     pub fn router(&self) -> Result<Router, ServerError> {
-        Ok(Router::new().fallback_service(self.service()?))
+        let (service, _) = self.service()?;
+        Ok(Router::new().fallback_service(service))
+    }
+
+    /// [`Server::router`] and the REST description it was built from.
+    pub(crate) fn router_and_routes(&self) -> Result<(Router, Arc<rest::Routes>), ServerError> {
+        let (service, routes) = self.service()?;
+        Ok((Router::new().fallback_service(service), routes))
     }
 
     /// What [`Server::router`] holds; served directly, it saves a second
     /// routing step per request. Each surface renders the rejections of the
     /// shared layers its own way: problems on REST and the pages, JSON-RPC
     /// errors on `/mcp`.
-    fn service(&self) -> Result<Edge<Router>, ServerError> {
+    fn service(&self) -> Result<(Edge<Router>, Arc<rest::Routes>), ServerError> {
         let config = &self.config;
         let in_flight = InFlight::new(config);
         // One description of the REST routes, read by the router and both pages.
@@ -109,7 +116,7 @@ impl Server {
         if let Some(cors) = http::cors(config) {
             router = router.layer(cors);
         }
-        Ok(EdgeLayer::new(config).layer(router))
+        Ok((EdgeLayer::new(config).layer(router), routes))
     }
 
     /// Binds `addr` and serves until Ctrl-C or SIGTERM.
@@ -122,7 +129,7 @@ impl Server {
     pub async fn serve_on(mut self, listener: TcpListener) -> Result<(), ServerError> {
         let local: SocketAddr = listener.local_addr()?;
         self.config.bound_to_loopback = local.ip().is_loopback();
-        let service = self.service()?;
+        let (service, _) = self.service()?;
         for warning in self.registry.warnings() {
             tracing::warn!("{warning}");
         }

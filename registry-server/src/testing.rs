@@ -87,11 +87,10 @@ impl TestClient {
     ///
     /// If the router cannot be built.
     pub fn with_config(registry: Registry, config: ServerConfig) -> Self {
-        let router = Server::new(registry.clone(), config)
-            .router()
+        // The router and the REST description it was built from.
+        let (router, routes) = Server::new(registry.clone(), config)
+            .router_and_routes()
             .unwrap_or_else(|err| panic!("{err}"));
-        // The same description the router was built from: it just built.
-        let routes = Arc::new(Routes::new(&registry).unwrap_or_else(|err| panic!("{err}")));
         TestClient {
             registry,
             router,
