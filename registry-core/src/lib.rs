@@ -61,9 +61,7 @@ pub mod __private;
 pub use args::Arguments;
 pub use context::{CancelGuard, CancelToken, Context, MetadataSource, Principal, Progress, Protocol};
 pub use error::{ApiError, ErrorKind, FieldError};
-pub use function::{
-    Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Handler, Location, Method, ParamDoc,
-};
+pub use function::{Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Location, Method, ParamDoc};
 pub use registry::{DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 
 /// Registers a free `fn` or `async fn` as an API function.
