@@ -30,7 +30,7 @@ pub(crate) struct Arg<'a> {
     pub(crate) name: String,
     pub(crate) ty: &'a Type,
     /// `#[arg(default)]` (`None` inside) or `#[arg(default = expr)]`.
-    pub(crate) default: Option<Option<Expr>>,
+    pub(crate) default: Option<Option<Box<Expr>>>,
     /// Its text in the `# Arguments` list; empty when undocumented.
     pub(crate) doc: String,
 }
@@ -230,7 +230,7 @@ fn check_argument_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<Expr>> {
+fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<Box<Expr>>> {
     let mut default = None;
     for attr in attrs {
         if !attr.path().is_ident("arg") {
@@ -245,7 +245,7 @@ fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<E
                 return Err(meta.error("unknown `#[arg]` option; expected `default` or `default = expr`"));
             }
             if meta.input.peek(syn::Token![=]) {
-                default = Some(Some(meta.value()?.parse::<Expr>()?));
+                default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));
             } else {
                 default = Some(None);
             }
