@@ -7,13 +7,36 @@
 //! files hold every check that rejects; `expand.rs` only generates. The model
 //! keeps references to the syntax so errors keep their spans.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
+use syn::{Attribute, Expr, FnArg, GenericArgument, Ident, Item, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 use crate::docs::Docs;
 use crate::valid::Errors;
+
+/// The annotated item, which must be a free `fn` or `async fn`.
+pub(crate) fn item(input: TokenStream) -> syn::Result<ItemFn> {
+    match syn::parse2::<Item>(input)? {
+        Item::Fn(item) => Ok(item),
+        other => Err(syn::Error::new(
+            item_span(&other),
+            "#[api_function] goes on a free `fn` or `async fn`",
+        )),
+    }
+}
+
+/// The keyword of a wrong item, so the error points at `struct`, `impl`, ...
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Struct(s) => s.struct_token.span(),
+        Item::Enum(e) => e.enum_token.span(),
+        Item::Impl(i) => i.impl_token.span(),
+        Item::Trait(t) => t.trait_token.span(),
+        Item::Mod(m) => m.mod_token.span(),
+        other => other.span(),
+    }
+}
 
 /// One argument of the function.
 pub(crate) enum Input<'a> {

@@ -108,8 +108,12 @@ fn split_item(item: &str) -> Option<(String, String)> {
     };
     let text = rest.trim_start().trim_start_matches([':', '-', '–', '—']).trim();
     let name = name.trim();
-    // `r#type` documents the argument `r#type`, whose property is `type`.
-    let name = Ident::parse_any.parse_str(name).map_or_else(|_| name.to_owned(), |ident| ast::unraw(&ident));
+    // `r#type` documents the argument `r#type`, whose property is `type`
+    // (parsed only then: parsing text costs the compiler a source file).
+    let name = match name.starts_with("r#").then(|| Ident::parse_any.parse_str(name)) {
+        Some(Ok(ident)) => ast::unraw(&ident),
+        _ => name.to_owned(),
+    };
     (!name.is_empty()).then(|| (name, text.to_owned()))
 }
 

@@ -9,21 +9,16 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, Item, ItemFn, LitStr, Path};
+use syn::{FnArg, ItemFn, LitStr, Path};
 
-use crate::ast::{Function, Input, Output};
+use crate::ast::{self, Function, Input, Output};
 use crate::attr::Attrs;
 use crate::docs;
 use crate::valid::{self, Errors, Method, Model, Surface};
 
 pub(crate) fn api_function(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match syn::parse2::<Item>(input.clone()) {
-        Ok(Item::Fn(item)) => item,
-        Ok(other) => {
-            let err = syn::Error::new(item_span(&other), "#[api_function] goes on a free `fn` or `async fn`");
-            let err = err.to_compile_error();
-            return quote!(#input #err);
-        }
+    let item = match ast::item(input.clone()) {
+        Ok(item) => item,
         Err(err) => {
             let err = err.to_compile_error();
             return quote!(#input #err);
@@ -38,17 +33,6 @@ pub(crate) fn api_function(args: TokenStream, input: TokenStream) -> TokenStream
             let err = err.to_compile_error();
             quote!(#clean #err)
         }
-    }
-}
-
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Struct(s) => s.struct_token.span(),
-        Item::Enum(e) => e.enum_token.span(),
-        Item::Impl(i) => i.impl_token.span(),
-        Item::Trait(t) => t.trait_token.span(),
-        Item::Mod(m) => m.mod_token.span(),
-        other => other.span(),
     }
 }
 

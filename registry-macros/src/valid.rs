@@ -141,15 +141,27 @@ pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, error
         }
         None => crate::ast::unraw(function.ident),
     };
-    let method = attrs.method.as_ref().and_then(|lit| method(lit, errors)).unwrap_or(Method::Post);
+    let method = attrs
+        .method
+        .as_ref()
+        .and_then(|lit| method(lit, errors))
+        .unwrap_or(Method::Post);
     let path_params = attrs.path.as_ref().map(|lit| path(lit, errors)).unwrap_or_default();
     let timeout_ms = attrs.timeout.as_ref().and_then(|lit| timeout(lit, errors));
     let surfaces = attrs
         .hidden_from
         .as_deref()
         .map_or_else(|| Surface::ALL.to_vec(), |items| surfaces(items, errors));
-    let tags = attrs.tags.as_deref().map(|items| words(items, "tags", errors)).unwrap_or_default();
-    let scopes = attrs.scopes.as_deref().map(|items| words(items, "scopes", errors)).unwrap_or_default();
+    let tags = attrs
+        .tags
+        .as_deref()
+        .map(|items| words(items, "tags", errors))
+        .unwrap_or_default();
+    let scopes = attrs
+        .scopes
+        .as_deref()
+        .map(|items| words(items, "scopes", errors))
+        .unwrap_or_default();
     let krate = krate(attrs.krate.as_ref(), errors);
     if let Some(lit) = &attrs.path {
         path_params_are_arguments(lit, &path_params, &function, errors);
@@ -199,12 +211,19 @@ pub(crate) fn tool_name(name: &str) -> Result<(), String> {
 /// `method = "get"` in any case.
 pub(crate) fn method(lit: &LitStr, errors: &mut Errors) -> Option<Method> {
     let upper = lit.value().to_ascii_uppercase();
-    let found = Method::ALL.iter().find(|(name, _)| *name == upper).map(|&(_, method)| method);
+    let found = Method::ALL
+        .iter()
+        .find(|(name, _)| *name == upper)
+        .map(|&(_, method)| method);
     if found.is_none() {
         let names: Vec<&str> = Method::ALL.iter().map(|(name, _)| *name).collect();
         errors.push(
             lit.span(),
-            format!("unsupported method `{}`; write one of {}", lit.value(), names.join(", ")),
+            format!(
+                "unsupported method `{}`; write one of {}",
+                lit.value(),
+                names.join(", ")
+            ),
         );
     }
     found
@@ -313,7 +332,10 @@ pub(crate) fn surfaces(items: &[LitStr], errors: &mut Errors) -> Vec<Surface> {
             ),
         }
     }
-    let left: Vec<Surface> = Surface::ALL.into_iter().filter(|surface| !hidden.contains(surface)).collect();
+    let left: Vec<Surface> = Surface::ALL
+        .into_iter()
+        .filter(|surface| !hidden.contains(surface))
+        .collect();
     if left.is_empty()
         && let Some(first) = items.first()
     {
@@ -401,7 +423,18 @@ mod tests {
         assert_eq!(timeout(&lit(" 5 s "), &mut errors), Some(5_000));
         assert_eq!(timeout(&lit("1m 30s"), &mut errors), Some(90_000));
         assert!(errors.finish().is_ok());
-        for bad in ["5x", "0s", "5", "", "1.5s", "2h", "500us", "-1s", "5 parsecs", "99999999999999999999s"] {
+        for bad in [
+            "5x",
+            "0s",
+            "5",
+            "",
+            "1.5s",
+            "2h",
+            "500us",
+            "-1s",
+            "5 parsecs",
+            "99999999999999999999s",
+        ] {
             let mut errors = Errors::new();
             assert_eq!(timeout(&lit(bad), &mut errors), None, "{bad}");
             assert!(errors.finish().is_err(), "{bad} should be rejected");
