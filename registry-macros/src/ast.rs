@@ -1,11 +1,12 @@
 //! Parse step, the function: the annotated `fn` read into the shape the
 //! validate and expand steps need.
 //!
-//! The checks that need only the signature reject here (serde's "simpler
-//! checks should happen when parsing"); the ones that compare the signature
-//! with the options or the doc comment are in `valid.rs`. Together these two
-//! files hold every check that rejects; `expand.rs` only generates. The model
-//! keeps references to the syntax so errors keep their spans.
+//! The checks that need only the item and its signature reject here
+//! (serde's "simpler checks should happen when parsing"), as `attr.rs` does
+//! for the options' syntax; the ones that compare the signature with the
+//! options or the doc comment are in `valid.rs`. Those three files hold every
+//! check that rejects; `expand.rs` only generates. The model keeps
+//! references to the syntax so errors keep their spans.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;

@@ -136,7 +136,6 @@ fn generate(model: &Model<'_>) -> TokenStream {
                         #encode(#awaited)
                     })
                 }
-                const __HANDLER: __rt::Handler = __rt::Handler::Async(__call);
             }
         }
         None => quote! {
@@ -144,8 +143,11 @@ fn generate(model: &Model<'_>) -> TokenStream {
                 let __Args { #(#bindings),* } = __rt::decode_args::<__Args>(__args)?;
                 #encode(#fn_ident(#(#call_args),*))
             }
-            const __HANDLER: __rt::Handler = __rt::Handler::Sync(__call);
         },
+    };
+    let handler_value = match function.asyncness {
+        Some(_) => quote!(__rt::Handler::Async(__call)),
+        None => quote!(__rt::Handler::Sync(__call)),
     };
 
     let name = &model.name;
@@ -196,9 +198,8 @@ fn generate(model: &Model<'_>) -> TokenStream {
 
             #(#defaults)*
 
-            fn __input_schema(generator: &mut __rt::SchemaGenerator) -> __rt::Schema {
-                __rt::input_schema::<__Args>(generator)
-            }
+            // Before `__call`, so an output type missing `JsonSchema` is
+            // reported before one missing `Serialize`.
             fn __output_schema(generator: &mut __rt::SchemaGenerator) -> __rt::Schema {
                 __rt::output_schema::<#output_ty>(generator)
             }
@@ -224,9 +225,9 @@ fn generate(model: &Model<'_>) -> TokenStream {
                     surfaces: #surfaces,
                     scopes: &[#(#scopes),*],
                     location: __rt::Location::new(#location),
-                    input_schema: __input_schema,
+                    input_schema: __rt::input_schema::<__Args>,
                     output_schema: __output_schema,
-                    handler: __HANDLER,
+                    handler: #handler_value,
                 })
             }
         };
