@@ -17,6 +17,8 @@ pub type CallResult = Result<Value, ApiError>;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How a function is called; chosen by the macro from `fn` or `async fn`.
+///
+/// Reached only through `__private`: generated code builds it, the registry calls it.
 #[derive(Clone, Copy)]
 pub enum Handler {
     /// A plain `fn`: run on tokio's blocking pool.
@@ -139,6 +141,46 @@ impl fmt::Display for Location {
     }
 }
 
+/// The protocols a function is exposed on, as a set; built by generated code
+/// (`#[api_function(hidden_from = [..])]` removes members).
+///
+/// A new protocol is one more constant here and in the macro, not a field.
+#[doc(hidden)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Surfaces(u8);
+
+impl Surfaces {
+    /// MCP tools.
+    pub const MCP: Surfaces = Surfaces(1);
+    /// REST routes.
+    pub const REST: Surfaces = Surfaces(1 << 1);
+    /// Every protocol: the default.
+    pub const ALL: Surfaces = Surfaces(Self::MCP.0 | Self::REST.0);
+
+    /// Both sets together.
+    pub const fn union(self, other: Surfaces) -> Surfaces {
+        Surfaces(self.0 | other.0)
+    }
+
+    /// Whether every member of `other` is in `self`.
+    pub const fn contains(self, other: Surfaces) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl fmt::Debug for Surfaces {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut set = f.debug_set();
+        if self.contains(Surfaces::MCP) {
+            set.entry(&"mcp");
+        }
+        if self.contains(Surfaces::REST) {
+            set.entry(&"rest");
+        }
+        set.finish()
+    }
+}
+
 /// Everything the macro knows about a function; constructed by generated code only.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
@@ -152,8 +194,7 @@ pub struct Spec {
     pub path: Option<&'static str>,
     pub timeout: Option<Duration>,
     pub annotations: Annotations,
-    pub hidden_from_mcp: bool,
-    pub hidden_from_rest: bool,
+    pub surfaces: Surfaces,
     pub scopes: &'static [&'static str],
     pub location: Location,
     pub input_schema: fn(&mut SchemaGenerator) -> Schema,
@@ -239,12 +280,12 @@ impl ApiFunction {
 
     /// Whether the function is exposed as an MCP tool.
     pub fn on_mcp(&self) -> bool {
-        !self.spec.hidden_from_mcp
+        self.spec.surfaces.contains(Surfaces::MCP)
     }
 
     /// Whether the function is exposed as a REST route.
     pub fn on_rest(&self) -> bool {
-        !self.spec.hidden_from_rest
+        self.spec.surfaces.contains(Surfaces::REST)
     }
 
     /// Scopes a caller must hold.
@@ -266,7 +307,7 @@ impl ApiFunction {
     }
 
     /// The handler the registry calls.
-    pub fn handler(&self) -> Handler {
+    pub(crate) fn handler(&self) -> Handler {
         self.spec.handler
     }
 

@@ -62,9 +62,7 @@ pub mod __private;
 pub use args::Arguments;
 pub use context::{Context, MetadataSource, Principal, Progress, Protocol};
 pub use error::{ApiError, ErrorKind, FieldError};
-pub use function::{
-    Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Handler, Location, Method, ParamDoc,
-};
+pub use function::{Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Location, Method, ParamDoc};
 pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use request_id::RequestId;
 pub use tokio_util::sync::CancellationToken;

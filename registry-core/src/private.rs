@@ -12,7 +12,7 @@ pub use std::time::Duration;
 
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 
-pub use crate::function::{Annotations, BoxFuture, CallResult, Handler, Location, Method, ParamDoc, Spec};
+pub use crate::function::{Annotations, BoxFuture, CallResult, Handler, Location, Method, ParamDoc, Spec, Surfaces};
 pub use crate::{ApiError, ApiFunction, Arguments, Context};
 
 /// Schema normalization steps, for the OpenAPI builder (which keeps

@@ -1,48 +1,87 @@
-//! The annotated function, read into the shape the expander needs.
+//! Parse step, the function: the annotated `fn` read into the shape the
+//! validate and expand steps need.
 //!
-//! Every check that can reject a signature happens here or in `valid.rs`;
-//! the model keeps references to the syntax so errors keep their spans.
+//! The checks that need only the item and its signature reject here
+//! (serde's "simpler checks should happen when parsing"), as `attr.rs` does
+//! for the options' syntax; the ones that compare the signature with the
+//! options or the doc comment are in `valid.rs`. Those three files hold every
+//! check that rejects; `expand.rs` only generates. The model keeps
+//! references to the syntax so errors keep their spans.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
+use syn::{Attribute, Expr, FnArg, GenericArgument, Ident, Item, ItemFn, Pat, PathArguments, ReturnType, Type};
 
+use crate::docs::Docs;
 use crate::valid::Errors;
+
+/// The annotated item, which must be a free `fn` or `async fn`.
+pub(crate) fn item(input: TokenStream) -> syn::Result<ItemFn> {
+    match syn::parse2::<Item>(input)? {
+        Item::Fn(item) => Ok(item),
+        other => Err(syn::Error::new(
+            item_span(&other),
+            "#[api_function] goes on a free `fn` or `async fn`",
+        )),
+    }
+}
+
+/// The keyword of a wrong item, so the error points at `struct`, `impl`, ...
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Struct(s) => s.struct_token.span(),
+        Item::Enum(e) => e.enum_token.span(),
+        Item::Impl(i) => i.impl_token.span(),
+        Item::Trait(t) => t.trait_token.span(),
+        Item::Mod(m) => m.mod_token.span(),
+        other => other.span(),
+    }
+}
 
 /// One argument of the function.
 pub(crate) enum Input<'a> {
-    /// The `&Context` extractor; not part of any schema.
-    Context,
+    /// The `&Context` extractor (see [`is_context`]); not part of any schema.
+    /// `None` when its pattern is not a plain name (`_: &Context`).
+    Context { ident: Option<&'a Ident> },
     /// An argument that becomes a property of the input schema.
     Arg(Arg<'a>),
 }
 
 pub(crate) struct Arg<'a> {
     pub(crate) ident: &'a Ident,
+    /// The JSON property: the name without `r#` ([`unraw`]).
+    pub(crate) name: String,
     pub(crate) ty: &'a Type,
     /// `#[arg(default)]` (`None` inside) or `#[arg(default = expr)]`.
-    pub(crate) default: Option<Option<Expr>>,
+    pub(crate) default: Option<Option<Box<Expr>>>,
+    /// Its text in the `# Arguments` list; empty when undocumented.
+    pub(crate) doc: String,
 }
 
 /// What the function returns, as far as the syntax tells.
 pub(crate) enum Output<'a> {
     /// No return type: `()`.
     Unit,
-    /// `Result<T, E>` (any path ending in `Result`, such as `io::Result<T>`).
-    Result { ok: &'a Type },
+    /// `Result<T, E>` (any path ending in `Result`, such as `io::Result<T>`);
+    /// `span` covers the whole `-> Result<T, E>`.
+    Result { ok: &'a Type, span: Span },
     /// Any other type, returned as the value.
     Plain(&'a Type),
 }
 
 pub(crate) struct Function<'a> {
-    pub(crate) is_async: bool,
+    pub(crate) ident: &'a Ident,
+    /// The span of `async`, for an `async fn`.
+    pub(crate) asyncness: Option<Span>,
     pub(crate) inputs: Vec<Input<'a>>,
     pub(crate) output: Output<'a>,
 }
 
 impl<'a> Function<'a> {
-    /// Reads the signature, recording every problem in `errors`.
-    pub(crate) fn from_item(item: &'a ItemFn, errors: &mut Errors) -> Self {
+    /// Reads the signature, recording every problem in `errors`; each
+    /// argument takes its text from `docs`.
+    pub(crate) fn from_item(item: &'a ItemFn, docs: &Docs, errors: &mut Errors) -> Self {
         let sig = &item.sig;
         if let syn::Safety::Unsafe(unsafety) = &sig.safety {
             errors.push(
@@ -92,7 +131,11 @@ impl<'a> Function<'a> {
                             );
                         }
                         context_seen = Some(typed.ty.span());
-                        inputs.push(Input::Context);
+                        let ident = match &*typed.pat {
+                            Pat::Ident(pat) => Some(&pat.ident),
+                            _ => None,
+                        };
+                        inputs.push(Input::Context { ident });
                         continue;
                     }
                     let Some(ident) = argument_name(&typed.pat, errors) else {
@@ -100,18 +143,27 @@ impl<'a> Function<'a> {
                     };
                     check_argument_type(&typed.ty, errors);
                     let default = argument_default(&typed.attrs, errors);
-                    inputs.push(Input::Arg(Arg { ident, ty: &typed.ty, default }));
+                    let name = unraw(ident);
+                    let doc = docs.argument(&name).unwrap_or_default().to_owned();
+                    inputs.push(Input::Arg(Arg {
+                        ident,
+                        name,
+                        ty: &typed.ty,
+                        default,
+                        doc,
+                    }));
                 }
             }
         }
 
         let output = match &sig.output {
             ReturnType::Default => Output::Unit,
-            ReturnType::Type(_, ty) => read_output(ty, errors),
+            ReturnType::Type(_, ty) => read_output(ty, sig.output.span(), errors),
         };
 
         Function {
-            is_async: sig.asyncness.is_some(),
+            ident: &sig.ident,
+            asyncness: sig.asyncness.map(|token| token.span()),
             inputs,
             output,
         }
@@ -120,12 +172,27 @@ impl<'a> Function<'a> {
     pub(crate) fn args(&self) -> impl Iterator<Item = &Arg<'a>> {
         self.inputs.iter().filter_map(|input| match input {
             Input::Arg(arg) => Some(arg),
-            Input::Context => None,
+            Input::Context { .. } => None,
+        })
+    }
+
+    /// The context argument's name, when it has one.
+    pub(crate) fn context_name(&self) -> Option<String> {
+        self.inputs.iter().find_map(|input| match input {
+            Input::Context { ident } => ident.map(unraw),
+            Input::Arg(_) => None,
         })
     }
 }
 
-/// `&Context` or `&path::to::Context`, immutably borrowed.
+/// The name an identifier stands for: `r#type` is `type`. The one place raw
+/// identifiers are read (thiserror's `unraw.rs`).
+pub(crate) fn unraw(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
+
+/// The one definition of a context argument: `&Context` or
+/// `&path::to::Context`, immutably borrowed.
 fn is_context(ty: &Type) -> bool {
     let Type::Reference(reference) = ty else {
         return false;
@@ -187,7 +254,7 @@ fn check_argument_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<Expr>> {
+fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<Box<Expr>>> {
     let mut default = None;
     for attr in attrs {
         if !attr.path().is_ident("arg") {
@@ -202,7 +269,7 @@ fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<E
                 return Err(meta.error("unknown `#[arg]` option; expected `default` or `default = expr`"));
             }
             if meta.input.peek(syn::Token![=]) {
-                default = Some(Some(meta.value()?.parse::<Expr>()?));
+                default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));
             } else {
                 default = Some(None);
             }
@@ -215,7 +282,7 @@ fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<E
     default
 }
 
-fn read_output<'a>(ty: &'a Type, errors: &mut Errors) -> Output<'a> {
+fn read_output<'a>(ty: &'a Type, span: Span, errors: &mut Errors) -> Output<'a> {
     match ty {
         Type::ImplTrait(impl_trait) => {
             errors.push(
@@ -240,7 +307,7 @@ fn read_output<'a>(ty: &'a Type, errors: &mut Errors) -> Output<'a> {
                 _ => None,
             });
             match ok {
-                Some(ok) => Output::Result { ok },
+                Some(ok) => Output::Result { ok, span },
                 None => Output::Plain(ty),
             }
         }

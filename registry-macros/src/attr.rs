@@ -1,13 +1,16 @@
-//! Parsing of the options inside `#[api_function(...)]`.
+//! Parse step, the options: `#[api_function(...)]` read as written.
 //!
-//! This module only reads syntax; the rules that give each option its meaning
-//! (allowed names, methods, paths, durations) live in `valid.rs`.
+//! This module only reads syntax (unknown, duplicate or malformed options are
+//! rejected here); the rules that give each option its meaning (allowed
+//! names, methods, paths, durations) are in `valid.rs`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{LitBool, LitStr, Token};
+
+use crate::valid::Errors;
 
 /// Every option the attribute accepts, in the order the docs list them.
 pub(crate) const OPTIONS: &[&str] = &[
@@ -53,15 +56,13 @@ pub(crate) struct Flag {
 }
 
 impl Attrs {
-    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Self> {
+    /// Reads every option, recording each problem in `errors` and going on
+    /// with the next option.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut attrs = Attrs::default();
-        let mut errors: Option<syn::Error> = None;
         let parser = syn::meta::parser(|meta| {
             if let Err(err) = attrs.parse_one(&meta) {
-                match &mut errors {
-                    Some(all) => all.combine(err),
-                    None => errors = Some(err),
-                }
+                errors.push_error(err);
                 // Skip the rest of this option so the next one still parses.
                 while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
                     meta.input.parse::<proc_macro2::TokenTree>()?;
@@ -69,11 +70,10 @@ impl Attrs {
             }
             Ok(())
         });
-        parser.parse2(tokens)?;
-        match errors {
-            Some(err) => Err(err),
-            None => Ok(attrs),
+        if let Err(err) = parser.parse2(tokens) {
+            errors.push_error(err);
         }
+        attrs
     }
 
     fn parse_one(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {

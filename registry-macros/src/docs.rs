@@ -1,8 +1,14 @@
-//! Reading the doc comment: the description and the rustdoc `# Arguments` list.
+//! Parse step, the doc comment: the description and the rustdoc
+//! `# Arguments` list. Nothing here rejects; `valid.rs` checks that every
+//! documented name is an argument.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::parse::Parser;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, Lit, Meta};
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, Meta};
+
+use crate::ast;
 
 /// The doc comment split into the prose and the per-argument descriptions.
 pub(crate) struct Docs {
@@ -10,6 +16,16 @@ pub(crate) struct Docs {
     pub(crate) description: String,
     /// `(name, description, span of the doc line)` for each documented argument.
     pub(crate) arguments: Vec<(String, String, Span)>,
+}
+
+impl Docs {
+    /// The description of the argument `name` (the first, if listed twice).
+    pub(crate) fn argument(&self, name: &str) -> Option<&str> {
+        self.arguments
+            .iter()
+            .find(|(documented, _, _)| documented == name)
+            .map(|(_, text, _)| text.as_str())
+    }
 }
 
 pub(crate) fn read(attrs: &[Attribute]) -> Docs {
@@ -91,8 +107,14 @@ fn split_item(item: &str) -> Option<(String, String)> {
         (&item[..end], &item[end..])
     };
     let text = rest.trim_start().trim_start_matches([':', '-', '–', '—']).trim();
-    let name = name.trim().trim_start_matches("r#");
-    (!name.is_empty()).then(|| (name.to_owned(), text.to_owned()))
+    let name = name.trim();
+    // `r#type` documents the argument `r#type`, whose property is `type`
+    // (parsed only then: parsing text costs the compiler a source file).
+    let name = match name.starts_with("r#").then(|| Ident::parse_any.parse_str(name)) {
+        Some(Ok(ident)) => ast::unraw(&ident),
+        _ => name.to_owned(),
+    };
+    (!name.is_empty()).then(|| (name, text.to_owned()))
 }
 
 #[cfg(test)]

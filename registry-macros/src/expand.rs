@@ -1,25 +1,24 @@
-//! Code generation: the user's function unchanged, plus one hidden
+//! Expand step: the user's function unchanged, plus one hidden
 //! `const _: () = { ... };` block holding the argument struct, the schema
 //! functions, the call shim and the `inventory` registration.
+//!
+//! [`expand`] runs the steps in order: parse (`attr.rs`, `docs.rs`,
+//! `ast.rs`), validate (`valid.rs`), and only when both found nothing,
+//! [`generate`] from the validated [`Model`], which rejects nothing.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, Item, ItemFn, LitStr, Path};
+use syn::{FnArg, ItemFn, LitStr, Path};
 
-use crate::ast::{Function, Input, Output};
+use crate::ast::{self, Function, Input, Output};
 use crate::attr::Attrs;
 use crate::docs;
-use crate::valid::{self, Errors};
+use crate::valid::{self, Errors, Method, Model, Surface};
 
 pub(crate) fn api_function(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match syn::parse2::<Item>(input.clone()) {
-        Ok(Item::Fn(item)) => item,
-        Ok(other) => {
-            let err = syn::Error::new(item_span(&other), "#[api_function] goes on a free `fn` or `async fn`");
-            let err = err.to_compile_error();
-            return quote!(#input #err);
-        }
+    let item = match ast::item(input.clone()) {
+        Ok(item) => item,
         Err(err) => {
             let err = err.to_compile_error();
             return quote!(#input #err);
@@ -37,17 +36,6 @@ pub(crate) fn api_function(args: TokenStream, input: TokenStream) -> TokenStream
     }
 }
 
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Struct(s) => s.struct_token.span(),
-        Item::Enum(e) => e.enum_token.span(),
-        Item::Impl(i) => i.impl_token.span(),
-        Item::Trait(t) => t.trait_token.span(),
-        Item::Mod(m) => m.mod_token.span(),
-        other => other.span(),
-    }
-}
-
 /// The function as the user wrote it, minus the `#[arg(...)]` helper attributes.
 fn strip_arg_attrs(item: &ItemFn) -> ItemFn {
     let mut clean = item.clone();
@@ -59,101 +47,42 @@ fn strip_arg_attrs(item: &ItemFn) -> ItemFn {
     clean
 }
 
+/// Parse, validate, then generate (thiserror's `try_expand`).
 fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut errors = Errors::new();
-    let attrs = match Attrs::parse(args) {
-        Ok(attrs) => attrs,
-        Err(err) => {
-            errors.push_error(err);
-            Attrs::default()
-        }
-    };
-    let function = Function::from_item(item, &mut errors);
+    let attrs = Attrs::parse(args, &mut errors);
     let docs = docs::read(&item.attrs);
-
-    let fn_ident = &item.sig.ident;
-    let name = match &attrs.name {
-        Some(lit) => {
-            if let Err(message) = valid::tool_name(&lit.value()) {
-                errors.push(lit.span(), message);
-            }
-            lit.value()
-        }
-        None => fn_ident.to_string().trim_start_matches("r#").to_owned(),
-    };
-    let method = attrs.method.as_ref().and_then(|lit| valid::method(lit, &mut errors));
-    let path_params = attrs
-        .path
-        .as_ref()
-        .map(|lit| valid::path(lit, &mut errors))
-        .unwrap_or_default();
-    let timeout_ms = attrs.timeout.as_ref().and_then(|lit| valid::timeout(lit, &mut errors));
-    let (hide_mcp, hide_rest) = attrs
-        .hidden_from
-        .as_deref()
-        .map(|items| valid::hidden_from(items, &mut errors))
-        .unwrap_or_default();
-    if let Some(tags) = &attrs.tags {
-        valid::words(tags, "tags", &mut errors);
-    }
-    if let Some(scopes) = &attrs.scopes {
-        valid::words(scopes, "scopes", &mut errors);
-    }
-    let krate: Path = match &attrs.krate {
-        Some(lit) => lit.parse().unwrap_or_else(|err| {
-            errors.push(
-                lit.span(),
-                format!("`crate` takes a path such as \"::registry_core\": {err}"),
-            );
-            syn::parse_quote!(::registry_core)
-        }),
-        None => syn::parse_quote!(::registry_core),
-    };
-
-    let arg_names: Vec<String> = function.args().map(|arg| unraw(&arg.ident.to_string())).collect();
-    for param in &path_params {
-        if !arg_names.contains(param)
-            && let Some(lit) = &attrs.path
-        {
-            errors.push(lit.span(), format!("path parameter `{{{param}}}` does not name an argument of `{fn_ident}`; add an argument `{param}` or rename the segment"));
-        }
-    }
-    let context_name = item.sig.inputs.iter().find_map(|input| match input {
-        FnArg::Typed(typed) if matches!(*typed.ty, syn::Type::Reference(_)) => match &*typed.pat {
-            syn::Pat::Ident(p) => Some(unraw(&p.ident.to_string())),
-            _ => None,
-        },
-        _ => None,
-    });
-    for (documented, _, span) in &docs.arguments {
-        if !arg_names.contains(documented) && context_name.as_deref() != Some(documented.as_str()) {
-            errors.push(*span, format!("the `# Arguments` list documents `{documented}`, which is not an argument of `{fn_ident}`; fix the name or remove the line"));
-        }
-    }
+    let function = Function::from_item(item, &docs, &mut errors);
+    let model = valid::check(&attrs, function, docs, &mut errors);
     errors.finish()?;
+    Ok(generate(&model))
+}
 
-    let serde_path = LitStr::new(&format!("{}::serde", path_string(&krate)), Span::call_site());
-    let schemars_path = LitStr::new(&format!("{}::schemars", path_string(&krate)), Span::call_site());
+/// The hidden block for a validated function; rejects nothing.
+fn generate(model: &Model<'_>) -> TokenStream {
+    let function = &model.function;
+    let fn_ident = function.ident;
+    let krate = &model.krate;
+    let serde_path = LitStr::new(&format!("{}::serde", path_string(krate)), Span::call_site());
+    let schemars_path = LitStr::new(&format!("{}::schemars", path_string(krate)), Span::call_site());
 
     // The argument struct: one field per argument, docs as descriptions.
     let mut defaults = Vec::new();
     let fields = function
         .args()
-        .map(|arg| {
+        .enumerate()
+        .map(|(i, arg)| {
             let ident = arg.ident;
             let ty = arg.ty;
-            let plain = unraw(&ident.to_string());
-            let doc = docs
-                .arguments
-                .iter()
-                .find(|(n, _, _)| *n == plain)
-                .map(|(_, text, _)| text.as_str());
-            let doc_attr = doc.filter(|d| !d.is_empty()).map(|d| quote!(#[doc = #d]));
+            let doc = &arg.doc;
+            let doc_attr = (!doc.is_empty()).then(|| quote!(#[doc = #doc]));
             let default_attr = match &arg.default {
                 None => None,
                 Some(None) => Some(quote!(#[serde(default)])),
                 Some(Some(expr)) => {
-                    let helper = format_ident!("__default_{}", plain);
+                    // Named by position, so no lint sees the argument's name
+                    // twice; the expression keeps every lint the crate sets.
+                    let helper = format_ident!("__default{}", i);
                     let helper_name = LitStr::new(&helper.to_string(), Span::call_site());
                     defaults.push(quote!(fn #helper() -> #ty { #expr }));
                     Some(quote!(#[serde(default = #helper_name)]))
@@ -178,7 +107,7 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         .inputs
         .iter()
         .map(|input| match input {
-            Input::Context => quote!(__ctx),
+            Input::Context { .. } => quote!(__ctx),
             Input::Arg(_) => {
                 let local = format_ident!("__arg{}", arg_index);
                 arg_index += 1;
@@ -186,99 +115,82 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
             }
         })
         .collect::<Vec<_>>();
-    let call = quote!(#fn_ident(#(#call_args),*));
 
     // Spanned on the return type, so an unmet bound points at it.
     let (output_ty, encode): (TokenStream, TokenStream) = match &function.output {
         Output::Unit => (quote!(()), quote!(__rt::encode_unit)),
-        Output::Result { ok, .. } => {
-            let span = item.sig.output.span();
-            (quote!(#ok), quote_spanned!(span=> __rt::encode_result))
-        }
+        Output::Result { ok, span } => (quote!(#ok), quote_spanned!(*span=> __rt::encode_result)),
         Output::Plain(ty) => (quote!(#ty), quote_spanned!(ty.span()=> __rt::encode_value)),
     };
 
-    let handler = if function.is_async {
-        let async_span = item.sig.asyncness.map(|a| a.span()).unwrap_or_else(Span::call_site);
-        let awaited = quote_spanned!(async_span=> __rt::require_send(#call).await);
-        quote! {
-            fn __call<'a>(__args: __rt::Arguments, __ctx: &'a __rt::Context) -> __rt::BoxFuture<'a, __rt::CallResult> {
-                __rt::Box::pin(async move {
-                    let __Args { #(#bindings),* } = __rt::decode_args::<__Args>(__args)?;
-                    #encode(#awaited)
-                })
+    let handler = match function.asyncness {
+        Some(async_span) => {
+            // The whole call on `async`, so "future is not `Send`" points there.
+            let mut callee = fn_ident.clone();
+            callee.set_span(async_span);
+            let awaited = quote_spanned!(async_span=> __rt::require_send(#callee(#(#call_args),*)).await);
+            quote! {
+                fn __call<'a>(__args: __rt::Arguments, __ctx: &'a __rt::Context) -> __rt::BoxFuture<'a, __rt::CallResult> {
+                    __rt::Box::pin(async move {
+                        let __Args { #(#bindings),* } = __rt::decode_args::<__Args>(__args)?;
+                        #encode(#awaited)
+                    })
+                }
             }
-            const __HANDLER: __rt::Handler = __rt::Handler::Async(__call);
         }
-    } else {
-        quote! {
+        None => quote! {
             fn __call(__args: __rt::Arguments, __ctx: &__rt::Context) -> __rt::CallResult {
                 let __Args { #(#bindings),* } = __rt::decode_args::<__Args>(__args)?;
-                #encode(#call)
+                #encode(#fn_ident(#(#call_args),*))
             }
-            const __HANDLER: __rt::Handler = __rt::Handler::Sync(__call);
-        }
+        },
+    };
+    let handler_value = match function.asyncness {
+        Some(_) => quote!(__rt::Handler::Async(__call)),
+        None => quote!(__rt::Handler::Sync(__call)),
     };
 
-    let title = option_str(attrs.title.as_ref().map(LitStr::value));
-    let description = attrs
-        .description
-        .as_ref()
-        .map(LitStr::value)
-        .unwrap_or(docs.description);
+    let name = &model.name;
+    let title = option_str(model.title.as_deref());
+    let description = &model.description;
     let params = function.args().map(|arg| {
-        let plain = unraw(&arg.ident.to_string());
-        let doc = docs
-            .arguments
-            .iter()
-            .find(|(n, _, _)| *n == plain)
-            .map(|(_, t, _)| t.clone())
-            .unwrap_or_default();
-        quote!(__rt::ParamDoc { name: #plain, description: #doc })
+        let (name, doc) = (&arg.name, &arg.doc);
+        quote!(__rt::ParamDoc { name: #name, description: #doc })
     });
-    let tags = attrs.tags.iter().flatten();
-    let scopes = attrs.scopes.iter().flatten();
-    let method = match method.as_deref() {
-        Some("GET") => quote!(__rt::Method::Get),
-        Some("PUT") => quote!(__rt::Method::Put),
-        Some("PATCH") => quote!(__rt::Method::Patch),
-        Some("DELETE") => quote!(__rt::Method::Delete),
-        _ => quote!(__rt::Method::Post),
+    let tags = &model.tags;
+    let scopes = &model.scopes;
+    let method = match model.method {
+        Method::Get => quote!(__rt::Method::Get),
+        Method::Post => quote!(__rt::Method::Post),
+        Method::Put => quote!(__rt::Method::Put),
+        Method::Patch => quote!(__rt::Method::Patch),
+        Method::Delete => quote!(__rt::Method::Delete),
     };
-    let path = option_str(attrs.path.as_ref().map(LitStr::value));
-    let timeout = match timeout_ms {
+    let path = option_str(model.path.as_deref());
+    let timeout = match model.timeout_ms {
         Some(ms) => quote!(::core::option::Option::Some(__rt::Duration::from_millis(#ms))),
         None => quote!(::core::option::Option::None),
     };
-    let flag = |flag: Option<crate::attr::Flag>| match flag {
-        Some(f) => {
-            let v = f.value;
-            quote!(::core::option::Option::Some(#v))
-        }
+    let flag = |flag: Option<bool>| match flag {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
         None => quote!(::core::option::Option::None),
     };
-    let read_only = flag(attrs.read_only);
-    let destructive = flag(attrs.destructive);
-    let idempotent = flag(attrs.idempotent);
-    let open_world = flag(attrs.open_world);
+    let annotations = &model.annotations;
+    let read_only = flag(annotations.read_only);
+    let destructive = flag(annotations.destructive);
+    let idempotent = flag(annotations.idempotent);
+    let open_world = flag(annotations.open_world);
+    let surfaces = surfaces(&model.surfaces);
     let location = quote_spanned!(fn_ident.span()=> ::core::file!(), ::core::line!(), ::core::module_path!());
 
-    Ok(quote! {
+    quote! {
         #[doc(hidden)]
-        #[allow(
-            non_camel_case_types,
-            non_snake_case,
-            unused,
-            unused_qualifications,
-            missing_docs,
-            missing_debug_implementations,
-            unreachable_pub,
-            clippy::all,
-            clippy::pedantic,
-        )]
+        #[allow(non_upper_case_globals, unused_attributes, unused_qualifications)]
         const _: () = {
             use #krate::__private as __rt;
 
+            // The fields are the arguments, named as the user named them.
+            #[allow(non_snake_case)]
             #[derive(__rt::serde::Deserialize, __rt::schemars::JsonSchema)]
             #[serde(crate = #serde_path, deny_unknown_fields)]
             #[schemars(crate = #schemars_path)]
@@ -286,9 +198,8 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
 
             #(#defaults)*
 
-            fn __input_schema(generator: &mut __rt::SchemaGenerator) -> __rt::Schema {
-                __rt::input_schema::<__Args>(generator)
-            }
+            // Before `__call`, so an output type missing `JsonSchema` is
+            // reported before one missing `Serialize`.
             fn __output_schema(generator: &mut __rt::SchemaGenerator) -> __rt::Schema {
                 __rt::output_schema::<#output_ty>(generator)
             }
@@ -311,28 +222,36 @@ fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
                         idempotent: #idempotent,
                         open_world: #open_world,
                     },
-                    hidden_from_mcp: #hide_mcp,
-                    hidden_from_rest: #hide_rest,
+                    surfaces: #surfaces,
                     scopes: &[#(#scopes),*],
                     location: __rt::Location::new(#location),
-                    input_schema: __input_schema,
+                    input_schema: __rt::input_schema::<__Args>,
                     output_schema: __output_schema,
-                    handler: __HANDLER,
+                    handler: #handler_value,
                 })
             }
         };
-    })
+    }
 }
 
-fn option_str(value: Option<String>) -> TokenStream {
+/// `__rt::Surfaces::ALL`, or the members left, joined with `union`.
+fn surfaces(surfaces: &[Surface]) -> TokenStream {
+    if surfaces == Surface::ALL {
+        return quote!(__rt::Surfaces::ALL);
+    }
+    let mut members = surfaces.iter().map(|surface| match surface {
+        Surface::Mcp => quote!(__rt::Surfaces::MCP),
+        Surface::Rest => quote!(__rt::Surfaces::REST),
+    });
+    let first = members.next().unwrap_or_else(|| quote!(__rt::Surfaces::ALL));
+    quote!(#first #(.union(#members))*)
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
     match value {
         Some(v) => quote!(::core::option::Option::Some(#v)),
         None => quote!(::core::option::Option::None),
     }
-}
-
-fn unraw(ident: &str) -> String {
-    ident.trim_start_matches("r#").to_owned()
 }
 
 fn path_string(path: &Path) -> String {

@@ -2,6 +2,17 @@
 //!
 //! This crate is an implementation detail of `registry-core`, which re-exports
 //! the attribute and documents it; depend on `registry-core` instead.
+//!
+//! The attribute runs in three steps (thiserror's `try_expand`):
+//!
+//! | step | files | what |
+//! | --- | --- | --- |
+//! | parse | `attr.rs`, `docs.rs`, `ast.rs` | the options, the doc comment and the signature, read into models that keep their spans; checks that need only the syntax |
+//! | validate | `valid.rs` | every other rule, into a typed `Model`; the error accumulator |
+//! | expand | `expand.rs` | generates from the `Model`, rejects nothing |
+//!
+//! Every check that rejects is in the first two steps, and every error is
+//! collected before any code is generated.
 
 mod ast;
 mod attr;

@@ -66,3 +66,16 @@ fn an_error_keeps_the_function_and_adds_compile_error() {
         },
     ));
 }
+
+#[test]
+fn defaults_with_a_crate_path() {
+    insta::assert_snapshot!(expand(
+        quote!(crate = "my_registry", hidden_from = ["rest"]),
+        quote! {
+            /// Write one log line.
+            fn write_log(line: String, #[arg(default)] level: u8, #[arg(default = 3)] retries: u32) {
+                let _ = (line, level, retries);
+            }
+        },
+    ));
+}

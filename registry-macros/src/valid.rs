@@ -1,11 +1,23 @@
-//! The rules that give the options meaning, and the error accumulator.
+//! Validate step: the options and the parsed function checked against each
+//! other and turned into a typed [`Model`], plus the error accumulator.
 //!
 //! Every check records its error and carries on, so one compile shows the
-//! user every problem at once (serde's `Ctxt` habit).
+//! user every problem at once (serde's `Ctxt` habit). The rules that need the
+//! options together with the signature or the doc comment (path parameters,
+//! the `# Arguments` names) are here, as in serde's `internals/check.rs`;
+//! the ones that need only the syntax reject while parsing (`attr.rs`,
+//! `ast.rs`). `expand.rs` generates from a [`Model`] and rejects nothing.
+//!
+//! Each option's rule is its own function, so another attribute (such as a
+//! resource or a prompt) can build its own model from the same parse and the
+//! same rules.
 
 use proc_macro2::Span;
-use syn::LitStr;
+use syn::{LitStr, Path};
 
+use crate::ast::Function;
+use crate::attr::Attrs;
+use crate::docs::Docs;
 /// Collects errors; dropping it without calling [`Errors::finish`] is a bug.
 pub(crate) struct Errors {
     errors: Option<Vec<syn::Error>>,
@@ -47,8 +59,135 @@ impl Drop for Errors {
     }
 }
 
-/// HTTP methods a route may declare.
-pub(crate) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// `#[api_function]` after validation: every value typed, every rule checked.
+pub(crate) struct Model<'a> {
+    pub(crate) function: Function<'a>,
+    /// The runtime crate: `crate = "..."` or `::registry_core`.
+    pub(crate) krate: Path,
+    /// The tool name: `name = "..."` or the function's own, without `r#`.
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    /// `description = "..."` or the doc comment without its `# Arguments`.
+    pub(crate) description: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) method: Method,
+    pub(crate) path: Option<String>,
+    pub(crate) timeout_ms: Option<u64>,
+    pub(crate) annotations: Annotations,
+    /// The protocols the function is exposed on, in [`Surface::ALL`] order.
+    pub(crate) surfaces: Vec<Surface>,
+}
+
+/// The MCP hints, as written.
+pub(crate) struct Annotations {
+    pub(crate) read_only: Option<bool>,
+    pub(crate) destructive: Option<bool>,
+    pub(crate) idempotent: Option<bool>,
+    pub(crate) open_world: Option<bool>,
+}
+
+/// HTTP method of the REST route; `POST` unless `method = "..."` says otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// Every method a route may declare, with its name.
+    const ALL: [(&'static str, Method); 5] = [
+        ("GET", Method::Get),
+        ("POST", Method::Post),
+        ("PUT", Method::Put),
+        ("PATCH", Method::Patch),
+        ("DELETE", Method::Delete),
+    ];
+}
+
+/// A protocol a function can be exposed on (`hidden_from = [..]` names them).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Surface {
+    Mcp,
+    Rest,
+}
+
+impl Surface {
+    /// Every surface, in the order the runtime's `Surfaces` lists them.
+    pub(crate) const ALL: [Surface; 2] = [Surface::Mcp, Surface::Rest];
+
+    /// The name `hidden_from` uses.
+    fn name(self) -> &'static str {
+        match self {
+            Surface::Mcp => "mcp",
+            Surface::Rest => "rest",
+        }
+    }
+}
+
+/// Checks the options against the function and its docs, recording every
+/// problem in `errors`. The model is complete even when errors were found;
+/// the caller must not generate from it then ([`Errors::finish`] says).
+pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, errors: &mut Errors) -> Model<'a> {
+    let name = match &attrs.name {
+        Some(lit) => {
+            if let Err(message) = tool_name(&lit.value()) {
+                errors.push(lit.span(), message);
+            }
+            lit.value()
+        }
+        None => crate::ast::unraw(function.ident),
+    };
+    let method = attrs
+        .method
+        .as_ref()
+        .and_then(|lit| method(lit, errors))
+        .unwrap_or(Method::Post);
+    let path_params = attrs.path.as_ref().map(|lit| path(lit, errors)).unwrap_or_default();
+    let timeout_ms = attrs.timeout.as_ref().and_then(|lit| timeout(lit, errors));
+    let surfaces = attrs
+        .hidden_from
+        .as_deref()
+        .map_or_else(|| Surface::ALL.to_vec(), |items| surfaces(items, errors));
+    let tags = attrs
+        .tags
+        .as_deref()
+        .map(|items| words(items, "tags", errors))
+        .unwrap_or_default();
+    let scopes = attrs
+        .scopes
+        .as_deref()
+        .map(|items| words(items, "scopes", errors))
+        .unwrap_or_default();
+    let krate = krate(attrs.krate.as_ref(), errors);
+    if let Some(lit) = &attrs.path {
+        path_params_are_arguments(lit, &path_params, &function, errors);
+    }
+    documented_names_are_arguments(&docs, &function, errors);
+
+    Model {
+        krate,
+        name,
+        title: attrs.title.as_ref().map(LitStr::value),
+        description: attrs.description.as_ref().map_or(docs.description, LitStr::value),
+        tags,
+        scopes,
+        method,
+        path: attrs.path.as_ref().map(LitStr::value),
+        timeout_ms,
+        annotations: Annotations {
+            read_only: attrs.read_only.map(|flag| flag.value),
+            destructive: attrs.destructive.map(|flag| flag.value),
+            idempotent: attrs.idempotent.map(|flag| flag.value),
+            open_world: attrs.open_world.map(|flag| flag.value),
+        },
+        surfaces,
+        function,
+    }
+}
 
 /// MCP tool-name rule (2025-11-25): 1 to 128 of `[A-Za-z0-9_.-]`.
 pub(crate) fn tool_name(name: &str) -> Result<(), String> {
@@ -69,24 +208,30 @@ pub(crate) fn tool_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn method(lit: &LitStr, errors: &mut Errors) -> Option<String> {
+/// `method = "get"` in any case.
+pub(crate) fn method(lit: &LitStr, errors: &mut Errors) -> Option<Method> {
     let upper = lit.value().to_ascii_uppercase();
-    if METHODS.contains(&upper.as_str()) {
-        Some(upper)
-    } else {
+    let found = Method::ALL
+        .iter()
+        .find(|(name, _)| *name == upper)
+        .map(|&(_, method)| method);
+    if found.is_none() {
+        let names: Vec<&str> = Method::ALL.iter().map(|(name, _)| *name).collect();
         errors.push(
             lit.span(),
             format!(
                 "unsupported method `{}`; write one of {}",
                 lit.value(),
-                METHODS.join(", ")
+                names.join(", ")
             ),
         );
-        None
     }
+    found
 }
 
-/// Checks a route path and returns the names of its `{param}` segments.
+/// Checks a route path and returns the names of its `{param}` segments: the
+/// macro's one reading of a path template. The reserved paths (`/mcp`,
+/// `/docs`, ...) are the server's to refuse, when it builds its routes.
 pub(crate) fn path(lit: &LitStr, errors: &mut Errors) -> Vec<String> {
     let value = lit.value();
     let mut params = Vec::new();
@@ -94,13 +239,6 @@ pub(crate) fn path(lit: &LitStr, errors: &mut Errors) -> Vec<String> {
         errors.push(
             lit.span(),
             format!("path must start with `/`, as in \"/{}\"", value.trim_start_matches('/')),
-        );
-        return params;
-    }
-    if matches!(value.as_str(), "/mcp" | "/docs" | "/openapi.json" | "/healthz") || value.starts_with("/mcp/") {
-        errors.push(
-            lit.span(),
-            format!("path `{value}` is reserved by the server; choose another, such as \"/api{value}\""),
         );
         return params;
     }
@@ -146,45 +284,59 @@ pub(crate) fn path(lit: &LitStr, errors: &mut Errors) -> Vec<String> {
     params
 }
 
-/// Parses `"500ms"`, `"5s"`, `"2m"` into milliseconds.
+/// `timeout = "5s"`: a positive whole number of milliseconds, read by
+/// `humantime` in the grammar the server's duration flags share
+/// (`registry-server/src/cli.rs`): whole numbers with `ms`, `s` or `m`
+/// (`min`), such as "250ms", "5s" or "1m 30s".
 pub(crate) fn timeout(lit: &LitStr, errors: &mut Errors) -> Option<u64> {
     let value = lit.value();
-    let text = value.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let millis = number.parse::<u64>().ok().and_then(|n| match unit.trim() {
-        "ms" => Some(n),
-        "s" => n.checked_mul(1_000),
-        "m" | "min" => n.checked_mul(60_000),
-        _ => None,
-    });
-    match millis {
-        Some(ms) if ms > 0 => Some(ms),
-        _ => {
-            errors.push(
-                lit.span(),
-                format!("invalid timeout `{value}`; write a positive whole number followed by `ms`, `s` or `m`, such as \"5s\" or \"250ms\""),
-            );
-            None
-        }
+    let millis = duration(&value)
+        .and_then(|duration| u64::try_from(duration.as_millis()).ok())
+        .filter(|&ms| ms > 0);
+    if millis.is_none() {
+        errors.push(
+            lit.span(),
+            format!("invalid timeout `{value}`; write a positive whole number followed by `ms`, `s` or `m`, such as \"5s\" or \"250ms\""),
+        );
     }
+    millis
 }
 
-/// Which protocols to hide from; returns `(hide_mcp, hide_rest)`.
-pub(crate) fn hidden_from(items: &[LitStr], errors: &mut Errors) -> (bool, bool) {
-    let (mut mcp, mut rest) = (false, false);
+/// The shared duration grammar. humantime reads more units (`h`, `d`, `us`)
+/// and fractions; the error messages promise whole numbers of `ms`, `s` or
+/// `m`, so anything else is refused before humantime reads it.
+fn duration(text: &str) -> Option<std::time::Duration> {
+    let plain = text.chars().all(|c| c.is_ascii_alphanumeric() || c.is_whitespace());
+    let units_known = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|unit| !unit.is_empty())
+        .all(|unit| matches!(unit, "ms" | "s" | "m" | "min"));
+    if !(plain && units_known) {
+        return None;
+    }
+    humantime::parse_duration(text).ok()
+}
+
+/// `hidden_from = ["mcp"]`: the surfaces left, in [`Surface::ALL`] order.
+pub(crate) fn surfaces(items: &[LitStr], errors: &mut Errors) -> Vec<Surface> {
+    let mut hidden = Vec::new();
     for item in items {
-        match item.value().as_str() {
-            "mcp" => mcp = true,
-            "rest" => rest = true,
-            other => errors.push(
+        match Surface::ALL.into_iter().find(|surface| item.value() == surface.name()) {
+            Some(surface) => hidden.push(surface),
+            None => errors.push(
                 item.span(),
-                format!("unknown protocol `{other}` in `hidden_from`; write \"mcp\" or \"rest\""),
+                format!(
+                    "unknown protocol `{}` in `hidden_from`; write \"mcp\" or \"rest\"",
+                    item.value()
+                ),
             ),
         }
     }
-    if mcp
-        && rest
+    let left: Vec<Surface> = Surface::ALL
+        .into_iter()
+        .filter(|surface| !hidden.contains(surface))
+        .collect();
+    if left.is_empty()
         && let Some(first) = items.first()
     {
         errors.push(
@@ -192,17 +344,58 @@ pub(crate) fn hidden_from(items: &[LitStr], errors: &mut Errors) -> (bool, bool)
             "a function hidden from both protocols is never reachable; remove #[api_function] instead",
         );
     }
-    (mcp, rest)
+    left
 }
 
-pub(crate) fn words(items: &[LitStr], what: &str, errors: &mut Errors) {
-    for item in items {
-        let value = item.value();
-        if value.trim().is_empty() || value.contains(char::is_control) {
-            errors.push(
-                item.span(),
-                format!("{what} must be non-empty text without control characters"),
-            );
+/// `tags` and `scopes`: non-empty text, returned as written.
+pub(crate) fn words(items: &[LitStr], what: &str, errors: &mut Errors) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| {
+            let value = item.value();
+            if value.trim().is_empty() || value.contains(char::is_control) {
+                errors.push(
+                    item.span(),
+                    format!("{what} must be non-empty text without control characters"),
+                );
+            }
+            value
+        })
+        .collect()
+}
+
+/// `crate = "path"`, or `::registry_core`.
+pub(crate) fn krate(lit: Option<&LitStr>, errors: &mut Errors) -> Path {
+    let Some(lit) = lit else {
+        return syn::parse_quote!(::registry_core);
+    };
+    lit.parse().unwrap_or_else(|err| {
+        errors.push(
+            lit.span(),
+            format!("`crate` takes a path such as \"::registry_core\": {err}"),
+        );
+        syn::parse_quote!(::registry_core)
+    })
+}
+
+/// Every `{param}` of the path names an argument (the server checks again,
+/// for descriptors built without the macro).
+pub(crate) fn path_params_are_arguments(lit: &LitStr, params: &[String], function: &Function<'_>, errors: &mut Errors) {
+    let fn_ident = function.ident;
+    for param in params {
+        if !function.args().any(|arg| arg.name == *param) {
+            errors.push(lit.span(), format!("path parameter `{{{param}}}` does not name an argument of `{fn_ident}`; add an argument `{param}` or rename the segment"));
+        }
+    }
+}
+
+/// Every name in the `# Arguments` list is an argument (or the context).
+pub(crate) fn documented_names_are_arguments(docs: &Docs, function: &Function<'_>, errors: &mut Errors) {
+    let fn_ident = function.ident;
+    let context = function.context_name();
+    for (documented, _, span) in &docs.arguments {
+        if !function.args().any(|arg| arg.name == *documented) && context.as_deref() != Some(documented.as_str()) {
+            errors.push(*span, format!("the `# Arguments` list documents `{documented}`, which is not an argument of `{fn_ident}`; fix the name or remove the line"));
         }
     }
 }
@@ -226,11 +419,26 @@ mod tests {
         assert_eq!(timeout(&lit("250ms"), &mut errors), Some(250));
         assert_eq!(timeout(&lit("5s"), &mut errors), Some(5_000));
         assert_eq!(timeout(&lit("2m"), &mut errors), Some(120_000));
+        assert_eq!(timeout(&lit("2min"), &mut errors), Some(120_000));
+        assert_eq!(timeout(&lit(" 5 s "), &mut errors), Some(5_000));
+        assert_eq!(timeout(&lit("1m 30s"), &mut errors), Some(90_000));
         assert!(errors.finish().is_ok());
-        let mut errors = Errors::new();
-        assert_eq!(timeout(&lit("5x"), &mut errors), None);
-        assert_eq!(timeout(&lit("0s"), &mut errors), None);
-        assert!(errors.finish().is_err());
+        for bad in [
+            "5x",
+            "0s",
+            "5",
+            "",
+            "1.5s",
+            "2h",
+            "500us",
+            "-1s",
+            "5 parsecs",
+            "99999999999999999999s",
+        ] {
+            let mut errors = Errors::new();
+            assert_eq!(timeout(&lit(bad), &mut errors), None, "{bad}");
+            assert!(errors.finish().is_err(), "{bad} should be rejected");
+        }
     }
 
     #[test]
@@ -238,8 +446,10 @@ mod tests {
         let mut errors = Errors::new();
         let lit = |s: &str| LitStr::new(s, Span::call_site());
         assert_eq!(path(&lit("/api/quotes/{symbol}"), &mut errors), ["symbol"]);
+        // The server, not the macro, refuses its own paths.
+        assert!(path(&lit("/mcp"), &mut errors).is_empty());
         assert!(errors.finish().is_ok());
-        for bad in ["api/x", "/a/:id", "/a/{id", "/a//b", "/mcp", "/a/{x}/{x}"] {
+        for bad in ["api/x", "/a/:id", "/a/{id", "/a//b", "/a/{x}/{x}"] {
             let mut errors = Errors::new();
             path(&lit(bad), &mut errors);
             assert!(errors.finish().is_err(), "{bad} should be rejected");

@@ -162,20 +162,26 @@ impl HttpOptions {
     }
 }
 
-/// `250ms`, `10s`, `2m`, or a bare number of seconds.
+/// `250ms`, `10s`, `2m`, `1m 30s`, or a bare number of seconds: read by
+/// `humantime` in the grammar the macro's `timeout = "..."` shares
+/// (`registry-macros/src/valid.rs`), whole numbers of `ms`, `s` or `m` (`min`).
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 10s or 2m"))?;
-    match unit {
-        "ms" => Ok(std::time::Duration::from_millis(n)),
-        "s" => Ok(std::time::Duration::from_secs(n)),
-        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = text
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration such as 500ms, 10s or 2m"))?;
+        return Ok(std::time::Duration::from_secs(seconds));
+    }
+    // humantime reads more units (`h`, `d`, `us`) and fractions; refuse what
+    // the message does not promise, as the macro does.
+    let plain = text.chars().all(|c| c.is_ascii_alphanumeric() || c.is_whitespace());
+    let units_known = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|unit| !unit.is_empty())
+        .all(|unit| matches!(unit, "ms" | "s" | "m" | "min"));
+    match humantime::parse_duration(text) {
+        Ok(duration) if plain && units_known => Ok(duration),
         _ => Err(format!("`{text}` is not a duration such as 500ms, 10s or 2m")),
     }
 }
