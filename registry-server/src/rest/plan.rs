@@ -26,8 +26,14 @@ use serde_json::{Map, Value};
 use super::coerce::{ArgKind, classify};
 use crate::ServerError;
 
-/// Paths the server itself answers; no function may take them.
+/// Paths the server itself answers; no function may take them (nor any
+/// path under `/mcp/`, kept for the MCP transport).
 pub(crate) const RESERVED_PATHS: &[&str] = &["/mcp", "/openapi.json", "/docs", "/healthz"];
+
+/// Whether `path` is the server's own.
+fn is_reserved(path: &str) -> bool {
+    RESERVED_PATHS.contains(&path) || path.starts_with("/mcp/")
+}
 
 /// Every REST route of one registry, in name order.
 #[derive(Debug)]
@@ -256,10 +262,10 @@ fn route(index: usize, entry: &Entry) -> Result<Route, ServerError> {
     let name = function.name();
     let path = entry.path().to_owned();
     let segments = segments(&path).map_err(|reason| route_error(name, reason))?;
-    if RESERVED_PATHS.contains(&path.as_str()) {
+    if is_reserved(&path) {
         return Err(route_error(
             name,
-            format!("the path `{path}` is the server's own; declare another `path`"),
+            format!("the path `{path}` is the server's own; declare another `path`, such as \"/api{path}\""),
         ));
     }
     let body = !function.method().uses_query();
@@ -415,6 +421,16 @@ fn check_conflicts(routes: &[Arc<Route>]) -> Result<(), ServerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_servers_paths_are_reserved() {
+        for path in ["/mcp", "/mcp/x", "/docs", "/openapi.json", "/healthz"] {
+            assert!(is_reserved(path), "{path}");
+        }
+        for path in ["/api/mcp", "/mcpx", "/docs/x", "/api/docs"] {
+            assert!(!is_reserved(path), "{path}");
+        }
+    }
 
     fn names(path: &str) -> Result<Vec<String>, String> {
         Ok(segments(path)?
