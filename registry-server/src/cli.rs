@@ -222,14 +222,16 @@ impl Cli {
                 ExitCode::SUCCESS
             }
             Command::Call { name, args } => call(&registry, &name, &args).await,
-            Command::Openapi => {
-                let document = crate::openapi::document(&registry, &config);
-                print_stdout(&format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
-                ));
-                ExitCode::SUCCESS
-            }
+            Command::Openapi => match crate::openapi::try_document(&registry, &config) {
+                Ok(document) => {
+                    print_stdout(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Err(err) => fail(&err.to_string()),
+            },
             #[cfg(feature = "lambda")]
             Command::Lambda => {
                 let config = match crate::auth::ApiKeys::from_env() {

@@ -66,8 +66,12 @@ impl Settings {
 /// If a REST route of `registry` cannot be built (the server would refuse
 /// to start, with the same message).
 pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
-    let routes = Routes::new(registry).unwrap_or_else(|err| panic!("{err}"));
-    build(&routes, &Settings::of(config))
+    try_document(registry, config).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// [`document`], or why the REST routes cannot be built.
+pub(crate) fn try_document(registry: &Registry, config: &ServerConfig) -> Result<Value, crate::ServerError> {
+    Ok(build(&Routes::new(registry)?, &Settings::of(config)))
 }
 
 /// The document for `routes`.
