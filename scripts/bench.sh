@@ -100,26 +100,14 @@ if [ "$PEERS" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- requests
-MCP_LEGACY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"NAME","arguments":ARGS}}'
-MCP_MODERN='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"NAME","arguments":ARGS,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
-legacy_body() { local b=${MCP_LEGACY/NAME/$1}; echo "${b/ARGS/$2}"; }
-modern_body() { local b=${MCP_MODERN/NAME/$1}; echo "${b/ARGS/$2}"; }
-LEGACY_HEADERS='MCP-Protocol-Version: 2025-11-25'
-modern_headers() { echo "MCP-Protocol-Version: 2026-07-28;Mcp-Method: tools/call;Mcp-Name: $1"; }
+# shellcheck source=lib/requests.sh
+. "$ROOT/scripts/lib/requests.sh"
 
 # A wrk Lua script for one request shape.
 lua_for() { # file body headers(;-separated)
     local file=$1 body=$2 headers=$3
     {
-        echo 'wrk.method = "POST"'
-        echo "wrk.body = [[$body]]"
-        echo 'wrk.headers["Content-Type"] = "application/json"'
-        echo 'wrk.headers["Accept"] = "application/json, text/event-stream"'
-        IFS=';' read -ra hs <<< "$headers"
-        for h in "${hs[@]}"; do
-            [ -z "$h" ] && continue
-            echo "wrk.headers[\"${h%%:*}\"] = \"${h#*: }\""
-        done
+        wrk_request "$body" "$headers"
         cat << 'LUA'
 done = function(summary, latency, requests)
   local e = summary.errors

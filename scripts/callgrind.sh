@@ -43,27 +43,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=lib/requests.sh
+. "$ROOT/scripts/lib/requests.sh"
+
 lua() { # file body headers(;-separated)
     {
-        echo 'wrk.method = "POST"'
-        echo "wrk.body = [[$2]]"
-        echo 'wrk.headers["Content-Type"] = "application/json"'
-        echo 'wrk.headers["Accept"] = "application/json, text/event-stream"'
-        IFS=';' read -ra hs <<< "$3"
-        for h in "${hs[@]}"; do
-            [ -z "$h" ] && continue
-            echo "wrk.headers[\"${h%%:*}\"] = \"${h#*: }\""
-        done
+        wrk_request "$2" "$3"
         echo 'done = function(s) io.write(string.format("REQUESTS %d\n", s.requests)) end'
     } > "$1"
 }
 
 ADD='{"a":1,"b":2}'
-LEGACY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":'$ADD'}}'
-MODERN='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":'$ADD',"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
 lua "$OUT/rest.lua" "$ADD" ""
-lua "$OUT/legacy.lua" "$LEGACY" "MCP-Protocol-Version: 2025-11-25"
-lua "$OUT/modern.lua" "$MODERN" "MCP-Protocol-Version: 2026-07-28;Mcp-Method: tools/call;Mcp-Name: add"
+lua "$OUT/legacy.lua" "$(legacy_body add "$ADD")" "$LEGACY_HEADERS"
+lua "$OUT/modern.lua" "$(modern_body add "$ADD")" "$(modern_headers add)"
 
 measure() { # server-name port path lua-file command...
     local name=$1 port=$2 path=$3 script=$4
