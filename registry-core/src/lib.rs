@@ -50,6 +50,7 @@ mod args;
 mod context;
 mod error;
 mod function;
+pub mod hook;
 mod invoke;
 mod registry;
 mod request_id;
@@ -61,7 +62,7 @@ pub mod __private;
 
 pub use args::Arguments;
 pub use context::{Context, MetadataSource, Principal, Progress, Protocol};
-pub use error::{ApiError, ErrorKind, FieldError};
+pub use error::{ApiError, ErrorKind, FieldError, RateLimitStatus};
 pub use function::{Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Location, Method, ParamDoc};
 pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use request_id::RequestId;

@@ -237,9 +237,19 @@ pub(crate) fn success(value: &Value, wraps: bool, era: Era) -> Vec<u8> {
 
 /// A `tools/call` result with `isError: true`: the message as its text (what
 /// a model reads), and the kind and invalid fields under
-/// `_meta["api-registry/error"]` (what a program branches on).
+/// `_meta["api-registry/error"]` (what a program branches on), with
+/// `retryAfterMs` and the `rateLimit` header field values (`policy`, `state`)
+/// when the error says when to retry.
 pub(crate) fn failure(error: &ApiError, era: Era) -> Vec<u8> {
-    let meta = json!({ MCP_ERROR_META: { "kind": error.kind().code(), "fields": error.fields() } });
+    let mut detail = json!({ "kind": error.kind().code(), "fields": error.fields() });
+    if let Some(after) = error.retry_after() {
+        detail["retryAfterMs"] = json!(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+    }
+    if let Some(status) = error.rate_limit() {
+        let (policy, state) = crate::problem::rate_limit_fields(status);
+        detail["rateLimit"] = json!({ "policy": policy, "state": state });
+    }
+    let meta = json!({ MCP_ERROR_META: detail });
     to_json(&CallToolResult {
         content: [TextBlock {
             kind: "text",
