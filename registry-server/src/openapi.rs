@@ -151,7 +151,9 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
 ///
 /// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
 /// API Gateway stage) the document names it in `servers`, so clients built
-/// from it call `/Prod/api/...`; that variant is serialized per request.
+/// from it call `/Prod/api/...`; that variant is serialized per request. So
+/// is the document of a registry with visibility filters: it lists what the
+/// caller (their principal, their headers) may see.
 pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     struct Lazy {
         routes: Arc<Routes>,
@@ -165,29 +167,44 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     });
     Router::new().route(
         "/openapi.json",
-        get(move |base: Option<axum::Extension<crate::BasePath>>| {
-            let (document, body) = lazy.built.get_or_init(|| {
-                let document = build(&lazy.routes, &lazy.settings);
-                let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
-                (document, body)
-            });
-            let body = match base {
-                None => body.clone(),
-                Some(axum::Extension(crate::BasePath(prefix))) => {
-                    let mut document = document.clone();
-                    let server = match document["servers"][0]["url"].as_str() {
-                        Some(url) => format!("{url}{prefix}"),
-                        None => prefix,
-                    };
-                    document["servers"] = json!([{ "url": server }]);
-                    Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
-                }
-            };
-            std::future::ready((
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                body,
-            ))
-        }),
+        get(
+            move |base: Option<axum::Extension<crate::BasePath>>,
+                  principal: Option<axum::Extension<registry_core::Principal>>,
+                  headers: axum::http::HeaderMap| {
+                // With visibility filters the document is the caller's own, built per request.
+                let own;
+                let (document, body) = if lazy.routes.registry().filters_by_caller() {
+                    let viewer = crate::call_env::viewer(headers, principal.map(|axum::Extension(p)| p));
+                    let document = build(&lazy.routes.visible_to(&viewer), &lazy.settings);
+                    let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                    own = (document, body);
+                    (&own.0, &own.1)
+                } else {
+                    let (document, body) = lazy.built.get_or_init(|| {
+                        let document = build(&lazy.routes, &lazy.settings);
+                        let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                        (document, body)
+                    });
+                    (document, body)
+                };
+                let body = match base {
+                    None => body.clone(),
+                    Some(axum::Extension(crate::BasePath(prefix))) => {
+                        let mut document = document.clone();
+                        let server = match document["servers"][0]["url"].as_str() {
+                            Some(url) => format!("{url}{prefix}"),
+                            None => prefix,
+                        };
+                        document["servers"] = json!([{ "url": server }]);
+                        Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
+                    }
+                };
+                std::future::ready((
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                    body,
+                ))
+            },
+        ),
     )
 }
 

@@ -4,8 +4,8 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::serve::ListenerExt;
-use axum::{Router, ServiceExt as _};
 use registry_core::{Protocol, Registry, RegistryError};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tower::Layer as _;
@@ -151,7 +151,7 @@ impl Server {
             shutdown_signal().await;
             let _ = signalled.send(true);
         };
-        let serve = axum::serve(listener, service.into_make_service())
+        let serve = axum::serve(listener, http::MakeEdge(service))
             .with_graceful_shutdown(signal)
             .into_future();
         let grace = self.config.shutdown_grace;

@@ -100,7 +100,7 @@ impl Dispatcher {
         };
         match &message.method {
             Method::ToolsCall => self.tools.call(id, message, env, era).await,
-            Method::ToolsList => self.tools.list(id, &message, era),
+            Method::ToolsList => self.tools.list(id, &message, env, era),
             Method::Initialize => {
                 let requested = message.params.get("protocolVersion").and_then(Value::as_str);
                 let chosen = version::negotiate_legacy(requested);

@@ -23,8 +23,8 @@ use tokio::sync::mpsc;
 
 use crate::call_env::CallEnv;
 use crate::http::{
-    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, read_json,
-    request_id_of,
+    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, client_addr_of,
+    read_json, request_id_of,
 };
 
 use super::Settings;
@@ -114,6 +114,7 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
             request_id: Some(request_id),
             metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
             principal,
+            client_addr: client_addr_of(&parts.extensions),
             cancel: None,
         },
         notifications: None,

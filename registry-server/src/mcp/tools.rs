@@ -41,20 +41,18 @@ impl Tools {
         ("tools", json!({ "listChanged": false }))
     }
 
-    /// `tools/list`: every function exposed on MCP, in registry (name) order.
-    pub(crate) fn list(&self, id: Option<Id>, message: &Message, era: Era) -> Result<Reply, RpcError> {
-        let page = self.list.page(era, &message.params, || {
-            self.registry
-                .exposed(Protocol::Mcp)
-                .filter_map(|entry| match check_roots(entry) {
-                    Ok(()) => Some(tool(entry)),
-                    Err(err) => {
-                        tracing::error!("{err}; the tool is left out of tools/list");
-                        None
-                    }
-                })
-                .collect()
-        })?;
+    /// `tools/list`: every function exposed on MCP, in registry (name) order;
+    /// with visibility filters, those the caller may see (built for this
+    /// request, `cacheScope: "private"`).
+    pub(crate) fn list(&self, id: Option<Id>, message: &Message, env: RequestEnv, era: Era) -> Result<Reply, RpcError> {
+        let page = if self.registry.filters_by_caller() {
+            let ctx = env.call.context(Protocol::Mcp);
+            let items = tools(self.registry.visible_to(&ctx));
+            self.list.page_for_caller(era, &message.params, items)?
+        } else {
+            self.list
+                .page(era, &message.params, || tools(self.registry.exposed(Protocol::Mcp)))?
+        };
         Ok(Reply {
             id,
             payload: Payload::Shared(page),
@@ -75,10 +73,12 @@ impl Tools {
             Some(Value::String(name)) => name,
             _ => return Err(RpcError::invalid_params("`params.name` must be the tool's name")),
         };
-        let entry = self
-            .registry
-            .lookup(&name, Protocol::Mcp)
-            .map_err(|_| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+        let mut ctx = env.call.context(Protocol::Mcp);
+        // A function hidden from this caller is as unknown as one never registered.
+        let entry = match self.registry.lookup(&name, Protocol::Mcp) {
+            Ok(entry) if self.registry.visible(entry, &ctx) => entry,
+            _ => return Err(RpcError::invalid_params(format!("Unknown tool: {name}"))),
+        };
         let wraps = entry.schemas().wraps_output;
         let args = match message.arguments.take() {
             None => Value::Object(Map::new()).into(),
@@ -86,7 +86,6 @@ impl Tools {
         };
 
         tracing::Span::current().record("tool", name.as_str());
-        let mut ctx = env.call.context(Protocol::Mcp);
         if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
             ctx = ctx.with_progress(move |progress| sink(progress_notification(&token, &progress)));
         }
@@ -107,6 +106,19 @@ impl Tools {
         };
         Ok(Reply { id, payload })
     }
+}
+
+/// The definitions of `entries`, leaving out (and logging) those MCP cannot describe.
+fn tools<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Value> {
+    entries
+        .filter_map(|entry| match check_roots(entry) {
+            Ok(()) => Some(tool(entry)),
+            Err(err) => {
+                tracing::error!("{err}; the tool is left out of tools/list");
+                None
+            }
+        })
+        .collect()
 }
 
 /// MCP requires both schemas of a tool to be rooted at an object.

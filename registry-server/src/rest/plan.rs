@@ -246,6 +246,20 @@ impl Routes {
     pub(crate) fn entry(&self, route: &Route) -> &Entry {
         route.entry(&self.registry)
     }
+
+    /// The routes whose functions the caller `ctx` describes may see (the
+    /// registry's visibility filters), for the pages served to that caller.
+    pub(crate) fn visible_to(&self, ctx: &registry_core::Context) -> Routes {
+        Routes {
+            registry: self.registry.clone(),
+            routes: self
+                .routes
+                .iter()
+                .filter(|route| self.registry.visible(self.entry(route), ctx))
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 fn route_error(function: &str, reason: String) -> ServerError {
