@@ -32,6 +32,31 @@ pub enum Arguments {
     Json(Vec<u8>),
 }
 
+impl Arguments {
+    /// The arguments as a JSON value, parsing text (for a hook that records
+    /// or inspects them); `None` when the text is not JSON. `null` stands for
+    /// an empty object.
+    ///
+    /// ```
+    /// use registry_core::Arguments;
+    /// use serde_json::json;
+    ///
+    /// assert_eq!(Arguments::Json(br#"{"a": 1}"#.to_vec()).to_value(), Some(json!({"a": 1})));
+    /// assert_eq!(Arguments::from(json!(null)).to_value(), Some(json!({})));
+    /// assert_eq!(Arguments::Json(b"{".to_vec()).to_value(), None);
+    /// ```
+    pub fn to_value(&self) -> Option<Value> {
+        let value = match self {
+            Arguments::Value(value) => value.clone(),
+            Arguments::Json(text) => serde_json::from_slice(text).ok()?,
+        };
+        Some(match value {
+            Value::Null => Value::Object(serde_json::Map::new()),
+            other => other,
+        })
+    }
+}
+
 impl From<Value> for Arguments {
     fn from(value: Value) -> Self {
         Arguments::Value(value)

@@ -20,6 +20,7 @@ mod rmcp_client;
 mod schema_rules;
 
 mod cli;
+mod hooks;
 mod lambda;
 mod limits;
 mod mcp_http;

@@ -31,14 +31,14 @@ async fn start(config: ServerConfig) -> String {
     format!("http://{addr}/mcp")
 }
 
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
@@ -50,7 +50,7 @@ impl Answer {
     }
 }
 
-async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> Answer {
+pub(crate) async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> Answer {
     let mut request = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
@@ -68,7 +68,7 @@ async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> A
 }
 
 /// A legacy request (no `_meta` version).
-async fn legacy(url: &str, id: u64, method: &str, params: Value) -> Answer {
+pub(crate) async fn legacy(url: &str, id: u64, method: &str, params: Value) -> Answer {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
     post(url, &[("mcp-protocol-version", "2025-11-25")], body.to_string()).await
 }
@@ -83,7 +83,7 @@ fn modern_body(id: u64, method: &str, mut params: Value) -> Value {
 }
 
 /// A modern request with correct headers.
-async fn modern(url: &str, id: u64, method: &str, params: Value) -> Answer {
+pub(crate) async fn modern(url: &str, id: u64, method: &str, params: Value) -> Answer {
     let name = params.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
     let body = modern_body(id, method, params);
     let mut headers = vec![("mcp-protocol-version", MODERN), ("mcp-method", method)];
