@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use registry_core::{Entry, ErrorKind, Method, Registry};
+use registry_core::{Entry, ErrorKind, Method};
 use serde_json::{Map, Value, json};
 
 use super::Settings;
@@ -21,8 +21,7 @@ pub(crate) const BASE: char = '\0';
 /// The whole page, with [`BASE`] where the path prefix goes. URLs are
 /// relative to the server: the script reads the origin from the address bar.
 pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
-    let registry = routes.registry();
-    let groups = groups(registry);
+    let groups = groups(routes);
     let mut functions = String::new();
     for (tag, entries) in &groups {
         let _ = write!(functions, "<h2 class=\"group\" id=\"tag-{0}\">{0}</h2>", esc(tag));
@@ -30,9 +29,9 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
             function(&mut functions, entry, routes.get(entry.name()).map(AsRef::as_ref));
         }
     }
-    let rest = registry.entries().iter().filter(|e| e.function().on_rest()).count();
-    let mcp = registry.entries().iter().filter(|e| e.function().on_mcp()).count();
-    let counts = format!("{} functions · {rest} REST routes · {mcp} MCP tools", registry.len());
+    let rest = routes.entries().filter(|e| e.function().on_rest()).count();
+    let mcp = routes.entries().filter(|e| e.function().on_mcp()).count();
+    let counts = format!("{} functions · {rest} REST routes · {mcp} MCP tools", routes.entries().count());
     // Page-level values first; the style and script go in last so their text is never scanned.
     TEMPLATE
         .replace("{{base}}", &BASE.to_string())
@@ -91,9 +90,9 @@ fn method_class(method: Method) -> String {
 }
 
 /// Functions grouped by their first tag (`other` when untagged), groups and names sorted.
-fn groups(registry: &Registry) -> Vec<(&'static str, Vec<&Entry>)> {
+fn groups(routes: &Routes) -> Vec<(&'static str, Vec<&Entry>)> {
     let mut groups: Vec<(&'static str, Vec<&Entry>)> = Vec::new();
-    for entry in registry.entries() {
+    for entry in routes.entries() {
         let tag = entry.function().tags().first().copied().unwrap_or("other");
         match groups.iter_mut().find(|(t, _)| *t == tag) {
             Some((_, entries)) => entries.push(entry),

@@ -14,6 +14,7 @@ mod schema_rules;
 
 // `pub` as the types these two declare `pub` were at the root of their own binaries.
 pub mod openapi_collisions;
+mod hooks;
 mod parity;
 mod reexport;
 pub mod rest_startup;
