@@ -67,6 +67,68 @@
 //! assert_eq!(refused.unwrap_err().message(), "set the x-tenant header");
 //! # }
 //! ```
+//!
+//! # An async hook with shared state (the README's example)
+//!
+//! ```
+//! use std::collections::HashMap;
+//!
+//! use registry_core::hook::{Hook, Next};
+//! use registry_core::{api_function, ApiError, Call, CallResult, Context, Protocol, Registry};
+//! use serde_json::json;
+//! use tokio::sync::RwLock;
+//!
+//! /// The plans of known tenants, shared state loaded at startup.
+//! struct Tenants(RwLock<HashMap<String, Plan>>);
+//!
+//! #[derive(Clone, Debug)]
+//! struct Plan {
+//!     name: String,
+//!     admin: bool,
+//! }
+//!
+//! /// Finds the caller's tenant (header `x-tenant`), refuses unknown tenants and
+//! /// admin functions for tenants whose plan does not include them, and hands
+//! /// the plan to the function.
+//! struct TenantPlans;
+//!
+//! impl Hook for TenantPlans {
+//!     async fn call(&self, mut call: Call<'_>, next: Next<'_>) -> CallResult {
+//!         let ctx = call.context();
+//!         let tenant = ctx.metadata("x-tenant").ok_or_else(|| ApiError::unauthorized("send x-tenant"))?;
+//!         // An async hook may await: it runs on the call's own task.
+//!         let plan = ctx.state::<Tenants>()?.0.read().await.get(tenant).cloned();
+//!         let plan = plan.ok_or_else(|| ApiError::forbidden(format!("unknown tenant `{tenant}`")))?;
+//!         if call.entry().function().tags().contains(&"admin") && !plan.admin {
+//!             return Err(ApiError::forbidden(format!("the {} plan has no admin functions", plan.name)));
+//!         }
+//!         call.context_mut().insert_extension(plan);
+//!         next.run(call).await
+//!     }
+//! }
+//!
+//! /// Which plan am I on?
+//! #[api_function]
+//! fn my_plan(ctx: &Context) -> String {
+//!     ctx.extension::<Plan>().map(|plan| plan.name.clone()).unwrap_or_default()
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let tenants = HashMap::from([("acme".to_owned(), Plan { name: "pro".into(), admin: true })]);
+//! let registry = Registry::builder()
+//!     .name("my_plan")
+//!     .state(Tenants(RwLock::new(tenants)))
+//!     .hook(TenantPlans)
+//!     .build()?;
+//! let acme = Context::new(Protocol::Direct).with_metadata("x-tenant", "acme");
+//! assert_eq!(registry.invoke("my_plan", json!({}), acme).await?, json!("pro"));
+//! let stranger = Context::new(Protocol::Direct).with_metadata("x-tenant", "initech");
+//! let refused = registry.invoke("my_plan", json!({}), stranger).await.unwrap_err();
+//! assert_eq!(refused.message(), "unknown tenant `initech`");
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fmt;
 use std::future::Future;

@@ -32,16 +32,21 @@ pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: &Context,
 }
 
 /// Runs `hooks` around the call, the hooks and the function together under
-/// `timeout`, and a panic in a hook contained like one in the function.
+/// `timeout`, and a panic in a hook contained like one in the function. The
+/// call's token is cancelled if this future is dropped before it completes.
 pub(crate) async fn call_with_hooks(hooks: &[Arc<dyn DynHook>], call: Call<'_>, timeout: Duration) -> CallResult {
     let function = call.entry().function();
-    // The chain owns the context; the race needs the token beside it.
+    // The chain owns the context; the race and the guard need the token beside it.
     let token = call.context().cancel_token().clone();
-    let chain = CatchUnwind {
-        inner: Box::pin(Next::new(hooks).run(call)),
-        what: "a hook",
-    };
+    let guard = token.drop_guard_ref();
+    // Pinned here rather than boxed: the chain allocates only each hook's future.
+    let mut chain = pin!(Next::new(hooks).run(call));
+    let chain = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| chain.as_mut().poll(cx))) {
+        Ok(poll) => poll,
+        Err(payload) => Poll::Ready(Err(panicked("a hook", payload))),
+    });
     let outcome = race(function, &token, timeout, chain).await;
+    guard.disarm();
     cancel_on_expiry(&outcome, &token);
     outcome
 }

@@ -175,9 +175,7 @@ impl Registry {
             outcome
         } else {
             let (protocol, request_id) = (ctx.protocol(), ctx.request_id_handle().clone());
-            let guard = ctx.cancel_token().clone().drop_guard();
             let outcome = crate::invoke::call_with_hooks(hooks, Call { entry, args, ctx }, timeout).await;
-            guard.disarm();
             if let Err(err) = &outcome {
                 log_failure(entry, protocol, request_id.as_str(), err);
             }

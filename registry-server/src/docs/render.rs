@@ -31,7 +31,10 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
     }
     let rest = routes.entries().filter(|e| e.function().on_rest()).count();
     let mcp = routes.entries().filter(|e| e.function().on_mcp()).count();
-    let counts = format!("{} functions · {rest} REST routes · {mcp} MCP tools", routes.entries().count());
+    let counts = format!(
+        "{} functions · {rest} REST routes · {mcp} MCP tools",
+        routes.entries().count()
+    );
     // Page-level values first; the style and script go in last so their text is never scanned.
     TEMPLATE
         .replace("{{base}}", &BASE.to_string())

@@ -1,5 +1,5 @@
 //! Call hooks run the same on every protocol: one recording hook, the same
-//! calls through REST and MCP (both eras) on a loopback socket, `TestClient`,
+//! calls through REST and MCP (both eras, JSON and SSE replies) on a loopback socket, `TestClient`,
 //! Lambda events, MCP over stdio and the CLI's `call` (the last two in the
 //! `fixture-server` binary, recording to a file), and the records agree.
 
@@ -82,6 +82,20 @@ async fn one_recording_hook_sees_the_same_calls_on_every_protocol() {
         legacy(&url, id, "tools/call", json!({"name": name, "arguments": args})).await;
     }
     assert_eq!(agreed(recorder.take(), "mcp", "MCP 2025-11-25"), expected());
+    // With a progress token the reply is an SSE stream: the same hooks ran.
+    for (id, (name, args, _)) in (1..).zip(cases()) {
+        let params = json!({"name": name, "arguments": args, "_meta": {"progressToken": id}});
+        let answer = legacy(&url, id, "tools/call", params).await;
+        assert!(
+            answer.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream"),
+            "{name}: {}",
+            answer.text
+        );
+    }
+    assert_eq!(agreed(recorder.take(), "mcp", "MCP SSE"), expected());
     for (id, (name, args, _)) in (1..).zip(cases()) {
         let answer = modern(&url, id, "tools/call", json!({"name": name, "arguments": args})).await;
         assert_eq!(answer.status, 200, "{}", answer.text);

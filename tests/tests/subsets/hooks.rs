@@ -106,7 +106,12 @@ fn hooks_registry() -> registry_core::RegistryBuilder {
 }
 
 /// `POST /api/{name}` with `args` and `headers`.
-async fn rest(base: &str, name: &str, args: Value, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+async fn rest(
+    base: &str,
+    name: &str,
+    args: Value,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
     let mut request = reqwest::Client::new().post(format!("{base}/api/{name}")).json(&args);
     for (header, value) in headers {
         request = request.header(*header, *value);
@@ -145,12 +150,18 @@ async fn hooks_run_on_the_calls_own_task() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["same_task"], true, "REST: {body}");
     let answer = call_tool(&base, "hook_where_async", json!({}), &[]).await;
-    assert_eq!(answer["result"]["structuredContent"]["same_task"], true, "MCP: {answer}");
+    assert_eq!(
+        answer["result"]["structuredContent"]["same_task"], true,
+        "MCP: {answer}"
+    );
     // Sync: the function runs on the blocking pool, the hook on the caller's task.
     let (_, _, body) = rest(&base, "hook_where_sync", json!({}), &[]).await;
     assert_eq!(body, json!({"same_task": false, "same_thread": false}), "REST sync");
     let answer = call_tool(&base, "hook_where_sync", json!({}), &[]).await;
-    assert_eq!(answer["result"]["structuredContent"]["same_task"], false, "MCP sync: {answer}");
+    assert_eq!(
+        answer["result"]["structuredContent"]["same_task"], false,
+        "MCP sync: {answer}"
+    );
 
     // In process: the hook's task is the task that awaits the call.
     let outer = Arc::new(Mutex::new(None));
@@ -171,25 +182,35 @@ async fn hooks_run_on_the_calls_own_task() {
         caller
     });
     let caller = task.await.unwrap();
-    assert_eq!(outer.lock().unwrap().clone(), Some(caller), "a sync hook runs inline on the caller's task");
+    assert_eq!(
+        outer.lock().unwrap().clone(),
+        Some(caller),
+        "a sync hook runs inline on the caller's task"
+    );
 }
 
 #[tokio::test]
 async fn a_refusal_is_the_same_error_on_both_protocols() {
     let registry = hooks_registry()
-        .hook(before(|call: &mut Call<'_>| match call.context().metadata("x-tenant") {
-            Some(tenant) => {
-                let tenant = Tenant(tenant.to_owned());
-                call.context_mut().insert_extension(tenant);
-                Ok(())
+        .hook(before(|call: &mut Call<'_>| {
+            match call.context().metadata("x-tenant") {
+                Some(tenant) => {
+                    let tenant = Tenant(tenant.to_owned());
+                    call.context_mut().insert_extension(tenant);
+                    Ok(())
+                }
+                None => Err(ApiError::forbidden("no tenant: send x-tenant")),
             }
-            None => Err(ApiError::forbidden("no tenant: send x-tenant")),
         }))
         .build()
         .unwrap();
     let base = serve(registry, ServerConfig::default()).await;
     let (status, _, problem) = rest(&base, "hook_tenant", json!({}), &[]).await;
-    assert_eq!((status, problem["code"].as_str()), (403, Some("forbidden")), "{problem}");
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("forbidden")),
+        "{problem}"
+    );
     assert_eq!(problem["detail"], "no tenant: send x-tenant");
     let answer = call_tool(&base, "hook_tenant", json!({}), &[]).await;
     assert_eq!(answer["result"]["isError"], true, "{answer}");
@@ -266,7 +287,10 @@ async fn hooks_nest_in_registration_order_and_may_replace_the_outcome() {
     let base = serve(registry, ServerConfig::default()).await;
     let (_, _, body) = rest(&base, "hook_tenant", json!({}), &[]).await;
     assert_eq!(body, json!("nobody"));
-    assert_eq!(*log.lock().unwrap(), ["first in", "second in", "second out", "first out"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["first in", "second in", "second out", "first out"]
+    );
 }
 
 /// Waits `x-delay-ms` before going on.
@@ -274,7 +298,11 @@ struct SlowHook;
 
 impl Hook for SlowHook {
     async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
-        let delay = call.context().metadata("x-delay-ms").and_then(|d| d.parse().ok()).unwrap_or(0);
+        let delay = call
+            .context()
+            .metadata("x-delay-ms")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0);
         tokio::time::sleep(Duration::from_millis(delay)).await;
         next.run(call).await
     }
@@ -290,7 +318,10 @@ async fn the_timeout_covers_hooks_and_function_together() {
     let (status, _, problem) = rest(&base, "hook_nap", json!({"ms": 1}), &[("x-delay-ms", "5000")]).await;
     assert_eq!((status, problem["code"].as_str()), (504, Some("timeout")), "{problem}");
     let answer = call_tool(&base, "hook_nap", json!({"ms": 1}), &[("x-delay-ms", "5000")]).await;
-    assert_eq!(answer["result"]["_meta"]["api-registry/error"]["kind"], "timeout", "{answer}");
+    assert_eq!(
+        answer["result"]["_meta"]["api-registry/error"]["kind"], "timeout",
+        "{answer}"
+    );
 }
 
 /// Hides functions tagged `admin` from callers without the `admin` scope.
@@ -376,7 +407,11 @@ async fn a_hidden_function_is_absent_for_that_caller_everywhere() {
     let root_doc: Value = serde_json::from_str(&page("root-key", "/openapi.json").await).unwrap();
     let user_doc: Value = serde_json::from_str(&page("user-key", "/openapi.json").await).unwrap();
     assert!(root_doc["paths"].get("/api/hook_admin_only").is_some());
-    assert!(user_doc["paths"].get("/api/hook_admin_only").is_none(), "{}", user_doc["paths"]);
+    assert!(
+        user_doc["paths"].get("/api/hook_admin_only").is_none(),
+        "{}",
+        user_doc["paths"]
+    );
     assert!(user_doc["paths"].get("/api/hook_tenant").is_some());
     assert!(page("root-key", "/docs").await.contains("hook_admin_only"));
     assert!(!page("user-key", "/docs").await.contains("hook_admin_only"));
@@ -384,7 +419,11 @@ async fn a_hidden_function_is_absent_for_that_caller_everywhere() {
 
 #[tokio::test]
 async fn hooks_and_filters_run_for_direct_calls_too() {
-    let registry = hooks_registry().visibility(admins_only).hook(WhereHook).build().unwrap();
+    let registry = hooks_registry()
+        .visibility(admins_only)
+        .hook(WhereHook)
+        .build()
+        .unwrap();
     let err = registry
         .invoke("hook_admin_only", json!({}), Context::new(Protocol::Direct))
         .await
@@ -395,7 +434,11 @@ async fn hooks_and_filters_run_for_direct_calls_too() {
         scopes: vec!["admin".into()],
     };
     let ok = registry
-        .invoke("hook_admin_only", json!({}), Context::new(Protocol::Direct).with_principal(admin))
+        .invoke(
+            "hook_admin_only",
+            json!({}),
+            Context::new(Protocol::Direct).with_principal(admin),
+        )
         .await;
     assert_eq!(ok.unwrap(), json!("secret"));
     // On a task of its own (the test's main future is not a tokio task).
@@ -446,5 +489,8 @@ async fn cancelling_a_call_drops_its_hooks() {
     token.cancel();
     let err = call.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), registry_core::ErrorKind::Cancelled);
-    assert!(dropped.load(std::sync::atomic::Ordering::SeqCst), "the hook's future was dropped");
+    assert!(
+        dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "the hook's future was dropped"
+    );
 }

@@ -13,8 +13,8 @@
 mod schema_rules;
 
 // `pub` as the types these two declare `pub` were at the root of their own binaries.
-pub mod openapi_collisions;
 mod hooks;
+pub mod openapi_collisions;
 mod parity;
 mod reexport;
 pub mod rest_startup;
