@@ -354,6 +354,92 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl ApiError {
+    /// An error of `kind` from any error type: its `Display` text is the
+    /// message for every kind but [`ErrorKind::Internal`], where it is only
+    /// logged (the caller sees "internal error").
+    ///
+    /// ```
+    /// use registry_core::{ApiError, ErrorKind};
+    ///
+    /// let parse = "x".parse::<u32>().unwrap_err();
+    /// let err = ApiError::from_error(ErrorKind::InvalidArguments, parse);
+    /// assert_eq!(err.message(), "invalid digit found in string");
+    /// let io = std::io::Error::other("disk on fire");
+    /// let err = ApiError::from_error(ErrorKind::Internal, io);
+    /// assert_eq!((err.message(), err.internal_detail()), ("internal error", Some("disk on fire")));
+    /// ```
+    pub fn from_error(kind: ErrorKind, error: impl fmt::Display) -> Self {
+        match kind {
+            ErrorKind::Internal => ApiError::internal(error),
+            kind => ApiError::new(kind, error.to_string()),
+        }
+    }
+}
+
+/// `?` on a `Result<_, String>`: an [`ErrorKind::Internal`] error, the text
+/// logged, the caller shown "internal error". Return
+/// [`ApiError::new`] (or [`ApiError::from_error`]) for a message callers should read.
+impl From<String> for ApiError {
+    fn from(detail: String) -> Self {
+        ApiError::internal(detail)
+    }
+}
+
+/// `?` on a `Result<_, &str>`: as for `String`.
+impl From<&str> for ApiError {
+    fn from(detail: &str) -> Self {
+        ApiError::internal(detail)
+    }
+}
+
+/// `?` on a `Result<_, Box<dyn Error + Send + Sync>>` (and so on any error
+/// type after `.map_err(Into::into)`): internal, its text (with its source
+/// chain) logged.
+impl From<Box<dyn std::error::Error + Send + Sync>> for ApiError {
+    fn from(error: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        ApiError::internal(Chain(&*error))
+    }
+}
+
+/// `?` on the standard library's I/O errors: internal, the text logged.
+impl From<std::io::Error> for ApiError {
+    fn from(error: std::io::Error) -> Self {
+        ApiError::internal(Chain(&error))
+    }
+}
+
+/// `?` on `serde_json` errors (serializing a value by hand, parsing upstream
+/// JSON): internal, the text logged.
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+/// `?` on an `anyhow::Error` (feature `anyhow`): internal, the whole chain logged.
+#[cfg(feature = "anyhow")]
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::internal(format_args!("{error:#}"))
+    }
+}
+
+/// An error and its sources, `: `-separated, for the log.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(error) = source {
+            write!(f, ": {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
+}
+
 impl From<std::convert::Infallible> for ApiError {
     fn from(never: std::convert::Infallible) -> Self {
         match never {}

@@ -54,7 +54,11 @@ impl Entry {
 }
 
 /// A registry build failure; the server refuses to start on any of these.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints what `Display` prints (one readable paragraph), so
+/// `Registry::from_inventory().expect("...")` in `main` reports the problem,
+/// not the descriptors' fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
     /// Two functions share a name.
@@ -76,6 +80,12 @@ pub enum RegistryError {
     /// A selected tag matched no linked function.
     #[error("no linked function has the tag `{0}`")]
     UnknownTag(String),
+}
+
+impl fmt::Debug for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 struct Inner {

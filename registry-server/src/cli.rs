@@ -210,15 +210,22 @@ impl Cli {
                         // runtime would wait for on drop: leave now, as promised.
                         std::process::exit(0)
                     }
+                    Err(err @ crate::ServerError::EmptyRegistry) => fail(&err.to_string()),
                     Err(err) => fail(&format!("cannot serve on {host}:{port}: {err}")),
                 }
             }
-            Command::Stdio => match crate::mcp::serve_stdio(registry, config).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => fail(&format!("stdio transport failed: {err}")),
+            Command::Stdio => match Server::new(registry.clone(), config.clone()).check_not_empty() {
+                Err(err) => fail(&err.to_string()),
+                Ok(()) => match crate::mcp::serve_stdio(registry, config).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(&format!("stdio transport failed: {err}")),
+                },
             },
             Command::List => {
                 print_stdout(&list(&registry));
+                if let Err(err) = Server::new(registry, config).check_not_empty() {
+                    let _ = writeln!(std::io::stderr(), "warning: {err}");
+                }
                 ExitCode::SUCCESS
             }
             Command::Call { name, args } => call(&registry, &name, &args).await,
@@ -240,6 +247,9 @@ impl Cli {
                     Err(err) => return fail(&err.to_string()),
                 };
                 let server = Server::new(registry, config.bound_to_loopback(false));
+                if let Err(err) = server.check_not_empty() {
+                    return fail(&err.to_string());
+                }
                 match crate::lambda::run(server).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => fail(&format!("lambda runtime failed: {err}")),

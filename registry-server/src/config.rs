@@ -42,6 +42,7 @@ pub struct ServerConfig {
     pub(crate) protect_docs: bool,
     pub(crate) cors_origins: Vec<String>,
     pub(crate) access_log: bool,
+    pub(crate) allow_empty: bool,
 }
 
 impl Default for ServerConfig {
@@ -63,11 +64,20 @@ impl Default for ServerConfig {
             protect_docs: false,
             cors_origins: Vec::new(),
             access_log: false,
+            allow_empty: false,
         }
     }
 }
 
 impl ServerConfig {
+    /// Lets the server start with no function registered (refused by
+    /// default: it usually means the crate defining them is not linked).
+    #[must_use]
+    pub fn allow_empty(mut self, allow: bool) -> Self {
+        self.allow_empty = allow;
+        self
+    }
+
     /// Allows browser requests to `/mcp` from `origin` (such as `https://app.example.com`).
     #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {

@@ -14,7 +14,10 @@ use crate::http::{self, Edge, EdgeLayer, InFlight, Rejection, protect};
 use crate::{ServerConfig, docs, health, mcp, openapi, rest};
 
 /// Why the server did not start.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints what `Display` prints, so an `.expect(..)` or a `main`
+/// returning `Result` shows the readable message.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerError {
     /// The registry is inconsistent (duplicate names).
@@ -30,6 +33,15 @@ pub enum ServerError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// No function is registered, and the configuration did not allow an
+    /// empty registry ([`ServerConfig::allow_empty`]).
+    #[error(
+        "no functions are registered, so there is nothing to serve. `#[api_function]`s defined in a \
+         library crate are linked only when the binary names that crate: add `use my_functions as _;` \
+         (your crate's name) to main.rs, and to each integration test. To serve an empty registry on \
+         purpose, set `ServerConfig::allow_empty(true)`."
+    )]
+    EmptyRegistry,
     /// Binding or serving failed.
     #[error("server I/O failed: {0}")]
     Io(#[from] std::io::Error),
@@ -39,6 +51,12 @@ pub enum ServerError {
     /// should exit now rather than wait for the runtime to drop (the CLI does).
     #[error("the shutdown grace period ended with calls still in flight; they were cancelled")]
     GraceExpired,
+}
+
+impl std::fmt::Debug for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The path prefix the router is reached under (an API Gateway stage such as
@@ -125,8 +143,20 @@ impl Server {
         self.serve_on(listener).await
     }
 
-    /// Serves on an already bound listener until Ctrl-C or SIGTERM.
+    /// [`ServerError::EmptyRegistry`] for a registry without functions,
+    /// unless the configuration allows it: a forgotten `use my_functions as _;`
+    /// must not start a server that answers nothing.
+    pub fn check_not_empty(&self) -> Result<(), ServerError> {
+        if self.registry.is_empty() && !self.config.allow_empty {
+            return Err(ServerError::EmptyRegistry);
+        }
+        Ok(())
+    }
+
+    /// Serves on an already bound listener until Ctrl-C or SIGTERM; refuses
+    /// an empty registry ([`Server::check_not_empty`]).
     pub async fn serve_on(mut self, listener: TcpListener) -> Result<(), ServerError> {
+        self.check_not_empty()?;
         let local: SocketAddr = listener.local_addr()?;
         self.config.bound_to_loopback = local.ip().is_loopback();
         let (service, _) = self.service()?;
