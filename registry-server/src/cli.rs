@@ -256,7 +256,9 @@ impl Cli {
                 }
             }
             Command::McpConfig { url, name } => {
-                print_stdout(&mcp_config(url.as_deref(), name.as_deref()));
+                // The application's name when it said one (`app!()`), else the binary's.
+                let own = (config.app != crate::AppInfo::default()).then_some(config.app.name.as_str());
+                print_stdout(&mcp_config(url.as_deref(), name.as_deref().or(own)));
                 ExitCode::SUCCESS
             }
         }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::AppInfo;
 use crate::auth::Authorizer;
 
 /// Settings for the HTTP surfaces; every field has a safe default.
@@ -30,8 +31,7 @@ pub struct ServerConfig {
     pub(crate) max_body_bytes: usize,
     pub(crate) debug_errors: bool,
     pub(crate) public_url: Option<String>,
-    pub(crate) title: String,
-    pub(crate) version: String,
+    pub(crate) app: AppInfo,
     pub(crate) bound_to_loopback: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) max_json_depth: usize,
@@ -52,8 +52,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             debug_errors: false,
             public_url: None,
-            title: "API".to_owned(),
-            version: "0.1.0".to_owned(),
+            app: AppInfo::default(),
             bound_to_loopback: true,
             shutdown_grace: Duration::from_secs(10),
             max_json_depth: 64,
@@ -107,12 +106,27 @@ impl ServerConfig {
         self
     }
 
-    /// Title and version for the OpenAPI `info` object and the docs page.
+    /// The application's name and version, for MCP `serverInfo`, the
+    /// OpenAPI `info` object and the docs page; [`ServerConfig::app`] says more
+    /// (title, description, website, instructions), and
+    /// [`app!`](crate::app!) reads it all from the application's `Cargo.toml`.
     #[must_use]
-    pub fn info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {
-        self.title = title.into();
-        self.version = version.into();
+    pub fn info(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.app.name = name.into();
+        self.app.version = version.into();
         self
+    }
+
+    /// The application's identity (see [`AppInfo`]).
+    #[must_use]
+    pub fn app(mut self, info: AppInfo) -> Self {
+        self.app = info;
+        self
+    }
+
+    /// The application's identity.
+    pub fn app_info(&self) -> &AppInfo {
+        &self.app
     }
 
     /// Whether the server listens on loopback only: `/mcp` then answers only
@@ -219,8 +233,7 @@ impl ServerConfig {
     /// What the MCP adapter needs.
     pub(crate) fn mcp_settings(&self) -> crate::mcp::Settings {
         crate::mcp::Settings {
-            name: self.title.clone(),
-            version: self.version.clone(),
+            info: self.app.clone(),
             debug_errors: self.debug_errors,
             page_size: crate::mcp::LIST_PAGE_SIZE,
             max_message_bytes: self.max_body_bytes,

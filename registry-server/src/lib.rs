@@ -20,6 +20,7 @@
 //! | `GET /docs` | a self-contained docs page with a form per function |
 //! | `GET /healthz` | liveness and function counts |
 
+mod app;
 pub mod auth;
 mod call_env;
 mod cli;
@@ -37,6 +38,7 @@ mod rest;
 mod server;
 pub mod testing;
 
+pub use app::{App, AppInfo};
 pub use auth::{ApiKeys, AuthError, Authorizer};
 pub use cli::Cli;
 pub use config::ServerConfig;

@@ -41,6 +41,8 @@ pub(crate) struct Settings {
     pub(crate) title: String,
     /// `info.version`.
     pub(crate) version: String,
+    /// `info.description`, when the application has one.
+    pub(crate) description: Option<String>,
     /// The `servers` entry, if configured.
     pub(crate) public_url: Option<String>,
     /// Whether an authorizer checks a bearer credential on every operation.
@@ -51,8 +53,9 @@ impl Settings {
     /// The document's settings out of `config`.
     pub(crate) fn of(config: &ServerConfig) -> Settings {
         Settings {
-            title: config.title.clone(),
-            version: config.version.clone(),
+            title: config.app.display_title().to_owned(),
+            version: config.app.version.clone(),
+            description: config.app.description.clone(),
             public_url: config.public_url.clone(),
             bearer: config.authorizer.is_some(),
         }
@@ -124,9 +127,7 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         "info": {
             "title": settings.title,
             "version": settings.version,
-            "description": "Generated from the function registry: every operation here runs the same function as the \
-                MCP tool of the same name (`POST /mcp`, `tools/call`). Errors are RFC 9457 problem details. \
-                A readable page with a form per function is at `/docs`.",
+            "description": description(settings),
         },
         "tags": tags.into_iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
         "paths": paths,
@@ -206,6 +207,18 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
             },
         ),
     )
+}
+
+/// `info.description`: the application's own paragraph, then what the
+/// document is.
+fn description(settings: &Settings) -> String {
+    const GENERATED: &str = "Generated from the function registry: every operation here runs the same function as the \
+        MCP tool of the same name (`POST /mcp`, `tools/call`). Errors are RFC 9457 problem details. \
+        A readable page with a form per function is at `/docs`.";
+    match &settings.description {
+        Some(own) => format!("{own}\n\n{GENERATED}"),
+        None => GENERATED.to_owned(),
+    }
 }
 
 fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Value {

@@ -115,8 +115,8 @@ impl Server {
             .merge(docs::router(
                 Arc::clone(&routes),
                 docs::Settings {
-                    title: config.title.clone(),
-                    version: config.version.clone(),
+                    title: config.app.display_title().to_owned(),
+                    version: config.app.version.clone(),
                 },
             ))
             .merge(health::router(&self.registry));

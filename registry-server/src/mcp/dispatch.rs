@@ -43,7 +43,17 @@ impl Dispatcher {
     /// `server/discover` results are serialized now, the tool list when
     /// first asked for.
     pub(crate) fn new(registry: &registry_core::Registry, settings: &Settings) -> Self {
-        let info = json!({ "name": settings.name, "version": settings.version });
+        let app = &settings.info;
+        let mut info = json!({ "name": app.name, "version": app.version });
+        for (key, value) in [
+            ("title", &app.title),
+            ("description", &app.description),
+            ("websiteUrl", &app.website),
+        ] {
+            if let Some(value) = value {
+                info[key] = json!(value);
+            }
+        }
         let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let capabilities: Map<String, Value> = [tools.capability()]
             .into_iter()
@@ -52,17 +62,23 @@ impl Dispatcher {
         let initialize = version::LEGACY
             .iter()
             .map(|&v| {
-                let result = json!({
+                let mut result = json!({
                     "protocolVersion": v,
                     "capabilities": capabilities,
                     "serverInfo": info,
                 });
+                if let Some(instructions) = &app.instructions {
+                    result["instructions"] = json!(instructions);
+                }
                 (v, Arc::from(result.to_string()))
             })
             .collect();
         let mut discover = Map::new();
         discover.insert("supportedVersions".into(), json!(version::ALL));
         discover.insert("capabilities".into(), Value::Object(capabilities));
+        if let Some(instructions) = &app.instructions {
+            discover.insert("instructions".into(), json!(instructions));
+        }
         version::modern_result(&mut discover, Some(&info));
         Dispatcher {
             tools,

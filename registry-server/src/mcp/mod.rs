@@ -79,10 +79,8 @@ pub use jsonrpc::code::{OVERLOADED, UNAUTHORIZED};
 /// [`ServerConfig::mcp_settings`]; configuration flows down).
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
-    /// `serverInfo.name`.
-    pub(crate) name: String,
-    /// `serverInfo.version`.
-    pub(crate) version: String,
+    /// `serverInfo` and `instructions`.
+    pub(crate) info: crate::AppInfo,
     /// Whether internal error messages reach clients unmasked.
     pub(crate) debug_errors: bool,
     /// Items per list page.
