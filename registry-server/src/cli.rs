@@ -40,6 +40,9 @@ enum Command {
         /// Port to bind.
         #[arg(long, default_value_t = 3000, env = "PORT")]
         port: u16,
+        /// Serve on this Unix socket instead of TCP (for a reverse proxy on this machine).
+        #[arg(long, env = "UNIX_SOCKET", value_name = "PATH")]
+        unix: Option<std::path::PathBuf>,
         #[command(flatten)]
         options: HttpOptions,
     },
@@ -197,13 +200,25 @@ impl Cli {
         init_logging();
         install_panic_hook();
         match self.command.unwrap_or_else(default_command) {
-            Command::Serve { host, port, options } => {
+            Command::Serve {
+                host,
+                port,
+                unix,
+                options,
+            } => {
                 let config = match options.apply(config) {
                     Ok(config) => config,
                     Err(err) => return fail(&err),
                 };
                 let server = Server::new(registry, config);
-                match server.serve((host.as_str(), port)).await {
+                let served = match &unix {
+                    #[cfg(unix)]
+                    Some(path) => server.serve_unix(path).await,
+                    #[cfg(not(unix))]
+                    Some(_) => return fail("--unix needs a Unix system"),
+                    None => server.serve((host.as_str(), port)).await,
+                };
+                match served {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(crate::ServerError::GraceExpired) => {
                         // Sync calls may still hold blocking-pool threads, which the
@@ -211,7 +226,13 @@ impl Cli {
                         std::process::exit(0)
                     }
                     Err(err @ crate::ServerError::EmptyRegistry) => fail(&err.to_string()),
-                    Err(err) => fail(&format!("cannot serve on {host}:{port}: {err}")),
+                    Err(err) => {
+                        let place = match &unix {
+                            Some(path) => path.display().to_string(),
+                            None => format!("{host}:{port}"),
+                        };
+                        fail(&format!("cannot serve on {place}: {err}"))
+                    }
                 }
             }
             Command::Stdio => match Server::new(registry.clone(), config.clone()).check_not_empty() {
@@ -277,6 +298,7 @@ fn default_command() -> Command {
         _ => Command::Serve {
             host: "127.0.0.1".into(),
             port: 3000,
+            unix: None,
             options: HttpOptions {
                 max_body_bytes: None,
                 max_json_depth: None,

@@ -43,6 +43,18 @@ pub struct ServerConfig {
     pub(crate) cors_origins: Vec<String>,
     pub(crate) access_log: bool,
     pub(crate) allow_empty: bool,
+    pub(crate) extensions: Vec<RouterExtension>,
+    pub(crate) path_prefix: Option<String>,
+}
+
+/// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
+#[derive(Clone)]
+pub(crate) struct RouterExtension(pub(crate) Arc<dyn Fn(axum::Router) -> axum::Router + Send + Sync>);
+
+impl std::fmt::Debug for RouterExtension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RouterExtension")
+    }
 }
 
 impl Default for ServerConfig {
@@ -64,11 +76,47 @@ impl Default for ServerConfig {
             cors_origins: Vec::new(),
             access_log: false,
             allow_empty: false,
+            extensions: Vec::new(),
+            path_prefix: None,
         }
     }
 }
 
 impl ServerConfig {
+    /// Adds routes or tower layers to the server's router: `extend` gets the
+    /// router (`/mcp`, the REST routes, the pages) and returns the one to
+    /// serve, keeping the command line, the limits, graceful shutdown and
+    /// the request ids and access log, which wrap whatever it returns. Calls
+    /// compose, in order. `registry_server::axum` and `registry_server::tower`
+    /// are the versions the router is built with.
+    ///
+    /// ```
+    /// use registry_server::axum::routing::get;
+    /// use registry_server::ServerConfig;
+    ///
+    /// let config = ServerConfig::default()
+    ///     .extend_router(|router| router.route("/version", get(|| async { env!("CARGO_PKG_VERSION") })))
+    ///     .path_prefix("/v1");
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn extend_router(mut self, extend: impl Fn(axum::Router) -> axum::Router + Send + Sync + 'static) -> Self {
+        self.extensions.push(RouterExtension(Arc::new(extend)));
+        self
+    }
+
+    /// Serves everything under `prefix` (such as `/v1`): `/v1/mcp`,
+    /// `/v1/api/...`, `/v1/docs`, `/v1/openapi.json` (whose `servers` entry
+    /// names the prefix) and the routes added with
+    /// [`ServerConfig::extend_router`].
+    #[must_use]
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        let prefix = format!("/{}", prefix.trim_matches('/'));
+        self.path_prefix = (prefix != "/").then_some(prefix);
+        self
+    }
+
     /// Lets the server start with no function registered (refused by
     /// default: it usually means the crate defining them is not linked).
     #[must_use]

@@ -40,6 +40,8 @@ pub mod testing;
 
 pub use app::{App, AppInfo};
 pub use auth::{ApiKeys, AuthError, Authorizer};
+/// The `axum` the router is built with, for [`ServerConfig::extend_router`].
+pub use axum;
 pub use cli::Cli;
 pub use config::ServerConfig;
 /// The JSON-RPC codes of `/mcp` requests turned away before dispatch: shed by
@@ -48,6 +50,9 @@ pub use config::ServerConfig;
 pub use mcp::{OVERLOADED as MCP_OVERLOADED, UNAUTHORIZED as MCP_UNAUTHORIZED};
 pub use registry_core as core;
 pub use server::{BasePath, Server, ServerError};
+/// The `tower` the router is built with, for layers added through
+/// [`ServerConfig::extend_router`].
+pub use tower;
 
 /// The depth check of the body reader, for the fuzz targets (`fuzz/src/lib.rs`).
 #[doc(hidden)]

@@ -131,8 +131,14 @@ impl Server {
             .merge(protect(mcp, config, mcp::reject))
             .merge(pages)
             .fallback(rest::not_found);
+        for extension in &config.extensions {
+            router = (extension.0)(router);
+        }
         if let Some(cors) = http::cors(config) {
             router = router.layer(cors);
+        }
+        if let Some(prefix) = &config.path_prefix {
+            router = under_prefix(prefix, router);
         }
         Ok((EdgeLayer::new(config).layer(router), routes))
     }
@@ -154,28 +160,55 @@ impl Server {
     }
 
     /// Serves on an already bound listener until Ctrl-C or SIGTERM; refuses
-    /// an empty registry ([`Server::check_not_empty`]).
+    /// an empty registry ([`Server::check_not_empty`]). `/mcp`'s `Host`
+    /// check follows the listener's address (on for loopback only).
     pub async fn serve_on(mut self, listener: TcpListener) -> Result<(), ServerError> {
         self.check_not_empty()?;
         let local: SocketAddr = listener.local_addr()?;
         self.config.bound_to_loopback = local.ip().is_loopback();
-        let (service, _) = self.service()?;
-        for warning in self.registry.warnings() {
-            tracing::warn!("{warning}");
-        }
-        tracing::info!(
-            address = %local,
-            functions = self.registry.len(),
-            mcp_tools = self.registry.exposed(Protocol::Mcp).count(),
-            rest_routes = self.registry.exposed(Protocol::Rest).count(),
-            "serving on http://{local}"
-        );
         // Nagle's algorithm delays small writes such as SSE events by ~40 ms.
         let listener = listener.tap_io(|tcp| {
             if let Err(err) = tcp.set_nodelay(true) {
                 tracing::debug!("cannot set TCP_NODELAY: {err}");
             }
         });
+        self.serve_listener(listener, format!("http://{local}")).await
+    }
+
+    /// Binds the Unix socket `path` (replacing a stale socket file there)
+    /// and serves until Ctrl-C or SIGTERM, for a reverse proxy on the same
+    /// machine. `/mcp` makes no `Host` check there: no browser reaches a
+    /// Unix socket but through that proxy.
+    #[cfg(unix)]
+    pub async fn serve_unix(mut self, path: impl AsRef<std::path::Path>) -> Result<(), ServerError> {
+        use std::os::unix::fs::FileTypeExt as _;
+        self.check_not_empty()?;
+        let path = path.as_ref();
+        if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket()) {
+            std::fs::remove_file(path)?;
+        }
+        let listener = tokio::net::UnixListener::bind(path)?;
+        self.config.bound_to_loopback = false;
+        self.serve_listener(listener, format!("unix:{}", path.display())).await
+    }
+
+    async fn serve_listener<L>(self, listener: L, local: String) -> Result<(), ServerError>
+    where
+        L: axum::serve::Listener,
+        L::Addr: http::PeerAddr + std::fmt::Debug,
+    {
+        let (service, _) = self.service()?;
+        for warning in self.registry.warnings() {
+            tracing::warn!("{warning}");
+        }
+        let prefix = self.config.path_prefix.as_deref().unwrap_or_default();
+        tracing::info!(
+            address = %local,
+            functions = self.registry.len(),
+            mcp_tools = self.registry.exposed(Protocol::Mcp).count(),
+            rest_routes = self.registry.exposed(Protocol::Rest).count(),
+            "serving on {local}{prefix}"
+        );
         let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
         let signal = async move {
             shutdown_signal().await;
@@ -202,6 +235,26 @@ impl Server {
         tracing::info!("every in-flight request finished; stopped");
         Ok(())
     }
+}
+
+/// `router` served under `prefix`, each request telling the pages (a
+/// [`BasePath`]) so their links and `servers` entry follow.
+fn under_prefix(prefix: &str, router: Router) -> Router {
+    let base: Arc<str> = Arc::from(prefix);
+    let record = tower::util::MapRequestLayer::new(move |mut request: axum::extract::Request| {
+        let extensions = request.extensions_mut();
+        let path = match extensions.remove::<BasePath>() {
+            // Behind an API Gateway stage too: `/Prod/v1`.
+            Some(BasePath(stage)) => format!("{stage}{base}"),
+            None => base.to_string(),
+        };
+        extensions.insert(BasePath(path));
+        request
+    });
+    Router::new()
+        .nest(prefix, router)
+        .fallback(rest::not_found)
+        .layer(record)
 }
 
 async fn shutdown_signal() {

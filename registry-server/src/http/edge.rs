@@ -72,9 +72,28 @@ pub(crate) struct Edge<S> {
 #[derive(Clone, Debug)]
 pub(crate) struct MakeEdge<S>(pub(crate) Edge<S>);
 
+/// A listener's peer address, as the IP the call came from (none for a Unix socket).
+pub(crate) trait PeerAddr {
+    fn peer_ip(&self) -> Option<IpAddr>;
+}
+
+impl PeerAddr for SocketAddr {
+    fn peer_ip(&self) -> Option<IpAddr> {
+        Some(self.ip())
+    }
+}
+
+#[cfg(unix)]
+impl PeerAddr for tokio::net::unix::SocketAddr {
+    fn peer_ip(&self) -> Option<IpAddr> {
+        None
+    }
+}
+
 impl<'a, L, S> Service<IncomingStream<'a, L>> for MakeEdge<S>
 where
-    L: Listener<Addr = SocketAddr>,
+    L: Listener,
+    L::Addr: PeerAddr,
     S: Clone,
 {
     type Response = Edge<S>;
@@ -87,7 +106,7 @@ where
 
     fn call(&mut self, stream: IncomingStream<'a, L>) -> Self::Future {
         let mut edge = self.0.clone();
-        edge.peer = Some(stream.remote_addr().ip());
+        edge.peer = stream.remote_addr().peer_ip();
         ready_future(Ok(edge))
     }
 }

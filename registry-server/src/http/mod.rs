@@ -38,7 +38,7 @@ pub(crate) use auth::protect;
 pub use body::json_too_deep;
 pub(crate) use body::{BodyError, BodyRules, ContentTypes, read_json};
 pub(crate) use cors::cors;
-pub(crate) use edge::{Edge, EdgeLayer, MakeEdge};
+pub(crate) use edge::{Edge, EdgeLayer, MakeEdge, PeerAddr};
 pub(crate) use headers::HeaderMetadata;
 pub(crate) use in_flight::{InFlight, OwnedSlot};
 pub(crate) use origin::OriginCheck;

@@ -13,6 +13,7 @@
 mod schema_rules;
 
 // `pub` as the types these two declare `pub` were at the root of their own binaries.
+mod composition;
 mod hooks;
 pub mod openapi_collisions;
 mod parity;
