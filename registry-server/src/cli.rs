@@ -69,7 +69,7 @@ enum Command {
         /// Configure a client for this URL instead of stdio, such as http://127.0.0.1:3000/mcp.
         #[arg(long)]
         url: Option<String>,
-        /// The server's name in the configuration (default: the binary's name).
+        /// The server's name in the configuration (default: the application's name, else the binary's).
         #[arg(long)]
         name: Option<String>,
     },

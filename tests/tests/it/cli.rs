@@ -88,7 +88,8 @@ fn mcp_config_prints_a_client_configuration() {
     let output = run(&["mcp-config"]);
     assert!(output.status.success());
     let config: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let server = &config["mcpServers"]["fixture-server"];
+    // Named as the application names itself (`ServerConfig::info`), not as its binary.
+    let server = &config["mcpServers"]["registry fixtures"];
     assert!(server["command"].as_str().unwrap().ends_with("fixture-server"));
     assert_eq!(server["args"], serde_json::json!(["stdio"]));
 
