@@ -132,7 +132,7 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         "tags": tags.into_iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
-            "schemas": components.schemas,
+            "schemas": sorted(components.schemas),
             "responses": shared_responses(&problem),
         },
     });
@@ -567,6 +567,13 @@ fn sanitize(name: &str) -> String {
     if clean.is_empty() { "_".to_owned() } else { clean }
 }
 
+/// `map` with its keys in order: components are listed by name.
+fn sorted(map: Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,7 +597,7 @@ mod tests {
         output.insert("Tag".into(), json!({"type": "string"}));
         output.insert("Wrap".into(), json!({"items": {"$ref": "#/components/schemas/Item"}}));
         components.add_contract(output, Contract::Output);
-        let names: Vec<&String> = components.schemas.keys().collect();
+        let names: Vec<String> = sorted(components.schemas.clone()).keys().cloned().collect();
         assert_eq!(names, ["Item", "ItemOutput", "Tag", "Wrap"]);
         assert_eq!(
             components.schemas["Wrap"]["items"]["$ref"],

@@ -21,6 +21,7 @@ mod schema_rules;
 
 mod cli;
 mod hooks;
+mod key_order;
 mod lambda;
 mod limits;
 mod mcp_http;
