@@ -93,7 +93,7 @@ impl Dispatcher {
             Kind::Response => None,
             Kind::Notification => {
                 // `notifications/initialized` needs nothing (no session); stdio handles
-                // `notifications/cancelled` before dispatch; HTTP cancels by disconnect.
+                // `notifications/cancelled` before dispatch, and so does the HTTP transport.
                 tracing::debug!(method = %message.method, "notification accepted");
                 None
             }

@@ -51,10 +51,14 @@
 //! `text/event-stream`; everything else is plain JSON. The call runs inside
 //! the response, so a client that disconnects drops it; a sync function sees
 //! its `Context` cancelled. Over stdio, `notifications/cancelled` cancels the
-//! matching in-flight request, which then gets no response. Over HTTP,
-//! `notifications/cancelled` is accepted and ignored: without sessions a
-//! request id names no call, and closing the response is the cancel signal.
+//! matching in-flight request, which then gets no response. Over HTTP in the
+//! legacy era, `notifications/cancelled` cancels the named call when this
+//! process holds it, found by its request id and its caller (the principal,
+//! else the client's address), which then answers a `cancelled` `isError`
+//! result; otherwise it is accepted and ignored (`cancel.rs`). In the
+//! 2026-07-28 era, closing the response is the cancel signal.
 
+mod cancel;
 mod dispatch;
 mod http;
 mod jsonrpc;

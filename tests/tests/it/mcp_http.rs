@@ -622,6 +622,50 @@ async fn client_disconnect_drops_the_call() {
 
 /// The normalization rules of issue 3, checked on every advertised tool.
 #[tokio::test]
+async fn a_legacy_cancellation_notification_cancels_the_named_call() {
+    let url = start(ServerConfig::default()).await;
+    // 3,000 steps of 10 ms: the call would run for 30 s.
+    let call = {
+        let url = url.clone();
+        tokio::spawn(async move {
+            legacy(
+                &url,
+                77,
+                "tools/call",
+                json!({"name": "count_steps", "arguments": {"steps": 3000}}),
+            )
+            .await
+        })
+    };
+    // Until the call answers, name it in `notifications/cancelled` (it may not be registered yet).
+    let cancel =
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77, "reason": "user"}});
+    let mut sent = 0;
+    while !call.is_finished() {
+        let accepted = post(&url, &[("mcp-protocol-version", "2025-11-25")], cancel.to_string()).await;
+        assert_eq!(accepted.status, 202, "{}", accepted.text);
+        sent += 1;
+        assert!(sent < 1000, "the call was never cancelled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let answer = call.await.unwrap().json();
+    assert_eq!(answer["id"], 77);
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert_eq!(
+        answer["result"]["_meta"]["api-registry/error"]["kind"], "cancelled",
+        "{answer}"
+    );
+    // A cancellation naming nothing held here is accepted and ignored.
+    let stray = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "nope"}});
+    assert_eq!(
+        post(&url, &[("mcp-protocol-version", "2025-11-25")], stray.to_string())
+            .await
+            .status,
+        202
+    );
+}
+
+#[tokio::test]
 async fn every_tool_schema_follows_the_rules() {
     let url = start(ServerConfig::default()).await;
     let list = result_of(&legacy(&url, 1, "tools/list", json!({})).await);
