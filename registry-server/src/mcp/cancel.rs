@@ -9,7 +9,7 @@
 //! client cancels by closing the request's connection.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -51,9 +51,7 @@ impl InFlightCalls {
     }
 
     fn shard(&self, key: &Key) -> &Mutex<HashMap<Key, (u64, CancellationToken)>> {
-        let mut hasher = self.hasher.build_hasher();
-        key.hash(&mut hasher);
-        &self.shards[(hasher.finish() as usize) % SHARDS]
+        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
     }
 
     /// Records the call `id` of `caller`; its token is cancelled by a
