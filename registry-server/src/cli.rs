@@ -338,7 +338,17 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .try_init();
+}
+
+/// Colour codes only on a terminal, and never when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -447,6 +457,15 @@ mod hardening_tests {
     use std::time::Duration;
 
     use super::parse_duration;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use super::colour;
+        assert!(colour(true, None));
+        assert!(!colour(false, None), "a file or a pipe gets no escape codes");
+        assert!(!colour(true, Some("1".into())));
+        assert!(colour(true, Some("".into())), "an empty NO_COLOR is unset");
+    }
 
     #[test]
     fn durations() {

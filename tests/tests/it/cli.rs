@@ -110,3 +110,17 @@ fn help_lists_every_subcommand() {
         assert!(text.contains(command), "{text}");
     }
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    // `call explode` logs the panic through tracing, to stderr, which is a pipe here.
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["call", "explode"])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert!(text.contains("panic"), "{text}");
+    assert!(!text.contains('\u{1b}'), "escape codes in {text:?}");
+}
