@@ -8,7 +8,7 @@ use crate::context::StateMap;
 use crate::function::CallResult;
 use crate::hook::{Hook, Hooks, Visibility};
 use crate::schema::{self, Schemas};
-use crate::{ApiError, ApiFunction, Arguments, Context, Protocol};
+use crate::{ApiError, ApiFunction, Arguments, Context, ErrorKind, Protocol};
 
 /// The default timeout for functions that declare none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -388,6 +388,12 @@ fn log_failure(entry: &Entry, protocol: Protocol, request_id: &str, err: &ApiErr
     if err.kind().is_fault() {
         let detail = err.internal_detail().unwrap_or(err.message());
         tracing::error!(function, protocol, request_id, kind = %err.kind(), "call failed: {detail}");
+    } else if err.kind() == ErrorKind::InvalidArguments && !entry.function().sensitive().is_empty() {
+        // serde's messages quote the offending value ("invalid type: string
+        // \"hunter2\""), which may be a `#[arg(sensitive)]` one: the caller
+        // gets the message, the log only the field names.
+        let fields: Vec<&str> = err.fields().iter().map(|f| f.field.as_str()).collect();
+        tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: invalid arguments (message withheld: the function has sensitive arguments) in field(s) {fields:?}");
     } else {
         tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: {}", err.message());
     }

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use registry_core::hook::{Hook, Next};
@@ -107,8 +107,16 @@ impl<'a> CallerKey<'a> {
 /// assert_eq!(refused.rate_limit().unwrap().quota, 2);
 /// # }
 /// ```
-#[derive(Debug)]
+///
+/// Clones share their state: keep one to read [`RateLimit::tracked_keys`]
+/// after handing the other to the registry.
+#[derive(Clone, Debug)]
 pub struct RateLimit {
+    inner: Arc<Limiter>,
+}
+
+#[derive(Debug)]
+struct Limiter {
     default: Option<Quota>,
     max_keys: usize,
     policy: &'static str,
@@ -142,47 +150,61 @@ impl RateLimit {
     /// Tracks at most `max_keys` caller × function keys (default
     /// [`DEFAULT_MAX_KEYS`]); past it the idle keys, then the ones closest
     /// to idle, are forgotten (a forgotten caller starts with a full quota).
+    /// (A new limiter: clones made before do not share its state.)
     #[must_use]
     pub fn max_keys(self, max_keys: usize) -> Self {
-        RateLimit::build(self.default, max_keys.max(1)).policy(self.policy)
+        RateLimit::build(self.inner.default, max_keys.max(1)).policy(self.inner.policy)
     }
 
-    /// The policy's name in `RateLimit-Policy` and `RateLimit` (default `"per-caller"`).
+    /// The policy's name in `RateLimit-Policy` and `RateLimit` (default
+    /// `"per-caller"`). (A new limiter: clones made before do not share its state.)
     #[must_use]
-    pub fn policy(mut self, name: &'static str) -> Self {
-        self.policy = name;
-        self
+    pub fn policy(self, name: &'static str) -> Self {
+        let limiter = &self.inner;
+        let mut fresh = RateLimit::build(limiter.default, limiter.max_keys);
+        if let Some(inner) = Arc::get_mut(&mut fresh.inner) {
+            inner.policy = name;
+        }
+        fresh
     }
 
     fn build(default: Option<Quota>, max_keys: usize) -> Self {
         // Fewer shards than keys would leave a shard with no room.
         let shards = SHARDS.min(max_keys);
         RateLimit {
-            default,
-            max_keys,
-            policy: "per-caller",
-            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
-            shard_capacity: max_keys / shards,
-            hasher: RandomState::new(),
-            epoch: Instant::now(),
+            inner: Arc::new(Limiter {
+                default,
+                max_keys,
+                policy: "per-caller",
+                shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+                shard_capacity: max_keys / shards,
+                hasher: RandomState::new(),
+                epoch: Instant::now(),
+            }),
         }
     }
 
     /// The quota `function` is held to: its own, else the default.
     pub fn quota_for(&self, function: &ApiFunction) -> Option<Quota> {
-        function.rate_limit().or(self.default)
+        function.rate_limit().or(self.inner.default)
     }
 
     /// The bound on [`RateLimit::tracked_keys`].
     pub fn max_key_count(&self) -> usize {
-        self.max_keys
+        self.inner.max_keys
     }
 
     /// How many caller × function keys are tracked now (at most [`RateLimit::max_key_count`]).
     pub fn tracked_keys(&self) -> usize {
-        self.shards.iter().map(|shard| lock(shard).len()).sum()
+        self.inner.shards.iter().map(|shard| lock(shard).len()).sum()
     }
 
+    fn check(&self, function: &ApiFunction, caller: CallerKey<'_>, quota: Quota) -> Result<u32, ApiError> {
+        self.inner.check(function, caller, quota)
+    }
+}
+
+impl Limiter {
     /// Counts one call by `caller` to `function` against `quota`: `Ok` with
     /// the calls left, or the refusal.
     fn check(&self, function: &ApiFunction, caller: CallerKey<'_>, quota: Quota) -> Result<u32, ApiError> {
@@ -304,19 +326,19 @@ mod tests {
     fn gcra_allows_the_quota_then_one_per_interval() {
         let limit = RateLimit::per_function_only();
         let quota = Quota::per_second(2).unwrap();
-        assert_eq!(limit.check_at(7, quota, SECOND).unwrap(), 1);
-        assert_eq!(limit.check_at(7, quota, SECOND).unwrap(), 0);
-        let refused = limit.check_at(7, quota, SECOND).unwrap_err();
+        assert_eq!(limit.inner.check_at(7, quota, SECOND).unwrap(), 1);
+        assert_eq!(limit.inner.check_at(7, quota, SECOND).unwrap(), 0);
+        let refused = limit.inner.check_at(7, quota, SECOND).unwrap_err();
         assert_eq!(refused.retry_after(), Some(Duration::from_millis(500)));
         let status = refused.rate_limit().unwrap();
         assert_eq!((status.quota, status.remaining, status.window), (2, 0, Duration::from_secs(1)));
         // Another key has its own budget.
-        assert!(limit.check_at(8, quota, SECOND).is_ok());
+        assert!(limit.inner.check_at(8, quota, SECOND).is_ok());
         // Half a second later one call is allowed again, and no more.
-        assert_eq!(limit.check_at(7, quota, SECOND + SECOND / 2).unwrap(), 0);
-        assert!(limit.check_at(7, quota, SECOND + SECOND / 2).is_err());
+        assert_eq!(limit.inner.check_at(7, quota, SECOND + SECOND / 2).unwrap(), 0);
+        assert!(limit.inner.check_at(7, quota, SECOND + SECOND / 2).is_err());
         // A whole window later the full quota is back.
-        assert_eq!(limit.check_at(7, quota, 3 * SECOND).unwrap(), 1);
+        assert_eq!(limit.inner.check_at(7, quota, 3 * SECOND).unwrap(), 1);
     }
 
     #[test]
@@ -326,25 +348,25 @@ mod tests {
         for key in 0..10_000u64 {
             // Spread over the shards as real hashes are.
             let key = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            assert!(limit.check_at(key, quota, SECOND).is_ok());
+            assert!(limit.inner.check_at(key, quota, SECOND).is_ok());
             assert!(limit.tracked_keys() <= 1_000);
         }
         assert!(limit.tracked_keys() > 800, "{}", limit.tracked_keys());
         // Two minutes on every key is idle: a busy key evicts them, not itself.
         let busy = 42u64.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         for _ in 0..10 {
-            limit.check_at(busy, quota, 120 * SECOND).unwrap();
+            limit.inner.check_at(busy, quota, 120 * SECOND).unwrap();
         }
-        assert!(limit.check_at(busy, quota, 120 * SECOND).is_err());
+        assert!(limit.inner.check_at(busy, quota, 120 * SECOND).is_err());
     }
 
     #[test]
     fn a_tiny_bound_still_limits() {
         let limit = RateLimit::per_function_only().max_keys(1);
         let quota = Quota::per_hour(1).unwrap();
-        assert!(limit.check_at(1, quota, SECOND).is_ok());
-        assert!(limit.check_at(1, quota, SECOND).is_err());
-        assert!(limit.check_at(2, quota, SECOND).is_ok());
+        assert!(limit.inner.check_at(1, quota, SECOND).is_ok());
+        assert!(limit.inner.check_at(1, quota, SECOND).is_err());
+        assert!(limit.inner.check_at(2, quota, SECOND).is_ok());
         assert_eq!(limit.tracked_keys(), 1);
     }
 }
