@@ -218,27 +218,35 @@ impl Limiter {
         let interval = (window / u64::from(quota.calls())).max(1);
         // Shards by the high bits; the map's buckets use the low ones.
         let shard = &self.shards[usize::try_from(key >> 32).unwrap_or(0) % self.shards.len()];
-        let mut shard = lock(shard);
-        let tat = shard.get(&key).copied().unwrap_or(0).max(now);
-        let next = tat.saturating_add(interval);
         let horizon = now.saturating_add(window);
-        if next > horizon {
+        let mut shard = lock(shard);
+        // A known key is updated in place: one lookup on the common path.
+        let slot = shard.get_mut(&key);
+        let tat = slot.as_deref().copied().unwrap_or(0).max(now);
+        let next = tat.saturating_add(interval);
+        if next <= horizon {
+            match slot {
+                Some(slot) => *slot = next,
+                None => {
+                    if shard.len() >= self.shard_capacity {
+                        make_room(&mut shard, self.shard_capacity, now);
+                    }
+                    shard.insert(key, next);
+                }
+            }
             drop(shard);
-            // Whole milliseconds, rounded up, so a caller who waits what
-            // `retryAfterMs` says is let in.
-            let wait = Duration::from_millis((next - horizon).div_ceil(1_000_000));
-            let status = RateLimitStatus::new(self.policy, quota.calls(), quota.per(), 0, wait);
-            return Err(ApiError::rate_limited(format!(
-                "rate limit of {quota} exceeded; retry in {} ms",
-                wait.as_millis()
-            ))
-            .with_rate_limit(status));
+            return Ok(u32::try_from((horizon - next) / interval).unwrap_or(u32::MAX));
         }
-        if shard.len() >= self.shard_capacity && !shard.contains_key(&key) {
-            make_room(&mut shard, self.shard_capacity, now);
-        }
-        shard.insert(key, next);
-        Ok(u32::try_from((horizon - next) / interval).unwrap_or(u32::MAX))
+        drop(shard);
+        // Whole milliseconds, rounded up, so a caller who waits what
+        // `retryAfterMs` says is let in.
+        let wait = Duration::from_millis((next - horizon).div_ceil(1_000_000));
+        let status = RateLimitStatus::new(self.policy, quota.calls(), quota.per(), 0, wait);
+        Err(ApiError::rate_limited(format!(
+            "rate limit of {quota} exceeded; retry in {} ms",
+            wait.as_millis()
+        ))
+        .with_rate_limit(status))
     }
 
     /// One 64-bit key for caller × function. Two keys that collide would
