@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use registry_core::{Context, Protocol, Quota, Registry};
 use registry_server::hooks::RateLimit;
 use serde_json::json;
@@ -64,45 +64,43 @@ fn contended(rt: &tokio::runtime::Runtime, registry: &Registry, keys: Keys, iter
     })
 }
 
-fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+/// The rows: no hook, a no-op hook (what any one hook costs), the rate
+/// limit with one key, a key per caller, and a new key every call.
+fn rows() -> Vec<(&'static str, Registry, Keys)> {
     // Linked for its `add`.
     let _ = registry_benches::add;
     let plain = Registry::builder().name("add").build().unwrap();
+    let noop = Registry::builder()
+        .name("add")
+        .hook(registry_core::hook::before(|_: &mut registry_core::Call<'_>| Ok(())))
+        .build()
+        .unwrap();
+    // So large nothing is refused: the rows measure the check.
     let quota = Quota::per_second(u32::MAX).unwrap();
     let limited = Registry::builder()
         .name("add")
         .hook(RateLimit::new(quota).max_keys(10_000))
         .build()
         .unwrap();
+    vec![
+        ("no_hook/64_callers", plain, Keys::PerCaller),
+        ("noop_hook/64_callers", noop, Keys::PerCaller),
+        ("rate_limit/64_callers_one_key", limited.clone(), Keys::One),
+        ("rate_limit/64_callers_distinct_keys", limited.clone(), Keys::PerCaller),
+        ("rate_limit/churn", limited, Keys::Churn),
+    ]
+}
 
-    // What any one hook costs, to tell the limiter's own work apart.
-    let noop = Registry::builder()
-        .name("add")
-        .hook(registry_core::hook::before(|_: &mut registry_core::Call<'_>| Ok(())))
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
         .build()
         .unwrap();
-
     let mut group = c.benchmark_group("builtin_hooks");
-    group.bench_function("no_hook/64_callers", |b| {
-        b.iter_custom(|iters| contended(&rt, &plain, Keys::PerCaller, iters))
-    });
-    group.bench_function("noop_hook/64_callers", |b| {
-        b.iter_custom(|iters| contended(&rt, &noop, Keys::PerCaller, iters))
-    });
-    group.bench_function("rate_limit/64_callers_one_key", |b| {
-        b.iter_custom(|iters| contended(&rt, &limited, Keys::One, iters))
-    });
-    group.bench_function("rate_limit/64_callers_distinct_keys", |b| {
-        b.iter_custom(|iters| contended(&rt, &limited, Keys::PerCaller, iters))
-    });
-    group.bench_function("rate_limit/churn", |b| {
-        b.iter_custom(|iters| contended(&rt, &limited, Keys::Churn, iters))
-    });
+    for (name, registry, keys) in rows() {
+        group.bench_function(name, |b| b.iter_custom(|iters| contended(&rt, &registry, keys, iters)));
+    }
     group.finish();
 }
 
@@ -111,4 +109,54 @@ criterion_group! {
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
     targets = benches
 }
-criterion_main!(builtin_hooks);
+
+/// The same rows measured in turns: 31 rounds, each row ~20,000 calls a
+/// round, the order rotated each round, so load that comes and goes (this
+/// machine is shared) falls on every row alike. Prints each row's median
+/// ns per call and the median of its per-round difference to `no_hook` and
+/// to `noop_hook` (the limiter's own work).
+fn paired() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows = rows();
+    const ROUNDS: usize = 31;
+    const CALLS: u64 = 20_480;
+    let mut samples = vec![Vec::with_capacity(ROUNDS); rows.len()];
+    for round in 0..ROUNDS {
+        for i in 0..rows.len() {
+            let row = (i + round) % rows.len();
+            let (_, registry, keys) = &rows[row];
+            let elapsed = contended(&rt, registry, *keys, CALLS);
+            samples[row].push(elapsed.as_nanos() as f64 / CALLS as f64);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let base = samples[0].clone();
+    let noop = samples[1].clone();
+    println!("paired, {ROUNDS} rounds of {CALLS} calls a row (64 callers, 2 workers): median ns/call; median per-round difference");
+    println!("{:<40} {:>9} {:>14} {:>16} {:>8}", "row", "ns/call", "- no_hook", "- noop_hook", "ratio");
+    for ((name, _, _), row) in rows.iter().zip(&samples) {
+        let over_base = median(row.iter().zip(&base).map(|(r, b)| r - b).collect());
+        let over_noop = median(row.iter().zip(&noop).map(|(r, b)| r - b).collect());
+        let ratio = median(row.iter().zip(&base).map(|(r, b)| r / b).collect());
+        println!(
+            "{name:<40} {:>9.0} {over_base:>14.0} {over_noop:>16.0} {ratio:>8.2}",
+            median(row.clone())
+        );
+    }
+}
+
+fn main() {
+    builtin_hooks();
+    Criterion::default().configure_from_args().final_summary();
+    // Only when benchmarking, not under `cargo test --benches`.
+    if std::env::args().any(|arg| arg == "--bench") {
+        paired();
+    }
+}

@@ -299,7 +299,6 @@ impl fmt::Debug for Registry {
 /// assert_eq!(registry.call(call).await.unwrap(), json!(-2));
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Call<'r> {
     entry: &'r Entry,
     args: Arguments,
@@ -344,6 +343,41 @@ impl<'r> Call<'r> {
     /// The arguments and the context, apart.
     pub fn into_parts(self) -> (Arguments, Context) {
         (self.args, self.ctx)
+    }
+
+    /// The arguments as compact JSON for a log line or an audit record, each
+    /// one the function marks `#[arg(sensitive)]` replaced by `"[redacted]"`
+    /// (arguments that are not a JSON object are replaced whole when the
+    /// function has a sensitive argument). `Call`'s `Debug` shows this too.
+    ///
+    /// ```
+    /// use registry_core::{api_function, Call, Context, Protocol, Registry};
+    /// use serde_json::json;
+    ///
+    /// /// Log in.
+    /// #[api_function]
+    /// fn sign_in(user: String, #[arg(sensitive)] password: String) -> bool {
+    ///     !user.is_empty() && !password.is_empty()
+    /// }
+    ///
+    /// let registry = Registry::builder().name("sign_in").build().unwrap();
+    /// let entry = registry.get("sign_in").unwrap();
+    /// let call = Call::new(entry, json!({"user": "ada", "password": "hunter2"}), Context::new(Protocol::Direct));
+    /// assert_eq!(call.redacted_arguments(), r#"{"password":"[redacted]","user":"ada"}"#);
+    /// assert!(!format!("{call:?}").contains("hunter2"));
+    /// ```
+    pub fn redacted_arguments(&self) -> String {
+        crate::args::redacted(&self.args, self.entry.function().sensitive())
+    }
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.entry.name())
+            .field("args", &self.redacted_arguments())
+            .field("ctx", &self.ctx)
+            .finish()
     }
 }
 

@@ -3,15 +3,11 @@
 use std::time::Instant;
 
 use registry_core::hook::{Hook, Next};
-use registry_core::{ApiFunction, Arguments, Call, CallResult};
-use serde_json::Value;
+use registry_core::{ApiFunction, Call, CallResult};
 
 /// The `tracing` target of the audit events: route it to its own sink with a
 /// filter such as `api_registry::audit=info`.
 pub const AUDIT_TARGET: &str = "api_registry::audit";
-
-/// What a sensitive argument's value is replaced with.
-pub(crate) const REDACTED: &str = "[redacted]";
 
 /// A [hook](registry_core::hook) that emits one `INFO` event per call on
 /// the target [`AUDIT_TARGET`], after the call, with the fields
@@ -70,7 +66,7 @@ impl Hook for Audit {
             protocol: ctx.protocol().as_str(),
             request_id: ctx.request_id().to_owned(),
             arguments: if self.arguments {
-                redacted_arguments(function, call.args())
+                call.redacted_arguments()
             } else {
                 String::new()
             },
@@ -112,33 +108,5 @@ impl Drop for Record {
             arguments = self.arguments.as_str(),
             "call"
         );
-    }
-}
-
-/// The arguments as compact JSON with every sensitive top-level property's
-/// value replaced by `"[redacted]"`. Text that is not a JSON object is
-/// shown only when the function has no sensitive argument (it cannot be
-/// redacted), else replaced whole.
-pub(crate) fn redacted_arguments(function: &ApiFunction, args: &Arguments) -> String {
-    let sensitive = function.sensitive();
-    let value = match args {
-        Arguments::Value(value) => value.clone(),
-        Arguments::Json(text) => match serde_json::from_slice::<Value>(text) {
-            Ok(value) => value,
-            Err(_) if sensitive.is_empty() => return String::from_utf8_lossy(text).into_owned(),
-            Err(_) => return format!("\"{REDACTED}\""),
-        },
-    };
-    match value {
-        Value::Object(mut map) => {
-            for name in sensitive {
-                if let Some(slot) = map.get_mut(*name) {
-                    *slot = Value::String(REDACTED.to_owned());
-                }
-            }
-            Value::Object(map).to_string()
-        }
-        other if sensitive.is_empty() => other.to_string(),
-        _ => format!("\"{REDACTED}\""),
     }
 }
