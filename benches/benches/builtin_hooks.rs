@@ -139,8 +139,13 @@ fn paired() {
     };
     let base = samples[0].clone();
     let noop = samples[1].clone();
-    println!("paired, {ROUNDS} rounds of {CALLS} calls a row (64 callers, 2 workers): median ns/call; median per-round difference");
-    println!("{:<40} {:>9} {:>14} {:>16} {:>8}", "row", "ns/call", "- no_hook", "- noop_hook", "ratio");
+    println!(
+        "paired, {ROUNDS} rounds of {CALLS} calls a row (64 callers, 2 workers): median ns/call; median per-round difference"
+    );
+    println!(
+        "{:<40} {:>9} {:>14} {:>16} {:>8}",
+        "row", "ns/call", "- no_hook", "- noop_hook", "ratio"
+    );
     for ((name, _, _), row) in rows.iter().zip(&samples) {
         let over_base = median(row.iter().zip(&base).map(|(r, b)| r - b).collect());
         let over_noop = median(row.iter().zip(&noop).map(|(r, b)| r - b).collect());

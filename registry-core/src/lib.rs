@@ -65,8 +65,8 @@ pub use args::Arguments;
 pub use context::{Context, MetadataSource, Principal, Progress, Protocol};
 pub use error::{ApiError, ErrorKind, FieldError, RateLimitStatus};
 pub use function::{Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Location, Method, ParamDoc};
-pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use quota::{Quota, QuotaParseError};
+pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use request_id::RequestId;
 pub use tokio_util::sync::CancellationToken;
 

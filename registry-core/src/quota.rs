@@ -86,7 +86,9 @@ impl fmt::Display for Quota {
 
 /// Why a quota string did not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid rate limit `{0}`; write a positive whole number of calls, `/` and `s`, `min` or `h`, such as \"10/s\" or \"100/min\"")]
+#[error(
+    "invalid rate limit `{0}`; write a positive whole number of calls, `/` and `s`, `min` or `h`, such as \"10/s\" or \"100/min\""
+)]
 pub struct QuotaParseError(String);
 
 impl FromStr for Quota {
@@ -149,7 +151,19 @@ mod tests {
         assert_eq!(q("10/s"), Ok((10, 1)));
         assert_eq!(q(" 100 / min "), Ok((100, 60)));
         assert_eq!(q("1/h"), Ok((1, 3600)));
-        for bad in ["", "10", "/s", "0/s", "-1/s", "1.5/s", "10/m", "10/sec", "10/d", "99999999999/s", "10/s/s"] {
+        for bad in [
+            "",
+            "10",
+            "/s",
+            "0/s",
+            "-1/s",
+            "1.5/s",
+            "10/m",
+            "10/sec",
+            "10/d",
+            "99999999999/s",
+            "10/s/s",
+        ] {
             assert!(bad.parse::<Quota>().is_err(), "{bad}");
         }
         for text in ["2/s", "100/min", "7/h"] {

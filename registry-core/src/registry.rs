@@ -212,7 +212,8 @@ impl Registry {
 
     /// The entries exposed on `ctx`'s protocol that the caller may see, in name order.
     pub fn visible_to<'a>(&'a self, ctx: &'a Context) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.exposed(ctx.protocol()).filter(move |entry| self.visible(entry, ctx))
+        self.exposed(ctx.protocol())
+            .filter(move |entry| self.visible(entry, ctx))
     }
 
     /// The entry named `name` if it is exposed on `protocol`, else `NotFound`.

@@ -500,7 +500,19 @@ mod tests {
         assert_eq!(rate_limit(&lit("1/h"), &mut errors), Some((1, 3600)));
         assert!(errors.finish().is_ok());
         // The same refusals as `registry_core::Quota`'s tests.
-        for bad in ["", "10", "/s", "0/s", "-1/s", "1.5/s", "10/m", "10/sec", "10/d", "99999999999/s", "10/s/s"] {
+        for bad in [
+            "",
+            "10",
+            "/s",
+            "0/s",
+            "-1/s",
+            "1.5/s",
+            "10/m",
+            "10/sec",
+            "10/d",
+            "99999999999/s",
+            "10/s/s",
+        ] {
             let mut errors = Errors::new();
             assert_eq!(rate_limit(&lit(bad), &mut errors), None, "{bad}");
             assert!(errors.finish().is_err(), "{bad} should be rejected");

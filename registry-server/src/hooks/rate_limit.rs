@@ -339,7 +339,10 @@ mod tests {
         let refused = limit.inner.check_at(7, quota, SECOND).unwrap_err();
         assert_eq!(refused.retry_after(), Some(Duration::from_millis(500)));
         let status = refused.rate_limit().unwrap();
-        assert_eq!((status.quota, status.remaining, status.window), (2, 0, Duration::from_secs(1)));
+        assert_eq!(
+            (status.quota, status.remaining, status.window),
+            (2, 0, Duration::from_secs(1))
+        );
         // Another key has its own budget.
         assert!(limit.inner.check_at(8, quota, SECOND).is_ok());
         // Half a second later one call is allowed again, and no more.

@@ -119,7 +119,13 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn the_call_past_the_quota_is_refused_on_rest_with_429_and_the_headers_then_let_in() {
-    let base = serve(builder().hook(RateLimit::per_function_only()).build().expect("registry")).await;
+    let base = serve(
+        builder()
+            .hook(RateLimit::per_function_only())
+            .build()
+            .expect("registry"),
+    )
+    .await;
     let http = reqwest::Client::new();
     for _ in 0..2 {
         let ok = rest(&http, &base, "rest-key", "limited_ping", json!({})).await;
@@ -149,7 +155,13 @@ async fn the_call_past_the_quota_is_refused_on_rest_with_429_and_the_headers_the
 
 #[tokio::test]
 async fn the_call_past_the_quota_is_an_mcp_tool_error_with_the_delay_then_let_in() {
-    let base = serve(builder().hook(RateLimit::per_function_only()).build().expect("registry")).await;
+    let base = serve(
+        builder()
+            .hook(RateLimit::per_function_only())
+            .build()
+            .expect("registry"),
+    )
+    .await;
     let http = reqwest::Client::new();
     for _ in 0..2 {
         let ok = mcp(&http, &base, "mcp-key", "limited_ping").await;
@@ -179,7 +191,10 @@ async fn the_default_quota_covers_functions_without_their_own_and_none_means_unl
     assert_eq!(refused.kind(), ErrorKind::RateLimited);
     assert_eq!(refused.rate_limit().map(|s| s.quota), Some(1));
 
-    let unlimited = builder().hook(RateLimit::per_function_only()).build().expect("registry");
+    let unlimited = builder()
+        .hook(RateLimit::per_function_only())
+        .build()
+        .expect("registry");
     for _ in 0..50 {
         let pong = unlimited.invoke("default_ping", json!({}), Context::new(Protocol::Direct));
         assert!(pong.await.is_ok());
@@ -250,7 +265,8 @@ async fn a_queued_call_waits_for_the_slot_and_then_runs() {
         .hook(ConcurrencyLimit::new().queue(1))
         .build()
         .expect("registry");
-    let call = |registry: Registry| async move { registry.invoke("held", json!({}), Context::new(Protocol::Direct)).await };
+    let call =
+        |registry: Registry| async move { registry.invoke("held", json!({}), Context::new(Protocol::Direct)).await };
     let first = tokio::spawn(call(registry.clone()));
     hold.entered.notified().await;
     let queued = tokio::spawn(call(registry.clone()));
@@ -290,7 +306,10 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
         }
         let mut fields = Fields(BTreeMap::new());
         event.record(&mut fields);
-        self.1.lock().expect("lock").push(format!("{}: {:?}", event.metadata().target(), fields.0));
+        self.1
+            .lock()
+            .expect("lock")
+            .push(format!("{}: {:?}", event.metadata().target(), fields.0));
         if event.metadata().target() != AUDIT_TARGET {
             return;
         }
@@ -314,7 +333,14 @@ async fn the_audit_hook_records_one_event_per_call_with_the_sensitive_argument_r
         .expect("registry");
     let base = serve(registry).await;
     let http = reqwest::Client::new();
-    let login = rest(&http, &base, "audit-key", "login", json!({"user": "ada", "password": "hunter2"})).await;
+    let login = rest(
+        &http,
+        &base,
+        "audit-key",
+        "login",
+        json!({"user": "ada", "password": "hunter2"}),
+    )
+    .await;
     assert_eq!(login.status(), 200);
     let request_id = header(&login, "x-request-id").to_owned();
     for _ in 0..3 {
@@ -344,12 +370,20 @@ async fn the_audit_hook_records_one_event_per_call_with_the_sensitive_argument_r
         .collect();
     assert_eq!(
         outcomes,
-        [("mcp", "ok"), ("mcp", "ok"), ("mcp", "rate_limited"), ("rest", "invalid_arguments")]
+        [
+            ("mcp", "ok"),
+            ("mcp", "ok"),
+            ("mcp", "rate_limited"),
+            ("rest", "invalid_arguments")
+        ]
     );
     assert_eq!(events[4]["function"], "unlock");
     assert_eq!(events[4]["arguments"], r#"{"pin":"[redacted]"}"#);
     let everything = captured.1.lock().expect("lock").clone();
-    assert!(everything.len() > events.len(), "the framework's own events are captured too");
+    assert!(
+        everything.len() > events.len(),
+        "the framework's own events are captured too"
+    );
     for line in &everything {
         assert!(!line.contains("hunter2") && !line.contains("9876"), "{line}");
     }
@@ -369,6 +403,12 @@ async fn the_docs_page_shows_the_limits_and_no_value_for_a_sensitive_argument() 
         .expect("page");
     assert!(page.contains("rate limit 2/s per caller"), "no rate limit chip");
     assert!(page.contains("at most 1 concurrent"), "no concurrency chip");
-    assert!(page.contains("&lt;password&gt;"), "no placeholder for the sensitive argument");
-    assert!(page.contains("type=\"password\""), "the sensitive field is not a password input");
+    assert!(
+        page.contains("&lt;password&gt;"),
+        "no placeholder for the sensitive argument"
+    );
+    assert!(
+        page.contains("type=\"password\""),
+        "the sensitive field is not a password input"
+    );
 }
