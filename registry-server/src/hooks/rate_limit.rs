@@ -13,10 +13,11 @@
 //! one key costs 16 bytes of map (plus hashbrown's control byte), and a key
 //! whose theoretical arrival time has passed holds no information (it answers
 //! exactly like a new key), so those are dropped first, then the ones
-//! closest to it. Measured with the `rate_limit` criterion group
-//! (BENCHMARKS.md, "Built-in hooks"): the hook adds well under the 300 ns
-//! per call target to `Registry::invoke`, 64 callers contending on one key or
-//! on distinct keys.
+//! closest to it. Measured with `benches/benches/builtin_hooks.rs`
+//! (BENCHMARKS.md, "Built-in hooks"), 64 callers contending on two workers:
+//! the limiter's own work is 66–91 ns per call on one key or distinct keys
+//! (146–172 ns when every call is a new caller), against 203–342 ns for a
+//! no-op hook's place in the chain.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
