@@ -50,6 +50,12 @@ async fn held(ctx: &Context) -> Result<&'static str, ApiError> {
     Ok("released")
 }
 
+/// Runs one at a time, for at most 300 ms; waits until released.
+#[api_function(max_concurrency = 1, timeout = "300ms", tags = ["builtin_hooks"])]
+async fn held_briefly(ctx: &Context) -> Result<&'static str, ApiError> {
+    held(ctx).await
+}
+
 /// Log in.
 ///
 /// # Arguments
@@ -286,6 +292,36 @@ async fn a_queued_call_waits_for_the_slot_and_then_runs() {
     hold.entered.notified().await;
     hold.release.notify_one();
     assert_eq!(queued.await.expect("joined").expect("queued"), json!("released"));
+}
+
+#[tokio::test]
+async fn a_queued_call_is_still_under_its_timeout() {
+    let hold = Arc::new(Hold::default());
+    let registry = builder()
+        .state(Arc::clone(&hold))
+        .hook(ConcurrencyLimit::new().queue(1))
+        .build()
+        .expect("registry");
+    let call = |registry: Registry| async move {
+        registry
+            .invoke("held_briefly", json!({}), Context::new(Protocol::Direct))
+            .await
+    };
+    let first = tokio::spawn(call(registry.clone()));
+    hold.entered.notified().await;
+    // Queued behind a call that is never released: the timeout, not the
+    // queue, ends it (whether it got the slot before its own deadline or not).
+    let queued = call(registry.clone()).await.expect_err("never released");
+    assert_eq!(queued.kind(), ErrorKind::Timeout, "{queued:?}");
+    assert_eq!(
+        first.await.expect("joined").expect_err("never released").kind(),
+        ErrorKind::Timeout
+    );
+    // Both left: the slot and the queue place are free again.
+    let next = tokio::spawn(call(registry.clone()));
+    hold.entered.notified().await;
+    hold.release.notify_one();
+    assert_eq!(next.await.expect("joined").expect("released"), json!("released"));
 }
 
 /// Every event on the audit target, as field → value, and every event of
