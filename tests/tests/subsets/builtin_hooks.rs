@@ -426,7 +426,7 @@ async fn the_audit_hook_records_one_event_per_call_with_the_sensitive_argument_r
 }
 
 #[tokio::test]
-async fn the_docs_page_shows_the_limits_and_no_value_for_a_sensitive_argument() {
+async fn the_docs_page_and_openapi_show_the_limits_and_no_value_for_a_sensitive_argument() {
     let base = serve(builder().build().expect("registry")).await;
     let page = reqwest::Client::new()
         .get(format!("{base}/docs"))
@@ -446,5 +446,22 @@ async fn the_docs_page_shows_the_limits_and_no_value_for_a_sensitive_argument() 
     assert!(
         page.contains("type=\"password\""),
         "the sensitive field is not a password input"
+    );
+
+    let document: Value = reqwest::get(format!("{base}/openapi.json"))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("document");
+    let limited = &document["paths"]["/api/limited_ping"]["post"];
+    assert_eq!(
+        limited["x-rate-limit"],
+        json!({"quota": 2, "window": 1, "per": "caller"})
+    );
+    assert!(
+        document["paths"]["/api/default_ping"]["post"]
+            .get("x-rate-limit")
+            .is_none()
     );
 }
