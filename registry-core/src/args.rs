@@ -63,6 +63,37 @@ impl From<Value> for Arguments {
     }
 }
 
+/// What a sensitive argument's value is replaced with in logs and audit events.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// `args` as compact JSON with the value of every top-level property named in
+/// `sensitive` replaced by `"[redacted]"`. Text that is not a JSON object is
+/// shown as it is only when nothing is sensitive (it cannot be redacted),
+/// else replaced whole.
+pub(crate) fn redacted(args: &Arguments, sensitive: &[&str]) -> String {
+    let value = match args {
+        Arguments::Value(value) if sensitive.is_empty() => return value.to_string(),
+        Arguments::Value(value) => value.clone(),
+        Arguments::Json(text) => match serde_json::from_slice::<Value>(text) {
+            Ok(value) => value,
+            Err(_) if sensitive.is_empty() => return String::from_utf8_lossy(text).into_owned(),
+            Err(_) => return format!("\"{REDACTED}\""),
+        },
+    };
+    match value {
+        Value::Object(mut map) => {
+            for name in sensitive {
+                if let Some(slot) = map.get_mut(*name) {
+                    *slot = Value::String(REDACTED.to_owned());
+                }
+            }
+            Value::Object(map).to_string()
+        }
+        other if sensitive.is_empty() => other.to_string(),
+        _ => format!("\"{REDACTED}\""),
+    }
+}
+
 /// Decodes the arguments into the generated argument struct.
 pub(crate) fn decode<T: DeserializeOwned>(args: Arguments) -> Result<T, ApiError> {
     match args {

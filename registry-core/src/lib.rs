@@ -52,6 +52,7 @@ mod error;
 mod function;
 pub mod hook;
 mod invoke;
+mod quota;
 mod registry;
 mod request_id;
 pub mod schema;
@@ -64,6 +65,7 @@ pub use args::Arguments;
 pub use context::{Context, MetadataSource, Principal, Progress, Protocol};
 pub use error::{ApiError, ErrorKind, FieldError, RateLimitStatus};
 pub use function::{Annotations, ApiFunction, BoxFuture, CallResult, FunctionKind, Location, Method, ParamDoc};
+pub use quota::{Quota, QuotaParseError};
 pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use request_id::RequestId;
 pub use tokio_util::sync::CancellationToken;
@@ -80,6 +82,9 @@ pub use tokio_util::sync::CancellationToken;
 ///   `Deserialize + JsonSchema` and owned (`String`, not `&str`).
 ///   `Option<T>` arguments are optional. `#[arg(default)]` (uses `Default`) or
 ///   `#[arg(default = expr)]` makes an argument optional with a default.
+///   `#[arg(sensitive)]` marks an argument (a password, a token) that the
+///   framework never logs, the audit hook redacts and the docs page shows
+///   without a real-looking example; combine as `#[arg(sensitive, default)]`.
 /// - One `&Context` argument may appear in any position; it is not part of any schema.
 /// - Return `T` or `Result<T, E>` with `T: Serialize + JsonSchema` (including
 ///   `()`), and `E: Into<ApiError>`.
@@ -104,6 +109,8 @@ pub use tokio_util::sync::CancellationToken;
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | `read_only` or `destructive = false` | MCP tool annotations |
 /// | `hidden_from` | `hidden_from = ["mcp"]` | keep the function off one protocol |
 /// | `scopes` | `scopes = ["admin"]` | scopes the authenticated caller must hold |
+/// | `rate_limit` | `rate_limit = "10/s"` | calls per caller and window (`/s`, `/min`, `/h`), enforced when the application registers `registry_server::hooks::RateLimit`; default: that hook's default |
+/// | `max_concurrency` | `max_concurrency = 4` | calls running at once (at least 1), enforced when the application registers `registry_server::hooks::ConcurrencyLimit` |
 /// | `crate` | `crate = "my_reexport::core"` | path to `registry_core` when re-exported |
 ///
 /// ```

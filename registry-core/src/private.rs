@@ -13,7 +13,8 @@ pub use std::time::Duration;
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 pub use crate::function::{Annotations, BoxFuture, CallResult, Handler, Location, Method, ParamDoc, Spec, Surfaces};
-pub use crate::{ApiError, ApiFunction, Arguments, Context};
+pub use crate::quota::Policy;
+pub use crate::{ApiError, ApiFunction, Arguments, Context, Quota};
 
 /// Schema normalization steps, for the OpenAPI builder (which keeps
 /// `null` in output schemas' optional fields) and the benchmarks.

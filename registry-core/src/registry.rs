@@ -8,7 +8,7 @@ use crate::context::StateMap;
 use crate::function::CallResult;
 use crate::hook::{Hook, Hooks, Visibility};
 use crate::schema::{self, Schemas};
-use crate::{ApiError, ApiFunction, Arguments, Context, Protocol};
+use crate::{ApiError, ApiFunction, Arguments, Context, ErrorKind, Protocol};
 
 /// The default timeout for functions that declare none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -308,7 +308,6 @@ impl fmt::Debug for Registry {
 /// assert_eq!(registry.call(call).await.unwrap(), json!(-2));
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Call<'r> {
     entry: &'r Entry,
     args: Arguments,
@@ -354,6 +353,41 @@ impl<'r> Call<'r> {
     pub fn into_parts(self) -> (Arguments, Context) {
         (self.args, self.ctx)
     }
+
+    /// The arguments as compact JSON for a log line or an audit record, each
+    /// one the function marks `#[arg(sensitive)]` replaced by `"[redacted]"`
+    /// (arguments that are not a JSON object are replaced whole when the
+    /// function has a sensitive argument). `Call`'s `Debug` shows this too.
+    ///
+    /// ```
+    /// use registry_core::{api_function, Call, Context, Protocol, Registry};
+    /// use serde_json::json;
+    ///
+    /// /// Log in.
+    /// #[api_function]
+    /// fn sign_in(user: String, #[arg(sensitive)] password: String) -> bool {
+    ///     !user.is_empty() && !password.is_empty()
+    /// }
+    ///
+    /// let registry = Registry::builder().name("sign_in").build().unwrap();
+    /// let entry = registry.get("sign_in").unwrap();
+    /// let call = Call::new(entry, json!({"user": "ada", "password": "hunter2"}), Context::new(Protocol::Direct));
+    /// assert_eq!(call.redacted_arguments(), r#"{"password":"[redacted]","user":"ada"}"#);
+    /// assert!(!format!("{call:?}").contains("hunter2"));
+    /// ```
+    pub fn redacted_arguments(&self) -> String {
+        crate::args::redacted(&self.args, self.entry.function().sensitive())
+    }
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.entry.name())
+            .field("args", &self.redacted_arguments())
+            .field("ctx", &self.ctx)
+            .finish()
+    }
 }
 
 impl Registry {
@@ -397,6 +431,12 @@ fn log_failure(entry: &Entry, protocol: Protocol, request_id: &str, err: &ApiErr
     if err.kind().is_fault() {
         let detail = err.internal_detail().unwrap_or(err.message());
         tracing::error!(function, protocol, request_id, kind = %err.kind(), "call failed: {detail}");
+    } else if err.kind() == ErrorKind::InvalidArguments && !entry.function().sensitive().is_empty() {
+        // serde's messages quote the offending value ("invalid type: string
+        // \"hunter2\""), which may be a `#[arg(sensitive)]` one: the caller
+        // gets the message, the log only the field names.
+        let fields: Vec<&str> = err.fields().iter().map(|f| f.field.as_str()).collect();
+        tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: invalid arguments (message withheld: the function has sensitive arguments) in field(s) {fields:?}");
     } else {
         tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: {}", err.message());
     }

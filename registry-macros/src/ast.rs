@@ -57,6 +57,8 @@ pub(crate) struct Arg<'a> {
     pub(crate) default: Option<Option<Box<Expr>>>,
     /// Its text in the `# Arguments` list; empty when undocumented.
     pub(crate) doc: String,
+    /// `#[arg(sensitive)]`: never logged, redacted by the audit hook.
+    pub(crate) sensitive: bool,
 }
 
 /// What the function returns, as far as the syntax tells.
@@ -142,7 +144,7 @@ impl<'a> Function<'a> {
                         continue;
                     };
                     check_argument_type(&typed.ty, errors);
-                    let default = argument_default(&typed.attrs, errors);
+                    let ArgOptions { default, sensitive } = argument_options(&typed.attrs, errors);
                     let name = unraw(ident);
                     let doc = docs.argument(&name).unwrap_or_default().to_owned();
                     inputs.push(Input::Arg(Arg {
@@ -151,6 +153,7 @@ impl<'a> Function<'a> {
                         ty: &typed.ty,
                         default,
                         doc,
+                        sensitive,
                     }));
                 }
             }
@@ -254,24 +257,42 @@ fn check_argument_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<Box<Expr>>> {
-    let mut default = None;
+/// The `#[arg(...)]` options of one argument.
+struct ArgOptions {
+    /// `#[arg(default)]` (`None` inside) or `#[arg(default = expr)]`.
+    default: Option<Option<Box<Expr>>>,
+    /// `#[arg(sensitive)]`.
+    sensitive: bool,
+}
+
+fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
+    let mut options = ArgOptions {
+        default: None,
+        sensitive: false,
+    };
     for attr in attrs {
         if !attr.path().is_ident("arg") {
             errors.push(
                 attr.span(),
-                "#[api_function] arguments accept only `#[arg(default)]` or `#[arg(default = expr)]`; remove this attribute",
+                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]` or `#[arg(sensitive)]`; remove this attribute",
             );
             continue;
         }
         let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("sensitive") {
+                if meta.input.peek(syn::Token![=]) {
+                    return Err(meta.error("`sensitive` is a marker: write `#[arg(sensitive)]`"));
+                }
+                options.sensitive = true;
+                return Ok(());
+            }
             if !meta.path.is_ident("default") {
-                return Err(meta.error("unknown `#[arg]` option; expected `default` or `default = expr`"));
+                return Err(meta.error("unknown `#[arg]` option; expected `default`, `default = expr` or `sensitive`"));
             }
             if meta.input.peek(syn::Token![=]) {
-                default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));
+                options.default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));
             } else {
-                default = Some(None);
+                options.default = Some(None);
             }
             Ok(())
         });
@@ -279,7 +300,7 @@ fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<B
             errors.push_error(err);
         }
     }
-    default
+    options
 }
 
 fn read_output<'a>(ty: &'a Type, span: Span, errors: &mut Errors) -> Output<'a> {

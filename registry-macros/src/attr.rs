@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{LitBool, LitStr, Token};
+use syn::{LitBool, LitInt, LitStr, Token};
 
 use crate::valid::Errors;
 
@@ -27,6 +27,8 @@ pub(crate) const OPTIONS: &[&str] = &[
     "open_world",
     "hidden_from",
     "scopes",
+    "rate_limit",
+    "max_concurrency",
     "crate",
 ];
 
@@ -46,6 +48,8 @@ pub(crate) struct Attrs {
     pub(crate) open_world: Option<Flag>,
     pub(crate) hidden_from: Option<Vec<LitStr>>,
     pub(crate) scopes: Option<Vec<LitStr>>,
+    pub(crate) rate_limit: Option<LitStr>,
+    pub(crate) max_concurrency: Option<LitInt>,
     pub(crate) krate: Option<LitStr>,
 }
 
@@ -96,6 +100,8 @@ impl Attrs {
             "open_world" => set(&mut self.open_world, flag(meta)?, span, &key),
             "hidden_from" => set(&mut self.hidden_from, list(meta, &key)?, span, &key),
             "scopes" => set(&mut self.scopes, list(meta, &key)?, span, &key),
+            "rate_limit" => set(&mut self.rate_limit, string(meta)?, span, &key),
+            "max_concurrency" => set(&mut self.max_concurrency, integer(meta)?, span, &key),
             "crate" => set(&mut self.krate, string(meta)?, span, &key),
             other => Err(syn::Error::new(span, unknown_option_message(other))),
         }
@@ -132,6 +138,16 @@ fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
             format!("option `{key}` takes a string literal: write `{key} = \"...\"`"),
         )
     })
+}
+
+fn integer(meta: &ParseNestedMeta<'_>) -> syn::Result<LitInt> {
+    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+    let hint = format!("option `{key}` takes a whole number: write `{key} = 4`");
+    if !meta.input.peek(Token![=]) {
+        return Err(meta.error(hint));
+    }
+    let value = meta.value()?;
+    value.parse::<LitInt>().map_err(|err| syn::Error::new(err.span(), hint))
 }
 
 fn flag(meta: &ParseNestedMeta<'_>) -> syn::Result<Flag> {

@@ -79,3 +79,16 @@ fn defaults_with_a_crate_path() {
         },
     ));
 }
+
+#[test]
+fn call_policy_options() {
+    insta::assert_snapshot!(expand(
+        quote!(rate_limit = "100/min", max_concurrency = 4),
+        quote! {
+            /// Log in.
+            async fn login(user: String, #[arg(sensitive)] password: String, #[arg(sensitive, default)] otp: Option<String>) -> bool {
+                check(user, password, otp).await
+            }
+        },
+    ));
+}

@@ -28,6 +28,7 @@ mod config;
 mod docs;
 mod errors;
 mod health;
+pub mod hooks;
 mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;

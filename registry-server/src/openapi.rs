@@ -266,6 +266,15 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));
     }
+    if let Some(quota) = function.rate_limit() {
+        // The function's declared limit, per caller, in the fields of the
+        // `RateLimit-Policy` header (`q` calls per `w` seconds); enforced
+        // when the application registers `hooks::RateLimit`.
+        op.insert(
+            "x-rate-limit".into(),
+            json!({ "quota": quota.calls(), "window": quota.per().as_secs(), "per": "caller" }),
+        );
+    }
     if route.body {
         let mut body = input;
         if let Value::Object(root) = &mut body {

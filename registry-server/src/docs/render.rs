@@ -141,6 +141,8 @@ struct Param<'a> {
     schema: &'a Value,
     location: Location,
     required: bool,
+    /// `#[arg(sensitive)]`: no example value, no default shown, a password field.
+    sensitive: bool,
 }
 
 /// The parameters of `entry`, placed as its REST `route` takes them (an
@@ -157,6 +159,7 @@ fn params<'a>(entry: &'a Entry, route: Option<&Route>) -> Vec<Param<'a>> {
                 schema,
                 location,
                 required: required.contains(&name.as_str()) || location == Location::Path,
+                sensitive: entry.function().is_sensitive(name),
             });
         }
     }
@@ -272,7 +275,14 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     let method = function.method();
     let schemas = entry.schemas();
     let params = params(entry, route);
-    let args = example::arguments(&schemas.input);
+    let mut args = example::arguments(&schemas.input);
+    // A sensitive argument's example is a placeholder naming it, never a
+    // value that looks real (a schema's `default` or `examples` may).
+    for name in function.sensitive() {
+        if let Some(value) = args.get_mut(*name) {
+            *value = Value::String(format!("<{name}>"));
+        }
+    }
 
     let _ = write!(
         out,
@@ -307,6 +317,12 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     if let Some(timeout) = function.timeout() {
         chips.push((format!("timeout {} ms", timeout.as_millis()), "hint"));
     }
+    if let Some(quota) = function.rate_limit() {
+        chips.push((format!("rate limit {quota} per caller"), "hint"));
+    }
+    if let Some(max) = function.max_concurrency() {
+        chips.push((format!("at most {max} concurrent"), "hint"));
+    }
     for tag in function.tags() {
         chips.push(((*tag).to_owned(), "tag"));
     }
@@ -334,6 +350,7 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
             let default = p
                 .schema
                 .get("default")
+                .filter(|_| !p.sensitive)
                 .map(|d| {
                     format!(
                         " <span class=\"default\">default <code>{}</code></span>",
@@ -341,11 +358,14 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
                     )
                 })
                 .unwrap_or_default();
-            let required = if p.required {
-                "<span class=\"req\">required</span>"
+            let mut required = if p.required {
+                "<span class=\"req\">required</span>".to_owned()
             } else {
-                "<span class=\"opt\">optional</span>"
+                "<span class=\"opt\">optional</span>".to_owned()
             };
+            if p.sensitive {
+                required.push_str(" <span class=\"opt\">sensitive</span>");
+            }
             let _ = write!(
                 out,
                 "<tr><td><code class=\"pname\">{}</code> {required}</td><td><code class=\"ptype\">{}</code></td><td>{}</td><td>{}{default}</td></tr>",
@@ -410,7 +430,7 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
     for p in params {
         let (kind, options) = field_kind(p.schema);
         let id = format!("f-{}-{}", route.name, p.name);
-        let value = args.get(p.name);
+        let value = args.get(p.name).filter(|_| !p.sensitive);
         let text = match value {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Array(items)) if kind.starts_with("list:") => items
@@ -425,9 +445,12 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
         let placeholder = p
             .schema
             .get("default")
+            .filter(|_| !p.sensitive)
             .map(|d| format!("default {d}"))
             .unwrap_or_else(|| {
-                if p.required {
+                if p.sensitive {
+                    "sensitive: not prefilled".to_owned()
+                } else if p.required {
                     String::new()
                 } else {
                     "optional".to_owned()
@@ -484,6 +507,8 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
             _ => {
                 let input_type = if matches!(kind.as_str(), "integer" | "number") {
                     "number"
+                } else if p.sensitive {
+                    "password"
                 } else {
                     "text"
                 };
