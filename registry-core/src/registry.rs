@@ -372,7 +372,7 @@ impl<'r> Call<'r> {
     /// let registry = Registry::builder().name("sign_in").build().unwrap();
     /// let entry = registry.get("sign_in").unwrap();
     /// let call = Call::new(entry, json!({"user": "ada", "password": "hunter2"}), Context::new(Protocol::Direct));
-    /// assert_eq!(call.redacted_arguments(), r#"{"password":"[redacted]","user":"ada"}"#);
+    /// assert_eq!(call.redacted_arguments(), r#"{"user":"ada","password":"[redacted]"}"#);
     /// assert!(!format!("{call:?}").contains("hunter2"));
     /// ```
     pub fn redacted_arguments(&self) -> String {
