@@ -19,7 +19,7 @@ use serde_json::json;
 struct Noop;
 
 impl Hook for Noop {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         next.run(call).await
     }
 }

@@ -43,7 +43,7 @@
 //! struct TenantHook;
 //!
 //! impl Hook for TenantHook {
-//!     async fn call(&self, mut call: Call<'_>, next: Next<'_>) -> CallResult {
+//!     async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
 //!         let Some(tenant) = call.context().metadata("x-tenant").map(str::to_owned) else {
 //!             return Err(registry_core::ApiError::forbidden("set the x-tenant header"));
 //!         };
@@ -93,7 +93,7 @@
 //! struct TenantPlans;
 //!
 //! impl Hook for TenantPlans {
-//!     async fn call(&self, mut call: Call<'_>, next: Next<'_>) -> CallResult {
+//!     async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
 //!         let ctx = call.context();
 //!         let tenant = ctx.metadata("x-tenant").ok_or_else(|| ApiError::unauthorized("send x-tenant"))?;
 //!         // An async hook may await: it runs on the call's own task.
@@ -141,11 +141,14 @@ use crate::{ApiError, Call, Context, Entry};
 ///
 /// Implement [`Hook::call`] with `async fn` (the future must be `Send`).
 /// Call `next.run(call)` to go on, or return without calling it to answer
-/// yourself (a refusal, a cached result).
+/// yourself (a refusal, a cached result). The hook holds the call by
+/// reference throughout: after `next.run(call)` its context is still there
+/// to read, but its arguments have gone to the function (`call.args()` is
+/// then `null`), so read them before.
 pub trait Hook: Send + Sync + 'static {
     /// Runs around one call: everything before `next.run(call).await` runs
     /// on the way in, everything after it on the way out.
-    fn call(&self, call: Call<'_>, next: Next<'_>) -> impl Future<Output = CallResult> + Send;
+    fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> impl Future<Output = CallResult> + Send;
 }
 
 /// Decides which functions a caller can see (a "list hook").
@@ -192,11 +195,11 @@ where
 
 /// The object-safe form of [`Hook`] the registry stores.
 pub(crate) trait DynHook: Send + Sync {
-    fn call<'a>(&'a self, call: Call<'a>, next: Next<'a>) -> BoxFuture<'a, CallResult>;
+    fn call<'a>(&'a self, call: &'a mut Call<'_>, next: Next<'a>) -> BoxFuture<'a, CallResult>;
 }
 
 impl<H: Hook> DynHook for H {
-    fn call<'a>(&'a self, call: Call<'a>, next: Next<'a>) -> BoxFuture<'a, CallResult> {
+    fn call<'a>(&'a self, call: &'a mut Call<'_>, next: Next<'a>) -> BoxFuture<'a, CallResult> {
         Box::pin(Hook::call(self, call, next))
     }
 }
@@ -229,8 +232,11 @@ impl<'a> Next<'a> {
         Next { hooks }
     }
 
-    /// Runs the later hooks and the function with `call`, and returns their outcome.
-    pub async fn run(self, call: Call<'a>) -> CallResult {
+    /// Runs the later hooks and the function with `call`, and returns their
+    /// outcome. The call stays the hook's: after this, its context is still
+    /// there to read, but its arguments have been handed to the function
+    /// ([`Call::args`] is then `null`).
+    pub async fn run(self, call: &mut Call<'_>) -> CallResult {
         match self.hooks.split_first() {
             Some((hook, rest)) => hook.call(call, Next { hooks: rest }).await,
             None => crate::invoke::run(call).await,
@@ -291,8 +297,8 @@ impl<F> Hook for Before<F>
 where
     F: Fn(&mut Call<'_>) -> Result<(), ApiError> + Send + Sync + 'static,
 {
-    async fn call(&self, mut call: Call<'_>, next: Next<'_>) -> CallResult {
-        (self.0)(&mut call)?;
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
+        (self.0)(call)?;
         next.run(call).await
     }
 }
@@ -301,9 +307,8 @@ where
 /// task, with the function's entry, the call's context and its outcome,
 /// which it may replace. It must not block.
 ///
-/// The context it sees is a clone taken before the call (cheap: a few
-/// reference counts), so extensions that later hooks or the function added
-/// are not in it.
+/// The context it sees is the call's own, with the extensions earlier
+/// hooks attached.
 ///
 /// ```
 /// use registry_core::hook::after;
@@ -346,11 +351,9 @@ impl<F> Hook for After<F>
 where
     F: Fn(&Entry, &Context, &mut CallResult) + Send + Sync + 'static,
 {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
-        let entry = call.entry();
-        let ctx = call.context().clone();
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         let mut outcome = next.run(call).await;
-        (self.0)(entry, &ctx, &mut outcome);
+        (self.0)(call.entry(), call.context(), &mut outcome);
         outcome
     }
 }

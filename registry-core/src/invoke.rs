@@ -34,13 +34,15 @@ pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: &Context,
 /// Runs `hooks` around the call, the hooks and the function together under
 /// `timeout`, and a panic in a hook contained like one in the function. The
 /// call's token is cancelled if this future is dropped before it completes.
-pub(crate) async fn call_with_hooks(hooks: &[Arc<dyn DynHook>], call: Call<'_>, timeout: Duration) -> CallResult {
+pub(crate) async fn call_with_hooks(hooks: &[Arc<dyn DynHook>], mut call: Call<'_>, timeout: Duration) -> CallResult {
     let function = call.entry().function();
-    // The chain owns the context; the race and the guard need the token beside it.
+    // The chain borrows the call; the race and the guard need the token beside it.
     let token = call.context().cancel_token().clone();
     let guard = token.drop_guard_ref();
-    // Pinned here rather than boxed: the chain allocates only each hook's future.
-    let mut chain = pin!(Next::new(hooks).run(call));
+    // Pinned here rather than boxed, and every hook's future holds the call by
+    // reference: the chain allocates each hook's (small) future and copies
+    // little (BENCHMARKS.md, "Call hooks").
+    let mut chain = pin!(Next::new(hooks).run(&mut call));
     let chain = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| chain.as_mut().poll(cx))) {
         Ok(poll) => poll,
         Err(payload) => Poll::Ready(Err(panicked("a hook", payload))),
@@ -51,11 +53,12 @@ pub(crate) async fn call_with_hooks(hooks: &[Arc<dyn DynHook>], call: Call<'_>, 
     outcome
 }
 
-/// The end of a hook chain: the function itself (its timeout is the chain's).
-pub(crate) async fn run(call: Call<'_>) -> CallResult {
+/// The end of a hook chain: the function itself (its timeout is the chain's),
+/// given the call's arguments.
+pub(crate) async fn run(call: &mut Call<'_>) -> CallResult {
     let function = call.entry().function();
-    let (args, ctx) = call.into_parts();
-    run_function(function, args, &ctx).await
+    let args = std::mem::replace(call.args_mut(), Arguments::Value(serde_json::Value::Null));
+    run_function(function, args, call.context()).await
 }
 
 /// The function's own future: polled here when async, joined from the

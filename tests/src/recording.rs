@@ -73,7 +73,7 @@ impl Recorder {
 }
 
 impl Hook for Recorder {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         let function = call.entry().name().to_owned();
         let arguments = call.args().to_value().unwrap_or(Value::Null);
         let principal = call.context().principal().map(|p| p.id.clone());

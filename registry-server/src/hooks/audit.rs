@@ -57,7 +57,7 @@ impl Audit {
 }
 
 impl Hook for Audit {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         let function = call.entry().function();
         let ctx = call.context();
         let mut record = Record {

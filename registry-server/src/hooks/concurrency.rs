@@ -98,7 +98,7 @@ impl ConcurrencyLimit {
 }
 
 impl Hook for ConcurrencyLimit {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         let function = call.entry().function();
         let Some(limit) = function.max_concurrency() else {
             return next.run(call).await;

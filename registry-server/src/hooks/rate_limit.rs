@@ -264,7 +264,7 @@ impl Limiter {
 }
 
 impl Hook for RateLimit {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         let function = call.entry().function();
         if let Some(quota) = self.quota_for(function) {
             self.check(function, CallerKey::of(call.context()), quota)?;

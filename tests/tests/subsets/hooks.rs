@@ -32,7 +32,7 @@ impl Seen {
 struct WhereHook;
 
 impl Hook for WhereHook {
-    async fn call(&self, mut call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         call.context_mut().insert_extension(Seen::here());
         next.run(call).await
     }
@@ -226,7 +226,7 @@ async fn a_refusal_is_the_same_error_on_both_protocols() {
 struct PanicHook;
 
 impl Hook for PanicHook {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         if call.context().metadata("x-panic").is_some() {
             panic!("the hook fell over");
         }
@@ -256,7 +256,7 @@ struct Logged {
 }
 
 impl Hook for Logged {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         self.log.lock().unwrap().push(format!("{} in", self.name));
         let outcome = next.run(call).await;
         self.log.lock().unwrap().push(format!("{} out", self.name));
@@ -297,7 +297,7 @@ async fn hooks_nest_in_registration_order_and_may_replace_the_outcome() {
 struct SlowHook;
 
 impl Hook for SlowHook {
-    async fn call(&self, call: Call<'_>, next: Next<'_>) -> CallResult {
+    async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         let delay = call
             .context()
             .metadata("x-delay-ms")
@@ -466,7 +466,7 @@ impl Drop for DropFlag {
 struct StuckHook(Arc<std::sync::atomic::AtomicBool>, Arc<tokio::sync::Notify>);
 
 impl Hook for StuckHook {
-    async fn call(&self, _call: Call<'_>, _next: Next<'_>) -> CallResult {
+    async fn call(&self, _call: &mut Call<'_>, _next: Next<'_>) -> CallResult {
         let _flag = DropFlag(Arc::clone(&self.0));
         self.1.notify_one();
         std::future::pending().await
