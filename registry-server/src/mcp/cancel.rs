@@ -10,16 +10,32 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use registry_core::CancellationToken;
 
+use super::jsonrpc::Id;
+
 /// Independent locks, so concurrent calls rarely wait for one another.
 const SHARDS: usize = 8;
 
-/// (caller, request id).
-type Key = (String, String);
+/// Who sent a request, as far as a cancellation must match it.
+#[derive(Clone, Copy, Debug, Hash)]
+pub(crate) enum Caller<'a> {
+    /// The authenticated principal's id.
+    Principal(&'a str),
+    /// The client's address, for an unauthenticated request.
+    Addr(IpAddr),
+    /// Neither is known (an in-process request).
+    Unknown,
+}
+
+/// A keyed hash of (caller, request id), with a per-process random seed: no
+/// string is built per call. Two calls in flight colliding is as likely as
+/// a 64-bit random match, and would only let one cancellation reach both.
+type Key = u64;
 
 /// The cancellable calls in flight.
 pub(crate) struct InFlightCalls {
@@ -50,20 +66,24 @@ impl InFlightCalls {
         })
     }
 
-    fn shard(&self, key: &Key) -> &Mutex<HashMap<Key, (u64, CancellationToken)>> {
-        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+    fn key(&self, caller: Caller<'_>, id: &Id) -> Key {
+        self.hasher.hash_one((caller, id))
+    }
+
+    fn shard(&self, key: Key) -> &Mutex<HashMap<Key, (u64, CancellationToken)>> {
+        &self.shards[(key as usize) % SHARDS]
     }
 
     /// Records the call `id` of `caller`; its token is cancelled by a
     /// matching [`InFlightCalls::cancel`] while the registration lives.
-    pub(crate) fn register(self: &Arc<Self>, caller: String, id: String) -> (CancellationToken, Registration) {
+    pub(crate) fn register(self: &Arc<Self>, caller: Caller<'_>, id: &Id) -> (CancellationToken, Registration) {
         let token = CancellationToken::new();
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
-        let key = (caller, id);
-        self.shard(&key)
+        let key = self.key(caller, id);
+        self.shard(key)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key.clone(), (serial, token.clone()));
+            .insert(key, (serial, token.clone()));
         let registration = Registration {
             calls: Arc::clone(self),
             key,
@@ -73,9 +93,9 @@ impl InFlightCalls {
     }
 
     /// Cancels the call `id` of `caller`, if one is held; whether one was.
-    pub(crate) fn cancel(&self, caller: &str, id: &str) -> bool {
-        let key = (caller.to_owned(), id.to_owned());
-        let shard = self.shard(&key).lock().unwrap_or_else(|e| e.into_inner());
+    pub(crate) fn cancel(&self, caller: Caller<'_>, id: &Id) -> bool {
+        let key = self.key(caller, id);
+        let shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
         match shard.get(&key) {
             Some((_, token)) => {
                 token.cancel();
@@ -88,7 +108,7 @@ impl InFlightCalls {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        let mut shard = self.calls.shard(&self.key).lock().unwrap_or_else(|e| e.into_inner());
+        let mut shard = self.calls.shard(self.key).lock().unwrap_or_else(|e| e.into_inner());
         // A later call that reused the id keeps its own entry.
         if shard.get(&self.key).is_some_and(|(serial, _)| *serial == self.serial) {
             shard.remove(&self.key);
@@ -100,25 +120,35 @@ impl Drop for Registration {
 mod tests {
     use super::*;
 
+    fn id(text: &str) -> Id {
+        serde_json::from_str(text).unwrap()
+    }
+
     #[test]
     fn a_call_is_found_by_caller_and_id_while_registered() {
         let calls = InFlightCalls::new();
-        let (token, registration) = calls.register("alice".into(), "1".into());
-        assert!(!calls.cancel("bob", "1"), "another caller's id 1 is not alice's");
+        let (alice, bob) = (Caller::Principal("alice"), Caller::Principal("bob"));
+        let (token, registration) = calls.register(alice, &id("1"));
+        assert!(!calls.cancel(bob, &id("1")), "another caller's id 1 is not alice's");
+        assert!(
+            !calls.cancel(alice, &id("\"1\"")),
+            "the string \"1\" is not the number 1"
+        );
         assert!(!token.is_cancelled());
-        assert!(calls.cancel("alice", "1"));
+        assert!(calls.cancel(alice, &id("1")));
         assert!(token.is_cancelled());
         drop(registration);
-        assert!(!calls.cancel("alice", "1"), "a finished call is forgotten");
+        assert!(!calls.cancel(alice, &id("1")), "a finished call is forgotten");
     }
 
     #[test]
     fn a_reused_id_keeps_the_newer_call() {
         let calls = InFlightCalls::new();
-        let (_, first) = calls.register("c".into(), "7".into());
-        let (second_token, _second) = calls.register("c".into(), "7".into());
+        let caller = Caller::Addr("127.0.0.1".parse().unwrap());
+        let (_, first) = calls.register(caller, &id("7"));
+        let (second_token, _second) = calls.register(caller, &id("7"));
         drop(first);
-        assert!(calls.cancel("c", "7"));
+        assert!(calls.cancel(caller, &id("7")));
         assert!(second_token.is_cancelled());
     }
 }

@@ -28,7 +28,7 @@ use crate::http::{
 };
 
 use super::Settings;
-use super::cancel::{InFlightCalls, Registration};
+use super::cancel::{Caller, InFlightCalls, Registration};
 use super::dispatch::{Dispatcher, RequestEnv};
 use super::jsonrpc::{Id, Kind, Reply, RpcError, code};
 use super::request::{self, Message, Method};
@@ -82,12 +82,6 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
     };
     let principal = parts.extensions.remove::<registry_core::Principal>();
     let client_addr = client_addr_of(&parts.extensions);
-    // Who a legacy `notifications/cancelled` must come from to name this request's call.
-    let caller = match (&principal, client_addr) {
-        (Some(principal), _) => format!("principal:{}", principal.id),
-        (None, Some(addr)) => format!("addr:{addr}"),
-        (None, None) => String::new(),
-    };
     let headers = &parts.headers;
     if let Err(error) = endpoint.origins.check(headers, parts.uri.host()) {
         return reject(error.into(), &request_id);
@@ -112,7 +106,9 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
                 .get("requestId")
                 .and_then(|id| serde_json::from_value::<Id>(id.clone()).ok())
         {
-            let found = endpoint.cancellable.cancel(&caller, &id.key());
+            let found = endpoint
+                .cancellable
+                .cancel(caller(principal.as_ref(), client_addr), &id);
             tracing::debug!(request = %id, found, "notifications/cancelled");
         }
         // Notifications and client responses: accepted, never answered.
@@ -134,7 +130,9 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         message.method == Method::ToolsCall && message.meta.version.as_deref().is_none_or(version::is_legacy);
     let (cancel, registration) = match (&message.id, legacy_call) {
         (Some(id), true) => {
-            let (token, registration) = endpoint.cancellable.register(caller, id.key());
+            let (token, registration) = endpoint
+                .cancellable
+                .register(caller(principal.as_ref(), client_addr), id);
             (Some(token), Some(registration))
         }
         _ => (None, None),
@@ -157,6 +155,16 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
     match endpoint.mcp.dispatch(message, env).await {
         Some(reply) => json_reply(&reply),
         None => StatusCode::ACCEPTED.into_response(),
+    }
+}
+
+/// Who a legacy `notifications/cancelled` must come from to name a call: the
+/// principal, else the client's address.
+fn caller(principal: Option<&registry_core::Principal>, addr: Option<std::net::IpAddr>) -> Caller<'_> {
+    match (principal, addr) {
+        (Some(principal), _) => Caller::Principal(&principal.id),
+        (None, Some(addr)) => Caller::Addr(addr),
+        (None, None) => Caller::Unknown,
     }
 }
 
