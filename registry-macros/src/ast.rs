@@ -253,6 +253,21 @@ fn check_argument_type(ty: &Type, errors: &mut Errors) {
             "#[api_function] does not support `impl Trait` arguments: schemas need a concrete type; name a type that implements `Deserialize + JsonSchema`",
         ),
         Type::Infer(infer) => errors.push(infer.span(), "write the argument's type"),
+        // The context by value: serde would ask for `Deserialize` on it.
+        Type::Path(path)
+            if path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Context" && s.arguments.is_empty()) =>
+        {
+            errors.push(
+                path.span(),
+                "take the context by reference: write `ctx: &Context` (it is not an argument decoded from JSON); \
+                 if this is a type of your own named `Context`, import it under another name",
+            );
+        }
         _ => {}
     }
 }
