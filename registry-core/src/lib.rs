@@ -85,6 +85,7 @@ pub use tokio_util::sync::CancellationToken;
 ///   `#[arg(sensitive)]` marks an argument (a password, a token) that the
 ///   framework never logs, the audit hook redacts and the docs page shows
 ///   without a real-looking example; combine as `#[arg(sensitive, default)]`.
+///   `#[arg(rename = "type")]` makes the JSON property differ from the Rust name.
 /// - One `&Context` argument may appear in any position; it is not part of any schema.
 /// - Return `T` or `Result<T, E>` with `T: Serialize + JsonSchema` (including
 ///   `()`), and `E: Into<ApiError>`.

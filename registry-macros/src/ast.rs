@@ -50,8 +50,12 @@ pub(crate) enum Input<'a> {
 
 pub(crate) struct Arg<'a> {
     pub(crate) ident: &'a Ident,
-    /// The JSON property: the name without `r#` ([`unraw`]).
+    /// The JSON property: `#[arg(rename = "...")]`, else the name without `r#` ([`unraw`]).
     pub(crate) name: String,
+    /// The Rust name without `r#`, as the `# Arguments` list writes it.
+    pub(crate) rust_name: String,
+    /// Whether `name` comes from `#[arg(rename = "...")]`.
+    pub(crate) renamed: bool,
     pub(crate) ty: &'a Type,
     /// `#[arg(default)]` (`None` inside) or `#[arg(default = expr)]`.
     pub(crate) default: Option<Option<Box<Expr>>>,
@@ -144,12 +148,19 @@ impl<'a> Function<'a> {
                         continue;
                     };
                     check_argument_type(&typed.ty, errors);
-                    let ArgOptions { default, sensitive } = argument_options(&typed.attrs, errors);
-                    let name = unraw(ident);
-                    let doc = docs.argument(&name).unwrap_or_default().to_owned();
+                    let ArgOptions {
+                        default,
+                        sensitive,
+                        rename,
+                    } = argument_options(&typed.attrs, errors);
+                    let rust_name = unraw(ident);
+                    let doc = docs.argument(&rust_name).unwrap_or_default().to_owned();
+                    let renamed = rename.is_some();
                     inputs.push(Input::Arg(Arg {
                         ident,
-                        name,
+                        name: rename.unwrap_or_else(|| rust_name.clone()),
+                        rust_name,
+                        renamed,
                         ty: &typed.ty,
                         default,
                         doc,
@@ -278,18 +289,21 @@ struct ArgOptions {
     default: Option<Option<Box<Expr>>>,
     /// `#[arg(sensitive)]`.
     sensitive: bool,
+    /// `#[arg(rename = "...")]`: the JSON property name.
+    rename: Option<String>,
 }
 
 fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
     let mut options = ArgOptions {
         default: None,
         sensitive: false,
+        rename: None,
     };
     for attr in attrs {
         if !attr.path().is_ident("arg") {
             errors.push(
                 attr.span(),
-                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]` or `#[arg(sensitive)]`; remove this attribute",
+                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]`, `#[arg(rename = \"...\")]` or `#[arg(sensitive)]`; remove this attribute",
             );
             continue;
         }
@@ -301,8 +315,25 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
                 options.sensitive = true;
                 return Ok(());
             }
+            if meta.path.is_ident("rename") {
+                let name: syn::LitStr = meta
+                    .value()
+                    .and_then(|value| value.parse())
+                    .map_err(|_| meta.error("write `#[arg(rename = \"property_name\")]`"))?;
+                let value = name.value();
+                if value.is_empty() || value.chars().any(|c| c.is_control()) {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        "the property name must be a non-empty string without control characters",
+                    ));
+                }
+                options.rename = Some(value);
+                return Ok(());
+            }
             if !meta.path.is_ident("default") {
-                return Err(meta.error("unknown `#[arg]` option; expected `default`, `default = expr` or `sensitive`"));
+                return Err(meta.error(
+                    "unknown `#[arg]` option; expected `default`, `default = expr`, `rename = \"...\"` or `sensitive`",
+                ));
             }
             if meta.input.peek(syn::Token![=]) {
                 options.default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));

@@ -88,7 +88,11 @@ fn generate(model: &Model<'_>) -> TokenStream {
                     Some(quote!(#[serde(default = #helper_name)]))
                 }
             };
-            quote!(#doc_attr #default_attr #ident: #ty)
+            let rename_attr = arg.renamed.then(|| {
+                let name = &arg.name;
+                quote!(#[serde(rename = #name)])
+            });
+            quote!(#doc_attr #default_attr #rename_attr #ident: #ty)
         })
         .collect::<Vec<_>>();
     // Bind each field to a generated local, so an argument named like the

@@ -176,6 +176,7 @@ pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, error
         path_params_are_arguments(lit, &path_params, &function, errors);
     }
     documented_names_are_arguments(&docs, &function, errors);
+    property_names_are_unique(&function, errors);
 
     Model {
         krate,
@@ -439,12 +440,32 @@ pub(crate) fn path_params_are_arguments(lit: &LitStr, params: &[String], functio
     }
 }
 
+/// No two arguments share a JSON property (`#[arg(rename = "...")]`).
+fn property_names_are_unique(function: &Function<'_>, errors: &mut Errors) {
+    let args: Vec<_> = function.args().collect();
+    for (i, arg) in args.iter().enumerate() {
+        if let Some(first) = args[..i].iter().find(|earlier| earlier.name == arg.name) {
+            errors.push(
+                arg.ident.span(),
+                format!(
+                    "`{}` and `{}` are both the property `{}`; rename one with `#[arg(rename = \"...\")]`",
+                    first.rust_name, arg.rust_name, arg.name
+                ),
+            );
+        }
+    }
+}
+
 /// Every name in the `# Arguments` list is an argument (or the context).
 pub(crate) fn documented_names_are_arguments(docs: &Docs, function: &Function<'_>, errors: &mut Errors) {
     let fn_ident = function.ident;
     let context = function.context_name();
     for (documented, _, span) in &docs.arguments {
-        if !function.args().any(|arg| arg.name == *documented) && context.as_deref() != Some(documented.as_str()) {
+        if !function
+            .args()
+            .any(|arg| arg.rust_name == *documented || arg.name == *documented)
+            && context.as_deref() != Some(documented.as_str())
+        {
             errors.push(*span, format!("the `# Arguments` list documents `{documented}`, which is not an argument of `{fn_ident}`; fix the name or remove the line"));
         }
     }

@@ -19,4 +19,5 @@ mod hooks;
 pub mod openapi_collisions;
 mod parity;
 mod reexport;
+mod renamed;
 pub mod rest_startup;
