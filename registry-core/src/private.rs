@@ -44,12 +44,48 @@ pub fn encode_unit(_: ()) -> CallResult {
     Ok(Value::Null)
 }
 
+/// A type an argument may have: decodable and describable. A trait of its
+/// own only so that a type that is not says what to derive.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an API function argument: it needs `serde::Deserialize` and `schemars::JsonSchema`",
+    label = "this argument's type",
+    note = "derive both on it: `#[derive(serde::Deserialize, schemars::JsonSchema)]`, with `serde = {{ version = \"1\", features = [\"derive\"] }}` and `schemars = \"1\"` in Cargo.toml"
+)]
+pub trait ArgType {}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned + JsonSchema> ArgType for T {}
+
+/// Names an argument type in generated code that is never run.
+#[inline(always)]
+pub fn arg_type<T: ArgType>() {}
+
+/// An error type a function may return: anything `Into<ApiError>`. A trait
+/// of its own only so that a type that is not says what to write instead.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an API function's error: it does not convert into `ApiError`",
+    label = "the function's error type",
+    note = "return `Result<T, ApiError>` and convert with `.map_err(|err| ApiError::from_error(ErrorKind::Upstream, err))`, or implement `From<{Self}> for ApiError`"
+)]
+pub trait IntoApiError {
+    /// The conversion.
+    fn into_api_error(self) -> ApiError;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: Into<ApiError>> IntoApiError for E {
+    #[inline]
+    fn into_api_error(self) -> ApiError {
+        self.into()
+    }
+}
+
 /// Encodes a `Result`, converting the error into an [`ApiError`].
 #[inline]
-pub fn encode_result<T: Serialize, E: Into<ApiError>>(result: Result<T, E>) -> CallResult {
+pub fn encode_result<T: Serialize, E: IntoApiError>(result: Result<T, E>) -> CallResult {
     match result {
         Ok(value) => crate::args::encode(&value),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(err.into_api_error()),
     }
 }
 

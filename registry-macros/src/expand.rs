@@ -95,6 +95,13 @@ fn generate(model: &Model<'_>) -> TokenStream {
             quote!(#doc_attr #default_attr #rename_attr #ident: #ty)
         })
         .collect::<Vec<_>>();
+    let arg_checks = function
+        .args()
+        .map(|arg| {
+            let ty = arg.ty;
+            quote_spanned!(ty.span()=> __rt::arg_type::<#ty>();)
+        })
+        .collect::<Vec<_>>();
     // Bind each field to a generated local, so an argument named like the
     // function (`fn page(page: Page)`) cannot shadow the function being called.
     let bindings = function
@@ -193,6 +200,11 @@ fn generate(model: &Model<'_>) -> TokenStream {
         #[allow(non_upper_case_globals, unused_attributes, unused_qualifications)]
         const _: () = {
             use #krate::__private as __rt;
+
+            // Never called: an argument type that cannot be decoded or
+            // described fails here first, with a note saying what to derive.
+            #[allow(dead_code)]
+            fn __check_args() { #(#arg_checks)* }
 
             // The fields are the arguments, named as the user named them.
             #[allow(non_snake_case)]
