@@ -57,6 +57,8 @@ pub(crate) struct Arg<'a> {
     pub(crate) default: Option<Option<Box<Expr>>>,
     /// Its text in the `# Arguments` list; empty when undocumented.
     pub(crate) doc: String,
+    /// `#[arg(complete = path::to_fn)]`: its completion provider.
+    pub(crate) complete: Option<syn::Path>,
 }
 
 /// What the function returns, as far as the syntax tells.
@@ -142,7 +144,7 @@ impl<'a> Function<'a> {
                         continue;
                     };
                     check_argument_type(&typed.ty, errors);
-                    let default = argument_default(&typed.attrs, errors);
+                    let (default, complete) = argument_options(&typed.attrs, errors);
                     let name = unraw(ident);
                     let doc = docs.argument(&name).unwrap_or_default().to_owned();
                     inputs.push(Input::Arg(Arg {
@@ -151,6 +153,7 @@ impl<'a> Function<'a> {
                         ty: &typed.ty,
                         default,
                         doc,
+                        complete,
                     }));
                 }
             }
@@ -254,8 +257,12 @@ fn check_argument_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<Box<Expr>>> {
+/// `#[arg(default)]`, `#[arg(default = expr)]` and `#[arg(complete = path)]`.
+type ArgOptions = (Option<Option<Box<Expr>>>, Option<syn::Path>);
+
+fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
     let mut default = None;
+    let mut complete = None;
     for attr in attrs {
         if !attr.path().is_ident("arg") {
             errors.push(
@@ -265,6 +272,13 @@ fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<B
             continue;
         }
         let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("complete") {
+                if !meta.input.peek(syn::Token![=]) {
+                    return Err(meta.error("write `complete = path::to_fn`, naming a `fn(String, &Context) -> Vec<String>` (or an `async fn`)"));
+                }
+                complete = Some(meta.value()?.parse::<syn::Path>()?);
+                return Ok(());
+            }
             if !meta.path.is_ident("default") {
                 return Err(meta.error("unknown `#[arg]` option; expected `default` or `default = expr`"));
             }
@@ -279,7 +293,7 @@ fn argument_default(attrs: &[Attribute], errors: &mut Errors) -> Option<Option<B
             errors.push_error(err);
         }
     }
-    default
+    (default, complete)
 }
 
 fn read_output<'a>(ty: &'a Type, span: Span, errors: &mut Errors) -> Output<'a> {
