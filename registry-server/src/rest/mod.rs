@@ -14,7 +14,7 @@
 //! with the wrong method `405` (with `Allow`). Every response carries
 //! `x-request-id`: the caller's when it sent one, else a fresh id.
 
-mod coerce;
+pub(crate) mod coerce;
 mod handler;
 mod plan;
 
