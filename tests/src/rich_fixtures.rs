@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How many functions this module registers (completion providers excluded).
-pub(crate) const RICH_FUNCTIONS: usize = 16;
+pub(crate) const RICH_FUNCTIONS: usize = 14;
 
 /// A 1x1 red PNG.
 pub(crate) const RED_PIXEL_PNG: [u8; 69] = [
