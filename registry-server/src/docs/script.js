@@ -122,7 +122,21 @@
         init.headers["Content-Type"] = "application/json";
       }
       const response = await fetch(req.url, init);
-      const text = await response.text();
+      const type = response.headers.get("content-type") || "";
+      // An image result (a resource or a media tool) is shown as the picture.
+      const picture = out.parentElement.querySelector("img.result-image");
+      if (picture) picture.remove();
+      if (response.ok && type.startsWith("image/")) {
+        const blob = await response.blob();
+        const img = document.createElement("img");
+        img.className = "result-image";
+        img.alt = `${type} result`;
+        img.src = URL.createObjectURL(blob);
+        out.parentElement.insertBefore(img, out);
+      }
+      const text = type.startsWith("image/") || type.startsWith("audio/") || type === "application/octet-stream"
+        ? `(${type} body)`
+        : await response.text();
       const ms = Math.round(performance.now() - started);
       status.textContent = `${response.status} ${response.statusText}`.trim();
       status.className = "status " + (response.ok ? "ok" : response.status >= 500 ? "server" : "client");

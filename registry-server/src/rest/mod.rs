@@ -18,6 +18,7 @@ pub(crate) mod coerce;
 mod handler;
 mod plan;
 
+pub(crate) use handler::renders_as_body;
 pub(crate) use plan::{Location, Route, Routes};
 
 use std::collections::BTreeMap;

@@ -627,3 +627,41 @@ async fn stdio_reads_gets_and_completes() {
     assert_eq!(answers[4]["result"]["resourceTemplates"].as_array().unwrap().len(), 2);
     let _ = child.wait().await;
 }
+
+/// The OpenAPI document declares each resource's and media result's own
+/// content type, and the docs page lists resources and prompts with their
+/// MCP requests.
+#[tokio::test]
+async fn openapi_and_docs_describe_resources_and_prompts() {
+    let base = start().await;
+    let client = reqwest::Client::new();
+    let document = send(client.get(format!("{base}/openapi.json"))).await.json();
+    let ok = |path: &str, method: &str| document["paths"][path][method]["responses"]["200"]["content"].clone();
+    assert_eq!(
+        ok("/api/resources/static-text", "get"),
+        json!({"text/plain": {"schema": {"type": "string"}}})
+    );
+    assert_eq!(ok("/api/resources/static-binary", "get"), json!({"image/png": {}}));
+    assert!(ok("/api/resources/template/{id}/data", "get")["application/json"]["schema"].is_object());
+    assert_eq!(ok("/api/test_image_content", "post"), json!({"image/*": {}}));
+    assert_eq!(ok("/api/test_audio_content", "post"), json!({"audio/*": {}}));
+    assert!(ok("/api/test_multiple_content_types", "post")["application/json"].is_object());
+    let block = &document["paths"]["/api/resources/blocks/{height}"]["get"];
+    assert_eq!(block["x-mcp-resource"], "test://blocks/{height}");
+    assert_eq!(block["parameters"][0]["name"], "height");
+    let prompt = &document["paths"]["/api/prompts/test_typed_prompt"]["post"];
+    assert_eq!(prompt["x-mcp-prompt"], "test_typed_prompt");
+    assert!(prompt["requestBody"]["content"]["application/json"]["schema"]["properties"]["period"].is_object());
+
+    let page = String::from_utf8(send(client.get(format!("{base}/docs"))).await.bytes).unwrap();
+    for needle in [
+        "14 functions · 14 REST routes · 5 MCP tools · 4 MCP resources · 5 MCP prompts",
+        "MCP resource template",
+        "test://blocks/{height}",
+        "MCP · POST /mcp · resources/read",
+        "MCP · POST /mcp · prompts/get",
+        "/api/resources/static-binary",
+    ] {
+        assert!(page.contains(needle), "the docs page should show {needle}");
+    }
+}
