@@ -17,3 +17,4 @@ pub mod openapi_collisions;
 mod parity;
 mod reexport;
 pub mod rest_startup;
+mod rmcp_primitives;
