@@ -131,7 +131,12 @@
         const img = document.createElement("img");
         img.className = "result-image";
         img.alt = `${type} result`;
-        img.src = URL.createObjectURL(blob);
+        // A data: URL, which the page's Content-Security-Policy allows for images.
+        img.src = await new Promise((resolve) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(reader.result);
+          reader.readAsDataURL(blob);
+        });
         out.parentElement.insertBefore(img, out);
       }
       const text = type.startsWith("image/") || type.startsWith("audio/") || type === "application/octet-stream"
