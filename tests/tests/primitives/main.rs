@@ -665,3 +665,64 @@ async fn openapi_and_docs_describe_resources_and_prompts() {
         assert!(page.contains(needle), "the docs page should show {needle}");
     }
 }
+
+/// The same router on AWS Lambda (a Function URL event through
+/// `lambda_http`'s own decoding and encoding): a binary resource route, and
+/// `resources/read` and `prompts/get` over MCP.
+#[tokio::test]
+async fn lambda_serves_resources_and_prompts() {
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::{Adapter, Context as LambdaContext, LambdaEvent};
+    use tower::{Service, ServiceExt};
+
+    let registry = Registry::from_inventory().unwrap();
+    let server = Server::new(registry, ServerConfig::default().bound_to_loopback(false));
+    let service = registry_server::lambda::service(&server).unwrap();
+    let invoke = |method: &str, path: &str, body: Option<Value>| {
+        let mut event: Value = serde_json::from_str(include_str!("../../fixtures/lambda/function_url.json")).unwrap();
+        event["rawPath"] = json!(path);
+        event["requestContext"]["http"]["method"] = json!(method);
+        event["requestContext"]["http"]["path"] = json!(path);
+        event["body"] = body.map_or(Value::Null, |b| json!(b.to_string()));
+        event["headers"]["accept"] = json!("application/json, text/event-stream");
+        let service = service.clone();
+        async move {
+            let request: LambdaRequest = serde_json::from_value(event).unwrap();
+            let mut adapter = Adapter::from(service);
+            let response = adapter
+                .ready()
+                .await
+                .unwrap()
+                .call(LambdaEvent::new(request, LambdaContext::default()))
+                .await
+                .unwrap();
+            serde_json::to_value(response).unwrap()
+        }
+    };
+    let png = invoke("GET", "/api/resources/static-binary", None).await;
+    assert_eq!(png["statusCode"], 200);
+    assert_eq!(png["headers"]["content-type"], "image/png");
+    assert_eq!(png["isBase64Encoded"], true);
+    assert_eq!(BASE64.decode(png["body"].as_str().unwrap()).unwrap(), RED_PIXEL_PNG);
+
+    let mcp = |method: &str, params: Value| json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let read = invoke(
+        "POST",
+        "/mcp",
+        Some(mcp("resources/read", json!({"uri": "test://template/9/data"}))),
+    )
+    .await;
+    let answer: Value = serde_json::from_str(read["body"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["result"]["contents"][0]["uri"], "test://template/9/data");
+    let got = invoke(
+        "POST",
+        "/mcp",
+        Some(mcp("prompts/get", json!({"name": "test_simple_prompt"}))),
+    )
+    .await;
+    let answer: Value = serde_json::from_str(got["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        answer["result"]["messages"][0]["content"]["text"],
+        "This is a simple prompt for testing."
+    );
+}
