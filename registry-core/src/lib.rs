@@ -259,3 +259,15 @@ pub use registry_macros::api_resource;
 /// # fn main() {}
 /// ```
 pub use registry_macros::api_prompt;
+
+/// An SVG or PNG file, relative to the calling crate's `Cargo.toml`, as a
+/// `data:` URI `&'static str` embedded at compile time (the same rule as the
+/// attributes' `icon = "..."`); for the server's own icon:
+/// `ServerConfig::default().icon(registry_core::icon!("assets/logo.svg"))`.
+///
+/// A missing file or another type is a compile error:
+///
+/// ```compile_fail
+/// let icon: &str = registry_core::icon!("assets/no-such-file.svg");
+/// ```
+pub use registry_macros::icon;

@@ -253,6 +253,34 @@ fn generate(model: &Model<'_>) -> TokenStream {
     }
 }
 
+/// `icon!("assets/x.svg")`: the `data:` URI as a literal (read by the same
+/// rule as `icon = "..."`), with an `include_bytes!` so a change rebuilds.
+pub(crate) fn icon(input: TokenStream) -> TokenStream {
+    let lit = match syn::parse2::<LitStr>(input) {
+        Ok(lit) => lit,
+        Err(err) => {
+            return syn::Error::new(
+                err.span(),
+                "write `icon!(\"assets/icon.svg\")`, a path relative to the crate",
+            )
+            .to_compile_error();
+        }
+    };
+    let mut errors = Errors::new();
+    let icon = valid::icon(&lit, &mut errors);
+    if let Err(err) = errors.finish() {
+        return err.to_compile_error();
+    }
+    let Some(icon) = icon else {
+        return TokenStream::new();
+    };
+    let (data_uri, file) = (&icon.data_uri, &icon.file);
+    quote!({
+        const _: &[u8] = ::core::include_bytes!(#file);
+        #data_uri
+    })
+}
+
 /// The `primitive` field and the items it refers to: the resource or prompt
 /// declaration, its completion providers and, for a prompt, the check that
 /// it returns messages. A tool needs none of them.

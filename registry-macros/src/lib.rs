@@ -41,6 +41,12 @@ pub fn api_resource(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::entry(attr::Attribute::Resource, args.into(), input.into()).into()
 }
 
+/// An SVG or PNG file as a `data:` URI string literal. See `registry_core::icon`.
+#[proc_macro]
+pub fn icon(input: TokenStream) -> TokenStream {
+    expand::icon(input.into()).into()
+}
+
 /// Registers a function as an MCP prompt. See `registry_core::api_prompt`.
 #[proc_macro_attribute]
 pub fn api_prompt(args: TokenStream, input: TokenStream) -> TokenStream {

@@ -393,7 +393,7 @@ fn completers_allowed(attribute: Attribute, function: &Function<'_>, errors: &mu
 }
 
 /// `icon = "assets/x.svg"`: read relative to the crate (`CARGO_MANIFEST_DIR`), SVG or PNG.
-fn icon(lit: &LitStr, errors: &mut Errors) -> Option<Icon> {
+pub(crate) fn icon(lit: &LitStr, errors: &mut Errors) -> Option<Icon> {
     use base64::Engine as _;
     let relative = lit.value();
     let mime = match relative.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
@@ -420,10 +420,7 @@ fn icon(lit: &LitStr, errors: &mut Errors) -> Option<Icon> {
         Err(err) => {
             errors.push(
                 lit.span(),
-                format!(
-                    "cannot read the icon `{}`: {err}; the path is relative to the crate's Cargo.toml",
-                    file.display()
-                ),
+                format!("cannot read the icon `{relative}` (a path relative to the crate's Cargo.toml): {err}"),
             );
             None
         }

@@ -32,6 +32,7 @@ pub struct ServerConfig {
     pub(crate) public_url: Option<String>,
     pub(crate) title: String,
     pub(crate) version: String,
+    pub(crate) icon: Option<String>,
     pub(crate) bound_to_loopback: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) max_json_depth: usize,
@@ -53,6 +54,7 @@ impl Default for ServerConfig {
             public_url: None,
             title: "API".to_owned(),
             version: "0.1.0".to_owned(),
+            icon: None,
             bound_to_loopback: true,
             shutdown_grace: Duration::from_secs(10),
             max_json_depth: 64,
@@ -102,6 +104,22 @@ impl ServerConfig {
     pub fn info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {
         self.title = title.into();
         self.version = version.into();
+        self
+    }
+
+    /// The server's icon, a `data:` (or `https:`) URI: MCP `serverInfo.icons`
+    /// and the docs page's header. Embed a file at compile time with
+    /// [`registry_core::icon!`].
+    ///
+    /// ```
+    /// use registry_server::ServerConfig;
+    ///
+    /// let config = ServerConfig::default().icon("data:image/svg+xml;base64,PHN2Zy8+");
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn icon(mut self, uri: impl Into<String>) -> Self {
+        self.icon = Some(uri.into());
         self
     }
 
@@ -211,6 +229,7 @@ impl ServerConfig {
         crate::mcp::Settings {
             name: self.title.clone(),
             version: self.version.clone(),
+            icon: self.icon.clone(),
             debug_errors: self.debug_errors,
             page_size: crate::mcp::LIST_PAGE_SIZE,
             max_message_bytes: self.max_body_bytes,

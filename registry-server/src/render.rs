@@ -129,12 +129,17 @@ pub(crate) fn content_blocks(entry: &Entry, value: Value) -> Vec<Value> {
 
 /// MCP `icons` for an entry that declares one: `[{"src": data URI, "mimeType": ...}]`.
 pub(crate) fn icons(entry: &Entry) -> Option<Value> {
-    let src = entry.function().icon()?;
-    let mime = src
-        .strip_prefix("data:")
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or("image/png");
-    Some(json!([{ "src": src, "mimeType": mime }]))
+    entry.function().icon().map(icon_list)
+}
+
+/// `[{"src": uri, "mimeType": ...}]`, the type read from a `data:` URI.
+pub(crate) fn icon_list(src: &str) -> Value {
+    let mut icon = Map::new();
+    icon.insert("src".into(), json!(src));
+    if let Some(mime) = src.strip_prefix("data:").and_then(|rest| rest.split([';', ',']).next()) {
+        icon.insert("mimeType".into(), json!(mime));
+    }
+    json!([icon])
 }
 
 /// Inserts `icons` into an MCP definition when the entry has one.

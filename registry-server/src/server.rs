@@ -99,6 +99,7 @@ impl Server {
                 docs::Settings {
                     title: config.title.clone(),
                     version: config.version.clone(),
+                    icon: config.icon.clone(),
                 },
             ))
             .merge(health::router(&self.registry));

@@ -73,7 +73,11 @@ pub(crate) fn test_template_data(id: String) -> TemplateData {
 ///
 /// # Arguments
 /// * `height` - the block height
-#[api_resource(uri = "test://blocks/{height}", mime_type = "application/json")]
+#[api_resource(
+    uri = "test://blocks/{height}",
+    mime_type = "application/json",
+    icon = "../examples/hashstats/assets/chart.svg"
+)]
 pub(crate) async fn test_block(#[arg(complete = recent_heights)] height: u64) -> Result<serde_json::Value, ApiError> {
     if height > 1_000_000 {
         return Err(ApiError::not_found(format!("no block at height {height}")));
@@ -174,7 +178,7 @@ pub(crate) async fn test_typed_prompt(period: Period, count: u32, verbose: Optio
 // ---------------------------------------------------------------- rich tool results
 
 /// An image result, for the `tools-call-image` scenario.
-#[api_function(read_only)]
+#[api_function(read_only, icon = "fixtures/icons/pixel.png")]
 pub(crate) fn test_image_content() -> Image {
     Image::png(RED_PIXEL_PNG.to_vec())
 }

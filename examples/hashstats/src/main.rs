@@ -52,6 +52,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = ServerConfig::default().info("hashstats", env!("CARGO_PKG_VERSION"));
+    let config = ServerConfig::default()
+        .info("hashstats", env!("CARGO_PKG_VERSION"))
+        .icon(registry_core::icon!("assets/chart.svg"));
     args.cli.run(registry, config).await
 }

@@ -52,6 +52,14 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
     // Page-level values first; the style and script go in last so their text is never scanned.
     TEMPLATE
         .replace("{{base}}", &BASE.to_string())
+        .replace(
+            "{{brand_icon}}",
+            &settings
+                .icon
+                .as_deref()
+                .map(|icon| format!("<img class=\"brand-icon\" alt=\"\" src=\"{}\">", esc(icon)))
+                .unwrap_or_default(),
+        )
         .replace("{{title}}", &esc(&settings.title))
         .replace("{{version}}", &esc(&settings.version))
         .replace("{{counts}}", &esc(&counts))

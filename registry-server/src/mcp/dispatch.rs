@@ -49,7 +49,10 @@ impl Dispatcher {
     /// `server/discover` results are serialized now, the tool list when
     /// first asked for.
     pub(crate) fn new(registry: &registry_core::Registry, settings: &Settings) -> Self {
-        let info = json!({ "name": settings.name, "version": settings.version });
+        let mut info = json!({ "name": settings.name, "version": settings.version });
+        if let Some(icon) = &settings.icon {
+            info["icons"] = crate::render::icon_list(icon);
+        }
         let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let resources = Resources::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let prompts = Prompts::new(registry, info.clone(), settings.page_size, settings.debug_errors);

@@ -102,6 +102,8 @@ pub(crate) struct Settings {
     pub(crate) name: String,
     /// `serverInfo.version`.
     pub(crate) version: String,
+    /// `serverInfo.icons`, when the server has an icon.
+    pub(crate) icon: Option<String>,
     /// Whether internal error messages reach clients unmasked.
     pub(crate) debug_errors: bool,
     /// Items per list page.

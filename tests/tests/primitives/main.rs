@@ -726,3 +726,54 @@ async fn lambda_serves_resources_and_prompts() {
         "This is a simple prompt for testing."
     );
 }
+
+/// Icons: a function's `icon = "..."` and the server's `icon!` reach MCP
+/// (`icons` on the definition and on `serverInfo`) and the docs page.
+#[tokio::test]
+async fn icons_reach_mcp_and_the_docs_page() {
+    const ICON: &str = registry_core::icon!("../examples/hashstats/assets/chart.svg");
+    assert!(ICON.starts_with("data:image/svg+xml;base64,"));
+    let svg = BASE64
+        .decode(ICON.trim_start_matches("data:image/svg+xml;base64,"))
+        .unwrap();
+    assert!(svg.starts_with(b"<svg"));
+
+    let registry = Registry::from_inventory().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = ServerConfig::default().info("with icon", "1.0.0").icon(ICON);
+    tokio::spawn(Server::new(registry, config).serve_on(listener));
+    let init = result(
+        &legacy(
+            &base,
+            "initialize",
+            json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+        )
+        .await,
+    );
+    assert_eq!(
+        init["serverInfo"]["icons"],
+        json!([{"src": ICON, "mimeType": "image/svg+xml"}])
+    );
+    let discover = result(&modern(&base, "server/discover", json!({}), None).await);
+    assert_eq!(
+        discover["_meta"]["io.modelcontextprotocol/serverInfo"]["icons"][0]["src"],
+        ICON
+    );
+    let tools = result(&legacy(&base, "tools/list", json!({})).await);
+    let with_icon = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "test_image_content")
+        .unwrap();
+    assert_eq!(with_icon["icons"][0]["mimeType"], "image/png");
+    let templates = result(&legacy(&base, "resources/templates/list", json!({})).await);
+    assert_eq!(
+        templates["resourceTemplates"][0]["icons"][0]["mimeType"],
+        "image/svg+xml"
+    );
+    let page = String::from_utf8(send(reqwest::Client::new().get(format!("{base}/docs"))).await.bytes).unwrap();
+    assert!(page.contains(&format!("<img class=\"brand-icon\" alt=\"\" src=\"{ICON}\">")));
+    assert!(page.contains("<img class=\"fn-icon\""));
+}
