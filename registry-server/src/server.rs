@@ -134,10 +134,15 @@ impl Server {
         for warning in self.registry.warnings() {
             tracing::warn!("{warning}");
         }
+        let on_mcp = |f: fn(&registry_core::ApiFunction) -> bool| {
+            self.registry.exposed(Protocol::Mcp).filter(|e| f(e.function())).count()
+        };
         tracing::info!(
             address = %local,
             functions = self.registry.len(),
-            mcp_tools = self.registry.exposed(Protocol::Mcp).count(),
+            mcp_tools = on_mcp(|f| f.is_tool()),
+            mcp_resources = on_mcp(|f| f.resource().is_some()),
+            mcp_prompts = on_mcp(|f| f.prompt().is_some()),
             rest_routes = self.registry.exposed(Protocol::Rest).count(),
             "serving on http://{local}"
         );
