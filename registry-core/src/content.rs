@@ -35,6 +35,9 @@
 
 use std::borrow::Cow;
 
+/// `bytes::Bytes`, re-exported: a binary result, like `Vec<u8>`.
+pub use bytes::Bytes;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -56,7 +59,7 @@ pub enum OutputKind {
     Json,
     /// A `String`: text.
     Text,
-    /// `Vec<u8>`: bytes (a JSON array of numbers on the wire between core and adapter).
+    /// `Vec<u8>` or [`Bytes`]: bytes (a JSON array of numbers on the wire between core and adapter).
     Bytes,
     /// A [`Blob`].
     Blob,
@@ -794,6 +797,14 @@ mod tests {
         assert_eq!(kind(Blob::json_schema(&mut generator)), OutputKind::Blob);
         assert_eq!(kind(<Vec<Content>>::json_schema(&mut generator)), OutputKind::Mixed);
         assert_eq!(kind(<Vec<u8>>::json_schema(&mut generator)), OutputKind::Bytes);
+        let mut serializing = schemars::generate::SchemaSettings::draft2020_12()
+            .for_serialize()
+            .into_generator();
+        assert_eq!(kind(Bytes::json_schema(&mut serializing)), OutputKind::Bytes);
+        assert_eq!(
+            serde_json::to_value(Bytes::from_static(&[1, 2])).unwrap(),
+            json!([1, 2])
+        );
         assert_eq!(kind(String::json_schema(&mut generator)), OutputKind::Text);
         assert_eq!(kind(<Vec<i64>>::json_schema(&mut generator)), OutputKind::Json);
         assert!(OutputKind::Mixed.is_content() && !OutputKind::Bytes.is_content());

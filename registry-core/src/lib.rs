@@ -152,7 +152,7 @@ pub use registry_macros::api_function;
 /// | returns | contents |
 /// | --- | --- |
 /// | `String` | `text`, MIME type `mime_type` (default `text/plain`) |
-/// | `Vec<u8>` | base64 `blob`, MIME type `mime_type` (default `application/octet-stream`) |
+/// | `Vec<u8>`, [`content::Bytes`] | base64 `blob`, MIME type `mime_type` (default `application/octet-stream`) |
 /// | [`content::Blob`], [`content::Image`], [`content::Audio`] | base64 `blob` with the value's own MIME type |
 /// | [`content::EmbeddedResource`] | its contents as they are |
 /// | anything else `Serialize + JsonSchema` | its JSON as `text`, MIME type `mime_type` (default `application/json`) |

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How many functions this module registers (completion providers excluded).
-pub(crate) const RICH_FUNCTIONS: usize = 14;
+pub(crate) const RICH_FUNCTIONS: usize = 15;
 
 /// A 1x1 red PNG.
 pub(crate) const RED_PIXEL_PNG: [u8; 69] = [
@@ -42,6 +42,12 @@ pub(crate) fn test_static_text() -> String {
 #[api_resource(uri = "test://static-binary", mime_type = "image/png", size = 69)]
 pub(crate) fn test_static_binary() -> Vec<u8> {
     RED_PIXEL_PNG.to_vec()
+}
+
+/// The same PNG as `bytes::Bytes` (re-exported by `registry_core::content`).
+#[api_resource(uri = "test://static-bytes", mime_type = "image/png")]
+pub(crate) async fn test_static_bytes() -> registry_core::content::Bytes {
+    registry_core::content::Bytes::from_static(&RED_PIXEL_PNG)
 }
 
 /// What `test://template/{id}/data` answers.

@@ -129,7 +129,7 @@ fn every_fixture_is_registered() {
     assert_eq!(registry.len(), RICH_FUNCTIONS);
     let kinds =
         |f: fn(&registry_core::ApiFunction) -> bool| registry.entries().iter().filter(|e| f(e.function())).count();
-    assert_eq!(kinds(|f| f.resource().is_some()), 4);
+    assert_eq!(kinds(|f| f.resource().is_some()), 5);
     assert_eq!(kinds(|f| f.prompt().is_some()), 5);
     assert_eq!(kinds(|f| f.is_tool()), 5);
     assert!(registry.resource_for_uri("test://blocks/7", Protocol::Mcp).is_some());
@@ -180,9 +180,9 @@ async fn capabilities_lists_and_reads_in_the_legacy_era() {
     let resources = result(&legacy(&base, "resources/list", json!({})).await);
     assert_eq!(
         names(&resources, "resources"),
-        ["test_static_binary", "test_static_text"]
+        ["test_static_binary", "test_static_bytes", "test_static_text"]
     );
-    let text = &resources["resources"][1];
+    let text = &resources["resources"][2];
     assert_eq!(text["uri"], "test://static-text");
     assert_eq!(text["mimeType"], "text/plain");
     assert_eq!(text["annotations"], json!({"audience": ["user"], "priority": 0.5}));
@@ -208,6 +208,12 @@ async fn capabilities_lists_and_reads_in_the_legacy_era() {
     let blob = binary["contents"][0]["blob"].as_str().unwrap();
     assert_eq!(BASE64.decode(blob).unwrap(), RED_PIXEL_PNG);
     assert_eq!(binary["contents"][0]["mimeType"], "image/png");
+    // `bytes::Bytes` reads exactly as `Vec<u8>` does.
+    let bytes = result(&legacy(&base, "resources/read", json!({"uri": "test://static-bytes"})).await);
+    assert_eq!(
+        bytes["contents"][0],
+        json!({"uri": "test://static-bytes", "mimeType": "image/png", "blob": blob})
+    );
 
     let templated = result(&legacy(&base, "resources/read", json!({"uri": "test://template/123/data"})).await);
     let item = &templated["contents"][0];
@@ -586,7 +592,7 @@ async fn rest_and_mcp_agree_on_every_resource_and_prompt() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 9);
+    assert_eq!(checked, 10);
 }
 
 /// stdio serves the same capabilities: one line in, one line out.
@@ -655,7 +661,7 @@ async fn openapi_and_docs_describe_resources_and_prompts() {
 
     let page = String::from_utf8(send(client.get(format!("{base}/docs"))).await.bytes).unwrap();
     for needle in [
-        "14 functions · 14 REST routes · 5 MCP tools · 4 MCP resources · 5 MCP prompts",
+        "15 functions · 15 REST routes · 5 MCP tools · 5 MCP resources · 5 MCP prompts",
         "MCP resource template",
         "test://blocks/{height}",
         "MCP · POST /mcp · resources/read",
