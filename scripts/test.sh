@@ -18,6 +18,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test --workspace"
 cargo test --workspace
 
+# Features off by default, each with the tests that need it (one run each:
+# enabling them workspace-wide would change what the default build is tested as).
+step "cargo test -p registry-core --features anyhow --test question_mark"
+cargo test -p registry-core --features anyhow --test question_mark
+
 passed=0
 failed=0
 failures=()

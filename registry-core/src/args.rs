@@ -32,9 +32,65 @@ pub enum Arguments {
     Json(Vec<u8>),
 }
 
+impl Arguments {
+    /// The arguments as a JSON value, parsing text (for a hook that records
+    /// or inspects them); `None` when the text is not JSON. `null` stands for
+    /// an empty object.
+    ///
+    /// ```
+    /// use registry_core::Arguments;
+    /// use serde_json::json;
+    ///
+    /// assert_eq!(Arguments::Json(br#"{"a": 1}"#.to_vec()).to_value(), Some(json!({"a": 1})));
+    /// assert_eq!(Arguments::from(json!(null)).to_value(), Some(json!({})));
+    /// assert_eq!(Arguments::Json(b"{".to_vec()).to_value(), None);
+    /// ```
+    pub fn to_value(&self) -> Option<Value> {
+        let value = match self {
+            Arguments::Value(value) => value.clone(),
+            Arguments::Json(text) => serde_json::from_slice(text).ok()?,
+        };
+        Some(match value {
+            Value::Null => Value::Object(serde_json::Map::new()),
+            other => other,
+        })
+    }
+}
+
 impl From<Value> for Arguments {
     fn from(value: Value) -> Self {
         Arguments::Value(value)
+    }
+}
+
+/// What a sensitive argument's value is replaced with in logs and audit events.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// `args` as compact JSON with the value of every top-level property named in
+/// `sensitive` replaced by `"[redacted]"`. Text that is not a JSON object is
+/// shown as it is only when nothing is sensitive (it cannot be redacted),
+/// else replaced whole.
+pub(crate) fn redacted(args: &Arguments, sensitive: &[&str]) -> String {
+    let value = match args {
+        Arguments::Value(value) if sensitive.is_empty() => return value.to_string(),
+        Arguments::Value(value) => value.clone(),
+        Arguments::Json(text) => match serde_json::from_slice::<Value>(text) {
+            Ok(value) => value,
+            Err(_) if sensitive.is_empty() => return String::from_utf8_lossy(text).into_owned(),
+            Err(_) => return format!("\"{REDACTED}\""),
+        },
+    };
+    match value {
+        Value::Object(mut map) => {
+            for name in sensitive {
+                if let Some(slot) = map.get_mut(*name) {
+                    *slot = Value::String(REDACTED.to_owned());
+                }
+            }
+            Value::Object(map).to_string()
+        }
+        other if sensitive.is_empty() => other.to_string(),
+        _ => format!("\"{REDACTED}\""),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -108,8 +109,11 @@ impl StateMap {
     }
 }
 
-/// The request's context: request id, metadata, protocol, shared state,
-/// cancellation and progress.
+/// Typed values a hook attaches to one call (see [`Context::insert_extension`]).
+type Extensions = Vec<(TypeId, Arc<dyn Any + Send + Sync>)>;
+
+/// The request's context: request id, metadata, protocol, caller, shared
+/// state, per-call extensions, cancellation and progress.
 ///
 /// A function takes it as `ctx: &Context` in any argument position; it is never
 /// part of a schema. Adapters create one per call; cloning is cheap.
@@ -133,6 +137,8 @@ pub struct Context {
     cancel: CancellationToken,
     progress: Option<ProgressSink>,
     principal: Option<Arc<Principal>>,
+    client_addr: Option<IpAddr>,
+    extensions: Option<Arc<Extensions>>,
     trusted: bool,
 }
 
@@ -147,6 +153,8 @@ impl Context {
             cancel: CancellationToken::new(),
             progress: None,
             principal: None,
+            client_addr: None,
+            extensions: None,
             trusted: false,
         }
     }
@@ -221,6 +229,56 @@ impl Context {
         self
     }
 
+    /// Records the network address the call came from (set by the HTTP
+    /// server from the connection's peer; `None` over stdio and in-process).
+    #[must_use]
+    pub fn with_client_addr(mut self, addr: IpAddr) -> Self {
+        self.client_addr = Some(addr);
+        self
+    }
+
+    /// Attaches a typed value for the function and later hooks; see
+    /// [`Context::insert_extension`].
+    #[must_use]
+    pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.insert_extension(value);
+        self
+    }
+
+    /// Attaches a typed value to this call, replacing any earlier value of
+    /// the same type: a [hook](crate::hook) records what it found (a tenant,
+    /// a verified claim set, a start time) and the function or a later hook
+    /// reads it with [`Context::extension`].
+    ///
+    /// ```
+    /// use registry_core::{Context, Protocol};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct Tenant(&'static str);
+    ///
+    /// let mut ctx = Context::new(Protocol::Direct);
+    /// assert_eq!(ctx.extension::<Tenant>(), None);
+    /// ctx.insert_extension(Tenant("acme"));
+    /// assert_eq!(ctx.extension::<Tenant>(), Some(&Tenant("acme")));
+    /// ```
+    pub fn insert_extension<T: Send + Sync + 'static>(&mut self, value: T) {
+        let extensions = Arc::make_mut(self.extensions.get_or_insert_with(Default::default));
+        let value: Arc<dyn Any + Send + Sync> = Arc::new(value);
+        match extensions.iter_mut().find(|(id, _)| *id == TypeId::of::<T>()) {
+            Some(slot) => slot.1 = value,
+            None => extensions.push((TypeId::of::<T>(), value)),
+        }
+    }
+
+    /// The value of type `T` a hook attached with [`Context::insert_extension`].
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions
+            .as_deref()?
+            .iter()
+            .find(|(id, _)| *id == TypeId::of::<T>())
+            .and_then(|(_, value)| value.downcast_ref())
+    }
+
     /// Uses `token` as this call's cancellation signal (a transport cancels
     /// it when the caller goes away or sends a cancellation).
     #[must_use]
@@ -232,6 +290,11 @@ impl Context {
     /// The request id, echoed in logs and response headers.
     pub fn request_id(&self) -> &str {
         self.request_id.as_str()
+    }
+
+    /// The request id itself (cloned cheaply to outlive the context).
+    pub(crate) fn request_id_handle(&self) -> &RequestId {
+        &self.request_id
     }
 
     /// The protocol the call came through.
@@ -256,6 +319,11 @@ impl Context {
     /// The authenticated caller, when an authentication layer set one.
     pub fn principal(&self) -> Option<&Principal> {
         self.principal.as_deref()
+    }
+
+    /// The network address the call came from, when the transport knows it.
+    pub fn client_addr(&self) -> Option<IpAddr> {
+        self.client_addr
     }
 
     /// Shared state of type `T` registered with [`RegistryBuilder::state`](crate::RegistryBuilder::state).
@@ -323,6 +391,8 @@ impl fmt::Debug for Context {
             .field("metadata", &self.metadata_entries().collect::<Vec<_>>())
             .field("cancelled", &self.is_cancelled())
             .field("principal", &self.principal)
+            .field("client_addr", &self.client_addr)
+            .field("extensions", &self.extensions.as_deref().map_or(0, Vec::len))
             .field("trusted", &self.trusted)
             .finish_non_exhaustive()
     }

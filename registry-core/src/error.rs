@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 /// What went wrong, in terms every protocol can map.
 ///
@@ -23,6 +24,8 @@ pub enum ErrorKind {
     Conflict,
     /// The request is larger than a configured limit.
     PayloadTooLarge,
+    /// The caller made too many calls; retry after the delay the error carries.
+    RateLimited,
     /// Too many calls are in flight; try again later.
     Unavailable,
     /// A service the function depends on failed or answered nonsense.
@@ -37,13 +40,14 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::InvalidArguments,
         ErrorKind::NotFound,
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::Conflict,
         ErrorKind::PayloadTooLarge,
+        ErrorKind::RateLimited,
         ErrorKind::Unavailable,
         ErrorKind::Upstream,
         ErrorKind::Timeout,
@@ -60,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Conflict => "conflict",
             ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Upstream => "upstream",
             ErrorKind::Timeout => "timeout",
@@ -87,6 +92,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "Forbidden",
             ErrorKind::Conflict => "Conflict",
             ErrorKind::PayloadTooLarge => "Payload too large",
+            ErrorKind::RateLimited => "Too many requests",
             ErrorKind::Unavailable => "Service unavailable",
             ErrorKind::Upstream => "Upstream failure",
             ErrorKind::Timeout => "Timed out",
@@ -129,6 +135,61 @@ pub struct ApiError {
     message: Cow<'static, str>,
     fields: Vec<FieldError>,
     internal: Option<String>,
+    retry: Option<Box<Retry>>,
+}
+
+/// When a refused call may be tried again, and the rate limit that refused it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Retry {
+    after: Option<Duration>,
+    rate_limit: Option<RateLimitStatus>,
+}
+
+/// The state of the rate limit that refused a call, as the IETF httpapi
+/// `RateLimit-Policy` and `RateLimit` header fields describe it: REST sends
+/// them as those headers, MCP in the error's `_meta`.
+///
+/// ```
+/// use std::time::Duration;
+/// use registry_core::{ApiError, RateLimitStatus};
+///
+/// let status = RateLimitStatus::new("per-caller", 10, Duration::from_secs(1), 0, Duration::from_millis(300));
+/// let err = ApiError::rate_limited("slow down").with_rate_limit(status.clone());
+/// assert_eq!(err.retry_after(), Some(Duration::from_millis(300)));
+/// assert_eq!(err.rate_limit(), Some(&status));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimitStatus {
+    /// The policy's name (the header's item key), such as `"per-caller"`.
+    pub policy: Cow<'static, str>,
+    /// Calls allowed per window (`q`).
+    pub quota: u32,
+    /// The window (`w`).
+    pub window: Duration,
+    /// Calls left in the current window (`r`).
+    pub remaining: u32,
+    /// Until the quota allows another call (`t`).
+    pub reset: Duration,
+}
+
+impl RateLimitStatus {
+    /// A status: `quota` calls per `window` under `policy`, `remaining` left, the next in `reset`.
+    pub fn new(
+        policy: impl Into<Cow<'static, str>>,
+        quota: u32,
+        window: Duration,
+        remaining: u32,
+        reset: Duration,
+    ) -> Self {
+        RateLimitStatus {
+            policy: policy.into(),
+            quota,
+            window,
+            remaining,
+            reset,
+        }
+    }
 }
 
 impl ApiError {
@@ -139,6 +200,7 @@ impl ApiError {
             message: message.into(),
             fields: Vec::new(),
             internal: None,
+            retry: None,
         }
     }
 
@@ -159,6 +221,7 @@ impl ApiError {
             message: message.into(),
             fields: vec![error],
             internal: None,
+            retry: None,
         }
     }
 
@@ -195,6 +258,41 @@ impl ApiError {
     /// [`ErrorKind::Unavailable`].
     pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::Unavailable, message)
+    }
+
+    /// [`ErrorKind::RateLimited`]; add when to retry with
+    /// [`ApiError::with_retry_after`] or [`ApiError::with_rate_limit`].
+    pub fn rate_limited(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::RateLimited, message)
+    }
+
+    /// Says when the call may be tried again: REST sends `Retry-After`, MCP
+    /// `retryAfterMs` in the error's `_meta`. Meant for
+    /// [`ErrorKind::RateLimited`] and [`ErrorKind::Unavailable`].
+    #[must_use]
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry.get_or_insert_with(Default::default).after = Some(after);
+        self
+    }
+
+    /// Attaches the state of the rate limit that refused the call (and, unless
+    /// already set, its `reset` as the retry delay).
+    #[must_use]
+    pub fn with_rate_limit(mut self, status: RateLimitStatus) -> Self {
+        let retry = self.retry.get_or_insert_with(Default::default);
+        retry.after.get_or_insert(status.reset);
+        retry.rate_limit = Some(status);
+        self
+    }
+
+    /// When the call may be tried again, if the error says.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry.as_ref()?.after
+    }
+
+    /// The rate limit that refused the call, if one did.
+    pub fn rate_limit(&self) -> Option<&RateLimitStatus> {
+        self.retry.as_ref()?.rate_limit.as_ref()
     }
 
     /// [`ErrorKind::Internal`] with a generic public message; `detail` is only logged.
@@ -255,6 +353,92 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// An error of `kind` from any error type: its `Display` text is the
+    /// message for every kind but [`ErrorKind::Internal`], where it is only
+    /// logged (the caller sees "internal error").
+    ///
+    /// ```
+    /// use registry_core::{ApiError, ErrorKind};
+    ///
+    /// let parse = "x".parse::<u32>().unwrap_err();
+    /// let err = ApiError::from_error(ErrorKind::InvalidArguments, parse);
+    /// assert_eq!(err.message(), "invalid digit found in string");
+    /// let io = std::io::Error::other("disk on fire");
+    /// let err = ApiError::from_error(ErrorKind::Internal, io);
+    /// assert_eq!((err.message(), err.internal_detail()), ("internal error", Some("disk on fire")));
+    /// ```
+    pub fn from_error(kind: ErrorKind, error: impl fmt::Display) -> Self {
+        match kind {
+            ErrorKind::Internal => ApiError::internal(error),
+            kind => ApiError::new(kind, error.to_string()),
+        }
+    }
+}
+
+/// `?` on a `Result<_, String>`: an [`ErrorKind::Internal`] error, the text
+/// logged, the caller shown "internal error". Return
+/// [`ApiError::new`] (or [`ApiError::from_error`]) for a message callers should read.
+impl From<String> for ApiError {
+    fn from(detail: String) -> Self {
+        ApiError::internal(detail)
+    }
+}
+
+/// `?` on a `Result<_, &str>`: as for `String`.
+impl From<&str> for ApiError {
+    fn from(detail: &str) -> Self {
+        ApiError::internal(detail)
+    }
+}
+
+/// `?` on a `Result<_, Box<dyn Error + Send + Sync>>` (and so on any error
+/// type after `.map_err(Into::into)`): internal, its text (with its source
+/// chain) logged.
+impl From<Box<dyn std::error::Error + Send + Sync>> for ApiError {
+    fn from(error: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        ApiError::internal(Chain(&*error))
+    }
+}
+
+/// `?` on the standard library's I/O errors: internal, the text logged.
+impl From<std::io::Error> for ApiError {
+    fn from(error: std::io::Error) -> Self {
+        ApiError::internal(Chain(&error))
+    }
+}
+
+/// `?` on `serde_json` errors (serializing a value by hand, parsing upstream
+/// JSON): internal, the text logged.
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+/// `?` on an `anyhow::Error` (feature `anyhow`): internal, the whole chain logged.
+#[cfg(feature = "anyhow")]
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::internal(format_args!("{error:#}"))
+    }
+}
+
+/// An error and its sources, `: `-separated, for the log.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(error) = source {
+            write!(f, ": {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
+}
 
 impl From<std::convert::Infallible> for ApiError {
     fn from(never: std::convert::Infallible) -> Self {

@@ -8,7 +8,8 @@ use std::time::Duration;
 use schemars::{Schema, SchemaGenerator};
 use serde_json::Value;
 
-use crate::{ApiError, Arguments, Context};
+use crate::quota::Policy;
+use crate::{ApiError, Arguments, Context, Quota};
 
 /// The result of one call, as JSON.
 pub type CallResult = Result<Value, ApiError>;
@@ -275,6 +276,7 @@ pub struct Spec {
     pub annotations: Annotations,
     pub surfaces: Surfaces,
     pub scopes: &'static [&'static str],
+    pub policy: Policy,
     pub location: Location,
     pub input_schema: fn(&mut SchemaGenerator) -> Schema,
     pub output_schema: fn(&mut SchemaGenerator) -> Schema,
@@ -373,6 +375,32 @@ impl ApiFunction {
     /// Scopes a caller must hold.
     pub fn scopes(&self) -> &'static [&'static str] {
         self.spec.scopes
+    }
+
+    /// The `rate_limit = "10/s"` option: calls allowed per caller and window,
+    /// enforced by `registry_server::hooks::RateLimit` when the application
+    /// registers it.
+    pub fn rate_limit(&self) -> Option<Quota> {
+        self.spec.policy.rate_limit
+    }
+
+    /// The `max_concurrency = 4` option: calls allowed to run at once,
+    /// enforced by `registry_server::hooks::ConcurrencyLimit` when the
+    /// application registers it.
+    pub fn max_concurrency(&self) -> Option<u32> {
+        self.spec.policy.max_concurrency
+    }
+
+    /// The arguments marked `#[arg(sensitive)]`, by JSON name: never logged
+    /// by the framework, redacted by the audit hook, and shown without a
+    /// real-looking example on the docs page.
+    pub fn sensitive(&self) -> &'static [&'static str] {
+        self.spec.policy.sensitive
+    }
+
+    /// Whether the argument named `name` is marked `#[arg(sensitive)]`.
+    pub fn is_sensitive(&self, name: &str) -> bool {
+        self.spec.policy.sensitive.contains(&name)
     }
 
     /// Where the function is defined.

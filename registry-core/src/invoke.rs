@@ -3,9 +3,10 @@
 //! - An `async fn` is polled right here, on the caller's task: no spawn, no
 //!   runtime of its own, no thread hop.
 //! - A plain `fn` runs on tokio's blocking pool, so it may block freely.
-//! - A panic in either becomes an [`ErrorKind::Internal`](crate::ErrorKind::Internal)
-//!   error for that call only.
-//! - A timeout or a cancellation drops an async call's future; a sync call
+//! - A panic in either, or in a [hook](crate::hook), becomes an
+//!   [`ErrorKind::Internal`](crate::ErrorKind::Internal) error for that call only.
+//! - A timeout or a cancellation drops an async call's future (and the
+//!   hooks around it); a sync call
 //!   cannot be interrupted, so its [`Context`] is marked cancelled and its
 //!   result, when it comes, is discarded.
 
@@ -13,46 +14,86 @@ use std::any::Any;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::function::{CallResult, Handler};
-use crate::{ApiError, ApiFunction, Arguments, Context, ErrorKind};
+use tokio_util::sync::CancellationToken;
 
-/// Runs `function` with `args` under `timeout`.
+use crate::function::{CallResult, Handler};
+use crate::hook::{DynHook, Next};
+use crate::{ApiError, ApiFunction, Arguments, Call, Context, ErrorKind};
+
+/// Runs `function` with `args` under `timeout`: the path of a registry without hooks.
 pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: &Context, timeout: Duration) -> CallResult {
-    let outcome = match function.handler() {
-        Handler::Async(handler) => {
-            let future = CatchUnwind {
-                inner: handler(args, ctx),
-            };
-            race(function, ctx, timeout, future).await
-        }
-        Handler::Sync(handler) => {
-            let call_ctx = ctx.clone();
-            let join = tokio::task::spawn_blocking(move || handler(args, &call_ctx));
-            let joined = async {
-                match join.await {
-                    Ok(result) => result,
-                    Err(err) if err.is_panic() => Err(panicked(err.into_panic())),
-                    Err(err) => Err(ApiError::internal(format_args!("blocking task failed: {err}"))),
-                }
-            };
-            race(function, ctx, timeout, joined).await
-        }
-    };
-    if let Err(err) = &outcome
-        && matches!(err.kind(), ErrorKind::Timeout | ErrorKind::Cancelled)
-    {
-        ctx.cancel_token().cancel();
-    }
+    let outcome = race(function, ctx.cancel_token(), timeout, run_function(function, args, ctx)).await;
+    cancel_on_expiry(&outcome, ctx.cancel_token());
     outcome
 }
 
-/// Polls `future` until it completes, the timeout fires or the context is cancelled.
+/// Runs `hooks` around the call, the hooks and the function together under
+/// `timeout`, and a panic in a hook contained like one in the function. The
+/// call's token is cancelled if this future is dropped before it completes.
+pub(crate) async fn call_with_hooks(hooks: &[Arc<dyn DynHook>], call: Call<'_>, timeout: Duration) -> CallResult {
+    let function = call.entry().function();
+    // The chain owns the context; the race and the guard need the token beside it.
+    let token = call.context().cancel_token().clone();
+    let guard = token.drop_guard_ref();
+    // Pinned here rather than boxed: the chain allocates only each hook's future.
+    let mut chain = pin!(Next::new(hooks).run(call));
+    let chain = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| chain.as_mut().poll(cx))) {
+        Ok(poll) => poll,
+        Err(payload) => Poll::Ready(Err(panicked("a hook", payload))),
+    });
+    let outcome = race(function, &token, timeout, chain).await;
+    guard.disarm();
+    cancel_on_expiry(&outcome, &token);
+    outcome
+}
+
+/// The end of a hook chain: the function itself (its timeout is the chain's).
+pub(crate) async fn run(call: Call<'_>) -> CallResult {
+    let function = call.entry().function();
+    let (args, ctx) = call.into_parts();
+    run_function(function, args, &ctx).await
+}
+
+/// The function's own future: polled here when async, joined from the
+/// blocking pool when sync; a panic becomes an internal error.
+async fn run_function(function: &ApiFunction, args: Arguments, ctx: &Context) -> CallResult {
+    match function.handler() {
+        Handler::Async(handler) => {
+            CatchUnwind {
+                inner: handler(args, ctx),
+                what: "the function",
+            }
+            .await
+        }
+        Handler::Sync(handler) => {
+            let call_ctx = ctx.clone();
+            match tokio::task::spawn_blocking(move || handler(args, &call_ctx)).await {
+                Ok(result) => result,
+                Err(err) if err.is_panic() => Err(panicked("the function", err.into_panic())),
+                Err(err) => Err(ApiError::internal(format_args!("blocking task failed: {err}"))),
+            }
+        }
+    }
+}
+
+/// A sync function cannot be interrupted: on a timeout or a cancellation its
+/// context is marked cancelled, so it can see it and stop.
+fn cancel_on_expiry(outcome: &CallResult, token: &CancellationToken) {
+    if let Err(err) = outcome
+        && matches!(err.kind(), ErrorKind::Timeout | ErrorKind::Cancelled)
+    {
+        token.cancel();
+    }
+}
+
+/// Polls `future` until it completes, the timeout fires or `token` is cancelled.
 async fn race(
     function: &ApiFunction,
-    ctx: &Context,
+    token: &CancellationToken,
     timeout: Duration,
     future: impl Future<Output = CallResult>,
 ) -> CallResult {
@@ -61,7 +102,7 @@ async fn race(
     // and arming touches the runtime's shared timer state.
     let deadline = tokio::time::Instant::now() + timeout;
     let mut future = pin!(future);
-    let mut cancelled = pin!(ctx.cancelled());
+    let mut cancelled = pin!(token.cancelled());
     let mut timer = pin!(None::<tokio::time::Sleep>);
     poll_fn(|cx| {
         if let Poll::Ready(result) = future.as_mut().poll(cx) {
@@ -91,22 +132,25 @@ async fn race(
 /// Turns a panic inside `poll` into an internal error.
 struct CatchUnwind<F> {
     inner: F,
+    /// Who panicked, for the log: "the function" or "a hook".
+    what: &'static str,
 }
 
 impl<F: Future<Output = CallResult> + Unpin> Future for CatchUnwind<F> {
     type Output = CallResult;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<CallResult> {
+        let what = self.what;
         let inner = &mut self.inner;
         match catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
             Ok(poll) => poll,
-            Err(payload) => Poll::Ready(Err(panicked(payload))),
+            Err(payload) => Poll::Ready(Err(panicked(what, payload))),
         }
     }
 }
 
-fn panicked(payload: Box<dyn Any + Send>) -> ApiError {
-    ApiError::internal(format_args!("the function panicked: {}", panic_message(&*payload)))
+fn panicked(what: &str, payload: Box<dyn Any + Send>) -> ApiError {
+    ApiError::internal(format_args!("{what} panicked: {}", panic_message(&*payload)))
 }
 
 /// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).

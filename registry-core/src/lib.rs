@@ -51,7 +51,9 @@ pub mod content;
 mod context;
 mod error;
 mod function;
+pub mod hook;
 mod invoke;
+mod quota;
 mod registry;
 mod request_id;
 mod resource;
@@ -64,11 +66,12 @@ pub mod __private;
 
 pub use args::Arguments;
 pub use context::{Context, MetadataSource, Principal, Progress, Protocol};
-pub use error::{ApiError, ErrorKind, FieldError};
+pub use error::{ApiError, ErrorKind, FieldError, RateLimitStatus};
 pub use function::{
     Annotations, ApiFunction, BoxFuture, CallResult, Completer, FunctionKind, Location, Method, ParamDoc, Primitive,
     PromptSpec, ResourceAnnotations, ResourceSpec,
 };
+pub use quota::{Quota, QuotaParseError};
 pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use request_id::RequestId;
 pub use resource::{UriTemplate, complete_from_schema};
@@ -86,6 +89,9 @@ pub use tokio_util::sync::CancellationToken;
 ///   `Deserialize + JsonSchema` and owned (`String`, not `&str`).
 ///   `Option<T>` arguments are optional. `#[arg(default)]` (uses `Default`) or
 ///   `#[arg(default = expr)]` makes an argument optional with a default.
+///   `#[arg(sensitive)]` marks an argument (a password, a token) that the
+///   framework never logs, the audit hook redacts and the docs page shows
+///   without a real-looking example; combine as `#[arg(sensitive, default)]`.
 /// - One `&Context` argument may appear in any position; it is not part of any schema.
 /// - Return `T` or `Result<T, E>` with `T: Serialize + JsonSchema` (including
 ///   `()`), and `E: Into<ApiError>`.
@@ -110,6 +116,8 @@ pub use tokio_util::sync::CancellationToken;
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | `read_only` or `destructive = false` | MCP tool annotations |
 /// | `hidden_from` | `hidden_from = ["mcp"]` | keep the function off one protocol |
 /// | `scopes` | `scopes = ["admin"]` | scopes the authenticated caller must hold |
+/// | `rate_limit` | `rate_limit = "10/s"` | calls per caller and window (`/s`, `/min`, `/h`), enforced when the application registers `registry_server::hooks::RateLimit`; default: that hook's default |
+/// | `max_concurrency` | `max_concurrency = 4` | calls running at once (at least 1), enforced when the application registers `registry_server::hooks::ConcurrencyLimit` |
 /// | `icon` | `icon = "assets/add.svg"` | an SVG or PNG file, relative to the crate's `Cargo.toml`, embedded at compile time as a `data:` URI (MCP `icons`, the docs page) |
 /// | `crate` | `crate = "my_reexport::core"` | path to `registry_core` when re-exported |
 ///
@@ -263,7 +271,7 @@ pub use registry_macros::api_prompt;
 /// An SVG or PNG file, relative to the calling crate's `Cargo.toml`, as a
 /// `data:` URI `&'static str` embedded at compile time (the same rule as the
 /// attributes' `icon = "..."`); for the server's own icon:
-/// `ServerConfig::default().icon(registry_core::icon!("assets/logo.svg"))`.
+/// `registry_server::app!().icon(registry_core::icon!("assets/logo.svg"))` (or `AppInfo::icon`).
 ///
 /// A missing file or another type is a compile error:
 ///

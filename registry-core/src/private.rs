@@ -17,7 +17,8 @@ pub use crate::function::{
     Annotations, BoxFuture, CallResult, Completer, Handler, Location, Method, ParamDoc, Primitive, PromptSpec,
     ResourceAnnotations, ResourceSpec, Spec, Surfaces,
 };
-pub use crate::{ApiError, ApiFunction, Arguments, Context};
+pub use crate::quota::Policy;
+pub use crate::{ApiError, ApiFunction, Arguments, Context, Quota};
 
 /// Schema normalization steps, for the OpenAPI builder (which keeps
 /// `null` in output schemas' optional fields) and the benchmarks.
@@ -104,6 +105,7 @@ pub const fn completer_spec(
         },
         surfaces,
         scopes,
+        policy: Policy::NONE,
         location,
         input_schema: completion_input_schema,
         output_schema: output_schema::<Vec<String>>,

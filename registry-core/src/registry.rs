@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::context::StateMap;
 use crate::function::CallResult;
+use crate::hook::{Hook, Hooks, Visibility};
 use crate::schema::{self, Schemas};
-use crate::{ApiError, ApiFunction, Arguments, Context, Protocol};
+use crate::{ApiError, ApiFunction, Arguments, Context, ErrorKind, Protocol};
 
 /// The default timeout for functions that declare none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -62,7 +63,11 @@ impl Entry {
 }
 
 /// A registry build failure; the server refuses to start on any of these.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints what `Display` prints (one readable paragraph), so
+/// `Registry::from_inventory().expect("...")` in `main` reports the problem,
+/// not the descriptors' fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
     /// Two functions share a name.
@@ -86,17 +91,26 @@ pub enum RegistryError {
     UnknownTag(String),
 }
 
+impl fmt::Debug for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 struct Inner {
     entries: Vec<Entry>,
+    hooks: Hooks,
     state: Arc<StateMap>,
     default_timeout: Duration,
     warnings: Vec<String>,
 }
 
-/// Every exposed function, sorted by name, with schemas built once (on first use).
+/// Every exposed function, sorted by name, with schemas built once (on first
+/// use), and the [hooks](crate::hook) around every call.
 ///
 /// Cloning is cheap (one `Arc`). Every protocol adapter calls
-/// [`Registry::invoke`]; there is no other call path.
+/// [`Registry::call`] (or [`Registry::invoke`], which looks the function up
+/// first); there is no other call path.
 ///
 /// ```
 /// use registry_core::{api_function, Context, Protocol, Registry};
@@ -149,35 +163,74 @@ impl Registry {
     /// Runs one call whose function an adapter has already looked up: the
     /// one place every protocol's calls go through.
     ///
-    /// In order: the function must be exposed on the context's protocol and
-    /// its `scopes` held by the principal; the registry's shared state is
-    /// attached; then the function runs under its timeout (see
-    /// [`crate::invoke`] for where code runs and what panics become). The
-    /// context's cancellation token is cancelled if this future is dropped
-    /// before it completes (the caller went away), so a sync function sees
-    /// it. A failure is logged once, here: `ERROR` for faults of the server
-    /// or what it depends on (internal, upstream, unavailable, timeout),
-    /// `DEBUG` for the caller's mistakes.
+    /// In order: the function must be exposed on the context's protocol,
+    /// visible to the caller (every [`Visibility`] filter; a hidden function
+    /// is [`NotFound`](crate::ErrorKind::NotFound), as if absent) and its
+    /// `scopes` held by the principal; the registry's shared state is
+    /// attached; then the [hooks](crate::hook), outermost first, and the
+    /// function run under the function's timeout (see [`crate::invoke`] for
+    /// where code runs and what panics become). The context's cancellation
+    /// token is cancelled if this future is dropped before it completes (the
+    /// caller went away), so a sync function sees it. A failure is logged
+    /// once, here, after the hooks: `ERROR` for faults of the server or what
+    /// it depends on (internal, upstream, unavailable, timeout), `DEBUG` for
+    /// the caller's mistakes.
     pub async fn call(&self, call: Call<'_>) -> CallResult {
         let Call { entry, args, mut ctx } = call;
-        let outcome = match check_access(entry, &ctx) {
-            Ok(()) => {
-                ctx.attach_state(&self.inner.state);
-                let timeout = entry.function.timeout().unwrap_or(self.inner.default_timeout);
-                let guard = ctx.cancel_token().drop_guard_ref();
-                // Call hooks go here: an ordered list around the call, outermost
-                // first, each free to run, skip or wrap the rest. The list is
-                // empty for now, so a call costs nothing for it.
-                let outcome = crate::invoke::call(entry.function, args, &ctx, timeout).await;
-                guard.disarm();
-                outcome
-            }
-            Err(err) => Err(err),
-        };
-        if let Err(err) = &outcome {
-            log_failure(entry, &ctx, err);
+        if let Err(err) = self.check_access(entry, &ctx) {
+            log_failure(entry, ctx.protocol(), ctx.request_id(), &err);
+            return Err(err);
         }
-        outcome
+        ctx.attach_state(&self.inner.state);
+        let timeout = entry.function.timeout().unwrap_or(self.inner.default_timeout);
+        let hooks = &self.inner.hooks.around;
+        if hooks.is_empty() {
+            let guard = ctx.cancel_token().drop_guard_ref();
+            let outcome = crate::invoke::call(entry.function, args, &ctx, timeout).await;
+            guard.disarm();
+            if let Err(err) = &outcome {
+                log_failure(entry, ctx.protocol(), ctx.request_id(), err);
+            }
+            outcome
+        } else {
+            let (protocol, request_id) = (ctx.protocol(), ctx.request_id_handle().clone());
+            let outcome = crate::invoke::call_with_hooks(hooks, Call { entry, args, ctx }, timeout).await;
+            if let Err(err) = &outcome {
+                log_failure(entry, protocol, request_id.as_str(), err);
+            }
+            outcome
+        }
+    }
+
+    /// Whether the caller `ctx` describes may see `entry`: every
+    /// [`Visibility`] filter agrees (a registry without filters shows
+    /// everything). A panicking filter hides the function and logs the panic.
+    pub fn visible(&self, entry: &Entry, ctx: &Context) -> bool {
+        self.inner.hooks.filters.iter().all(|filter| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| filter.visible(entry, ctx))).unwrap_or_else(
+                |payload| {
+                    tracing::error!(
+                        function = entry.name(),
+                        "a visibility filter panicked: {}; the function is hidden from this caller",
+                        crate::invoke::panic_message(&*payload)
+                    );
+                    false
+                },
+            )
+        })
+    }
+
+    /// Whether what a caller sees can depend on who they are (the registry
+    /// has [`Visibility`] filters): lists are then built per caller, and
+    /// marked private to caches.
+    pub fn filters_by_caller(&self) -> bool {
+        !self.inner.hooks.filters.is_empty()
+    }
+
+    /// The entries exposed on `ctx`'s protocol that the caller may see, in name order.
+    pub fn visible_to<'a>(&'a self, ctx: &'a Context) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.exposed(ctx.protocol())
+            .filter(move |entry| self.visible(entry, ctx))
     }
 
     /// The entry named `name` if it is exposed on `protocol`, else `NotFound`.
@@ -264,7 +317,6 @@ impl fmt::Debug for Registry {
 /// assert_eq!(registry.call(call).await.unwrap(), json!(-2));
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Call<'r> {
     entry: &'r Entry,
     args: Arguments,
@@ -291,19 +343,77 @@ impl<'r> Call<'r> {
         &self.args
     }
 
+    /// The arguments, to change before the call goes on (a hook's business).
+    pub fn args_mut(&mut self) -> &mut Arguments {
+        &mut self.args
+    }
+
     /// The call's context.
     pub fn context(&self) -> &Context {
         &self.ctx
     }
+
+    /// The call's context, to attach [extensions](Context::insert_extension) to.
+    pub fn context_mut(&mut self) -> &mut Context {
+        &mut self.ctx
+    }
+
+    /// The arguments and the context, apart.
+    pub fn into_parts(self) -> (Arguments, Context) {
+        (self.args, self.ctx)
+    }
+
+    /// The arguments as compact JSON for a log line or an audit record, each
+    /// one the function marks `#[arg(sensitive)]` replaced by `"[redacted]"`
+    /// (arguments that are not a JSON object are replaced whole when the
+    /// function has a sensitive argument). `Call`'s `Debug` shows this too.
+    ///
+    /// ```
+    /// use registry_core::{api_function, Call, Context, Protocol, Registry};
+    /// use serde_json::json;
+    ///
+    /// /// Log in.
+    /// #[api_function]
+    /// fn sign_in(user: String, #[arg(sensitive)] password: String) -> bool {
+    ///     !user.is_empty() && !password.is_empty()
+    /// }
+    ///
+    /// let registry = Registry::builder().name("sign_in").build().unwrap();
+    /// let entry = registry.get("sign_in").unwrap();
+    /// let call = Call::new(entry, json!({"user": "ada", "password": "hunter2"}), Context::new(Protocol::Direct));
+    /// assert_eq!(call.redacted_arguments(), r#"{"user":"ada","password":"[redacted]"}"#);
+    /// assert!(!format!("{call:?}").contains("hunter2"));
+    /// ```
+    pub fn redacted_arguments(&self) -> String {
+        crate::args::redacted(&self.args, self.entry.function().sensitive())
+    }
 }
 
-/// Whether `ctx` may call `entry`: exposed on its protocol, and every
-/// declared scope held (a [`Context::trusted`] call skips the scopes).
-fn check_access(entry: &Entry, ctx: &Context) -> Result<(), ApiError> {
-    let function = entry.function;
-    if !entry.exposed_on(ctx.protocol()) {
-        return Err(ApiError::not_found(format!("no function named `{}`", function.name())));
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.entry.name())
+            .field("args", &self.redacted_arguments())
+            .field("ctx", &self.ctx)
+            .finish()
     }
+}
+
+impl Registry {
+    /// Whether `ctx` may call `entry`: exposed on its protocol, visible to
+    /// the caller, and every declared scope held (a [`Context::trusted`]
+    /// call skips the scopes, not the filters).
+    fn check_access(&self, entry: &Entry, ctx: &Context) -> Result<(), ApiError> {
+        let function = entry.function;
+        if !entry.exposed_on(ctx.protocol()) || !self.visible(entry, ctx) {
+            return Err(ApiError::not_found(format!("no function named `{}`", function.name())));
+        }
+        check_scopes(function, ctx)
+    }
+}
+
+/// Whether the caller holds every scope `function` declares.
+fn check_scopes(function: &ApiFunction, ctx: &Context) -> Result<(), ApiError> {
     let scopes = function.scopes();
     if scopes.is_empty() || ctx.is_trusted() {
         return Ok(());
@@ -325,11 +435,17 @@ fn check_access(entry: &Entry, ctx: &Context) -> Result<(), ApiError> {
 }
 
 /// Logs a failed call once, for every protocol.
-fn log_failure(entry: &Entry, ctx: &Context, err: &ApiError) {
-    let (function, protocol, request_id) = (entry.name(), ctx.protocol().as_str(), ctx.request_id());
+fn log_failure(entry: &Entry, protocol: Protocol, request_id: &str, err: &ApiError) {
+    let (function, protocol) = (entry.name(), protocol.as_str());
     if err.kind().is_fault() {
         let detail = err.internal_detail().unwrap_or(err.message());
         tracing::error!(function, protocol, request_id, kind = %err.kind(), "call failed: {detail}");
+    } else if err.kind() == ErrorKind::InvalidArguments && !entry.function().sensitive().is_empty() {
+        // serde's messages quote the offending value ("invalid type: string
+        // \"hunter2\""), which may be a `#[arg(sensitive)]` one: the caller
+        // gets the message, the log only the field names.
+        let fields: Vec<&str> = err.fields().iter().map(|f| f.field.as_str()).collect();
+        tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: invalid arguments (message withheld: the function has sensitive arguments) in field(s) {fields:?}");
     } else {
         tracing::debug!(function, protocol, request_id, kind = %err.kind(), "call refused: {}", err.message());
     }
@@ -342,6 +458,7 @@ pub struct RegistryBuilder {
     names: Vec<String>,
     tags: Vec<String>,
     state: StateMap,
+    hooks: Hooks,
     default_timeout: Option<Duration>,
 }
 
@@ -350,11 +467,29 @@ impl fmt::Debug for RegistryBuilder {
         f.debug_struct("RegistryBuilder")
             .field("names", &self.names)
             .field("tags", &self.tags)
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }
 
 impl RegistryBuilder {
+    /// Adds a [hook](crate::hook) around every call. Hooks run in the order
+    /// added on the way in (the first added is outermost), in reverse on the
+    /// way out.
+    #[must_use]
+    pub fn hook(mut self, hook: impl Hook) -> Self {
+        self.hooks.around.push(Arc::new(hook));
+        self
+    }
+
+    /// Adds a [`Visibility`] filter: a function it hides from a caller is
+    /// absent for that caller on every protocol.
+    #[must_use]
+    pub fn visibility(mut self, filter: impl Visibility) -> Self {
+        self.hooks.filters.push(Arc::new(filter));
+        self
+    }
+
     /// Includes the linked function called `name` (selecting nothing includes everything).
     #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -444,6 +579,7 @@ impl RegistryBuilder {
         Ok(Registry {
             inner: Arc::new(Inner {
                 entries,
+                hooks: self.hooks,
                 state: Arc::new(self.state),
                 default_timeout: self.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
                 warnings,

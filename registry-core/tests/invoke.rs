@@ -450,9 +450,12 @@ fn route_b(key: u32) -> u32 {
 
 #[test]
 fn duplicates_are_rejected_naming_both_locations() {
-    let err = Registry::builder().tag("clash-name").build().unwrap_err().to_string();
+    let error = Registry::builder().tag("clash-name").build().unwrap_err();
+    let err = error.to_string();
     assert!(err.starts_with("two functions are named `twin`"), "{err}");
     assert_eq!(err.matches("registry-core/tests/invoke.rs:").count(), 2, "{err}");
+    // `.expect(..)` in `main` prints the same paragraph, not the descriptors.
+    assert_eq!(format!("{error:?}"), err);
 
     // Routes are the server's policy: the registry holds both, and the
     // server refuses to start on them (tests/tests/rest_startup.rs).

@@ -57,6 +57,8 @@ pub(crate) struct Arg<'a> {
     pub(crate) default: Option<Option<Box<Expr>>>,
     /// Its text in the `# Arguments` list; empty when undocumented.
     pub(crate) doc: String,
+    /// `#[arg(sensitive)]`: never logged, redacted by the audit hook.
+    pub(crate) sensitive: bool,
     /// `#[arg(complete = path::to_fn)]`: its completion provider.
     pub(crate) complete: Option<syn::Path>,
 }
@@ -144,7 +146,11 @@ impl<'a> Function<'a> {
                         continue;
                     };
                     check_argument_type(&typed.ty, errors);
-                    let (default, complete) = argument_options(&typed.attrs, errors);
+                    let ArgOptions {
+                        default,
+                        sensitive,
+                        complete,
+                    } = argument_options(&typed.attrs, errors);
                     let name = unraw(ident);
                     let doc = docs.argument(&name).unwrap_or_default().to_owned();
                     inputs.push(Input::Arg(Arg {
@@ -153,6 +159,7 @@ impl<'a> Function<'a> {
                         ty: &typed.ty,
                         default,
                         doc,
+                        sensitive,
                         complete,
                     }));
                 }
@@ -257,17 +264,27 @@ fn check_argument_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-/// `#[arg(default)]`, `#[arg(default = expr)]` and `#[arg(complete = path)]`.
-type ArgOptions = (Option<Option<Box<Expr>>>, Option<syn::Path>);
+/// The `#[arg(...)]` options of one argument.
+struct ArgOptions {
+    /// `#[arg(default)]` (`None` inside) or `#[arg(default = expr)]`.
+    default: Option<Option<Box<Expr>>>,
+    /// `#[arg(sensitive)]`.
+    sensitive: bool,
+    /// `#[arg(complete = path)]`.
+    complete: Option<syn::Path>,
+}
 
 fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
-    let mut default = None;
-    let mut complete = None;
+    let mut options = ArgOptions {
+        default: None,
+        sensitive: false,
+        complete: None,
+    };
     for attr in attrs {
         if !attr.path().is_ident("arg") {
             errors.push(
                 attr.span(),
-                "#[api_function] arguments accept only `#[arg(default)]` or `#[arg(default = expr)]`; remove this attribute",
+                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]` or `#[arg(sensitive)]`; remove this attribute",
             );
             continue;
         }
@@ -276,16 +293,23 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
                 if !meta.input.peek(syn::Token![=]) {
                     return Err(meta.error("write `complete = path::to_fn`, naming a `fn(String, &Context) -> Vec<String>` (or an `async fn`)"));
                 }
-                complete = Some(meta.value()?.parse::<syn::Path>()?);
+                options.complete = Some(meta.value()?.parse::<syn::Path>()?);
+                return Ok(());
+            }
+            if meta.path.is_ident("sensitive") {
+                if meta.input.peek(syn::Token![=]) {
+                    return Err(meta.error("`sensitive` is a marker: write `#[arg(sensitive)]`"));
+                }
+                options.sensitive = true;
                 return Ok(());
             }
             if !meta.path.is_ident("default") {
-                return Err(meta.error("unknown `#[arg]` option; expected `default` or `default = expr`"));
+                return Err(meta.error("unknown `#[arg]` option; expected `default`, `default = expr` or `sensitive`"));
             }
             if meta.input.peek(syn::Token![=]) {
-                default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));
+                options.default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));
             } else {
-                default = Some(None);
+                options.default = Some(None);
             }
             Ok(())
         });
@@ -293,7 +317,7 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
             errors.push_error(err);
         }
     }
-    (default, complete)
+    options
 }
 
 fn read_output<'a>(ty: &'a Type, span: Span, errors: &mut Errors) -> Output<'a> {

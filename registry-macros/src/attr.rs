@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{LitBool, LitStr, Token};
+use syn::{LitBool, LitInt, LitStr, Token};
 
 use crate::valid::Errors;
 
@@ -50,6 +50,8 @@ impl Attribute {
                 "open_world",
                 "hidden_from",
                 "scopes",
+                "rate_limit",
+                "max_concurrency",
                 "icon",
                 "crate",
             ],
@@ -67,6 +69,8 @@ impl Attribute {
                 "timeout",
                 "hidden_from",
                 "scopes",
+                "rate_limit",
+                "max_concurrency",
                 "icon",
                 "crate",
             ],
@@ -79,6 +83,8 @@ impl Attribute {
                 "timeout",
                 "hidden_from",
                 "scopes",
+                "rate_limit",
+                "max_concurrency",
                 "icon",
                 "crate",
             ],
@@ -102,6 +108,8 @@ pub(crate) struct Attrs {
     pub(crate) open_world: Option<Flag>,
     pub(crate) hidden_from: Option<Vec<LitStr>>,
     pub(crate) scopes: Option<Vec<LitStr>>,
+    pub(crate) rate_limit: Option<LitStr>,
+    pub(crate) max_concurrency: Option<LitInt>,
     pub(crate) krate: Option<LitStr>,
     pub(crate) icon: Option<LitStr>,
     pub(crate) uri: Option<LitStr>,
@@ -161,6 +169,8 @@ impl Attrs {
             "open_world" => set(&mut self.open_world, flag(meta)?, span, &key),
             "hidden_from" => set(&mut self.hidden_from, list(meta, &key)?, span, &key),
             "scopes" => set(&mut self.scopes, list(meta, &key)?, span, &key),
+            "rate_limit" => set(&mut self.rate_limit, string(meta)?, span, &key),
+            "max_concurrency" => set(&mut self.max_concurrency, integer(meta)?, span, &key),
             "crate" => set(&mut self.krate, string(meta)?, span, &key),
             "icon" => set(&mut self.icon, string(meta)?, span, &key),
             "uri" => set(&mut self.uri, string(meta)?, span, &key),
@@ -229,6 +239,16 @@ fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
             format!("option `{key}` takes a string literal: write `{key} = \"...\"`"),
         )
     })
+}
+
+fn integer(meta: &ParseNestedMeta<'_>) -> syn::Result<LitInt> {
+    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+    let hint = format!("option `{key}` takes a whole number: write `{key} = 4`");
+    if !meta.input.peek(Token![=]) {
+        return Err(meta.error(hint));
+    }
+    let value = meta.value()?;
+    value.parse::<LitInt>().map_err(|err| syn::Error::new(err.span(), hint))
 }
 
 fn flag(meta: &ParseNestedMeta<'_>) -> syn::Result<Flag> {

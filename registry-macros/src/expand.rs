@@ -182,6 +182,7 @@ fn generate(model: &Model<'_>) -> TokenStream {
     let idempotent = flag(annotations.idempotent);
     let open_world = flag(annotations.open_world);
     let surfaces = surfaces(&model.surfaces);
+    let policy = policy(model);
     let location = quote_spanned!(fn_ident.span()=> ::core::file!(), ::core::line!(), ::core::module_path!());
     let (primitive, primitive_items) = primitive(model, &output_ty, &timeout, &surfaces, &location);
     let (icon, icon_items) = match &model.icon {
@@ -241,6 +242,7 @@ fn generate(model: &Model<'_>) -> TokenStream {
                     },
                     surfaces: #surfaces,
                     scopes: &[#(#scopes),*],
+                    policy: #policy,
                     location: __rt::Location::new(#location),
                     input_schema: __rt::input_schema::<__Args>,
                     output_schema: __output_schema,
@@ -363,6 +365,35 @@ fn primitive(
                 const _: fn() = #check;
             });
             (quote!(__rt::Primitive::Prompt(&__PROMPT)), items)
+        }
+    }
+}
+
+/// `__rt::Policy::NONE` for a plain function (the common case, kept to one
+/// path), else the options written.
+fn policy(model: &Model<'_>) -> TokenStream {
+    let sensitive: Vec<&str> = model
+        .function
+        .args()
+        .filter(|arg| arg.sensitive)
+        .map(|arg| arg.name.as_str())
+        .collect();
+    if model.rate_limit.is_none() && model.max_concurrency.is_none() && sensitive.is_empty() {
+        return quote!(__rt::Policy::NONE);
+    }
+    let rate_limit = match model.rate_limit {
+        Some((calls, secs)) => quote!(::core::option::Option::Some(__rt::Quota::__checked(#calls, #secs))),
+        None => quote!(::core::option::Option::None),
+    };
+    let max_concurrency = match model.max_concurrency {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        __rt::Policy {
+            rate_limit: #rate_limit,
+            max_concurrency: #max_concurrency,
+            sensitive: &[#(#sensitive),*],
         }
     }
 }

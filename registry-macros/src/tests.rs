@@ -117,3 +117,16 @@ fn prompt() {
         },
     ));
 }
+
+#[test]
+fn call_policy_options() {
+    insta::assert_snapshot!(expand(
+        quote!(rate_limit = "100/min", max_concurrency = 4),
+        quote! {
+            /// Log in.
+            async fn login(user: String, #[arg(sensitive)] password: String, #[arg(sensitive, default)] otp: Option<String>) -> bool {
+                check(user, password, otp).await
+            }
+        },
+    ));
+}

@@ -78,6 +78,10 @@ pub(crate) struct Model<'a> {
     pub(crate) annotations: Annotations,
     /// The protocols the function is exposed on, in [`Surface::ALL`] order.
     pub(crate) surfaces: Vec<Surface>,
+    /// `rate_limit = "10/s"` as (calls, seconds per window).
+    pub(crate) rate_limit: Option<(u32, u64)>,
+    /// `max_concurrency = 4`.
+    pub(crate) max_concurrency: Option<u32>,
     /// Tool, resource or prompt, with what each declares.
     pub(crate) primitive: Primitive,
     /// `icon = "..."`: the file's contents as a `data:` URI, and its absolute path.
@@ -206,6 +210,11 @@ pub(crate) fn check<'a>(
     let icon = attrs.icon.as_ref().and_then(|lit| icon(lit, errors));
     let path_params = attrs.path.as_ref().map(|lit| path(lit, errors)).unwrap_or_default();
     let timeout_ms = attrs.timeout.as_ref().and_then(|lit| timeout(lit, errors));
+    let rate_limit = attrs.rate_limit.as_ref().and_then(|lit| rate_limit(lit, errors));
+    let max_concurrency = attrs
+        .max_concurrency
+        .as_ref()
+        .and_then(|lit| max_concurrency(lit, errors));
     let surfaces = attrs
         .hidden_from
         .as_deref()
@@ -243,6 +252,8 @@ pub(crate) fn check<'a>(
             open_world: attrs.open_world.map(|flag| flag.value),
         },
         surfaces,
+        rate_limit,
+        max_concurrency,
         function,
         primitive,
         icon,
@@ -555,6 +566,45 @@ fn duration(text: &str) -> Option<std::time::Duration> {
     humantime::parse_duration(text).ok()
 }
 
+/// `rate_limit = "10/s"`: a positive whole number of calls per `s`, `min`
+/// or `h`, as (calls, seconds). The grammar of `registry_core::Quota`'s
+/// `FromStr` (`registry-core/src/quota.rs`), whose tests read the same cases.
+pub(crate) fn rate_limit(lit: &LitStr, errors: &mut Errors) -> Option<(u32, u64)> {
+    let value = lit.value();
+    let parsed = value.split_once('/').and_then(|(calls, unit)| {
+        let calls = calls.trim();
+        if calls.is_empty() || !calls.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let secs = match unit.trim() {
+            "s" => 1,
+            "min" => 60,
+            "h" => 3600,
+            _ => return None,
+        };
+        calls.parse::<u32>().ok().filter(|&n| n > 0).map(|n| (n, secs))
+    });
+    if parsed.is_none() {
+        errors.push(
+            lit.span(),
+            format!("invalid rate limit `{value}`; write a positive whole number of calls, `/` and `s`, `min` or `h`, such as \"10/s\" or \"100/min\""),
+        );
+    }
+    parsed
+}
+
+/// `max_concurrency = 4`: a whole number from 1 to `u32::MAX`.
+pub(crate) fn max_concurrency(lit: &syn::LitInt, errors: &mut Errors) -> Option<u32> {
+    let parsed = lit.base10_parse::<u32>().ok().filter(|&n| n > 0);
+    if parsed.is_none() {
+        errors.push(
+            lit.span(),
+            format!("invalid max_concurrency `{lit}`; write how many calls may run at once, a whole number of at least 1, such as `max_concurrency = 4`"),
+        );
+    }
+    parsed
+}
+
 /// `hidden_from = ["mcp"]`: the surfaces left, in [`Surface::ALL`] order.
 pub(crate) fn surfaces(items: &[LitStr], errors: &mut Errors) -> Vec<Surface> {
     let mut hidden = Vec::new();
@@ -675,6 +725,34 @@ mod tests {
         ] {
             let mut errors = Errors::new();
             assert_eq!(timeout(&lit(bad), &mut errors), None, "{bad}");
+            assert!(errors.finish().is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn rate_limits() {
+        let mut errors = Errors::new();
+        let lit = |s: &str| LitStr::new(s, Span::call_site());
+        assert_eq!(rate_limit(&lit("10/s"), &mut errors), Some((10, 1)));
+        assert_eq!(rate_limit(&lit(" 100 / min "), &mut errors), Some((100, 60)));
+        assert_eq!(rate_limit(&lit("1/h"), &mut errors), Some((1, 3600)));
+        assert!(errors.finish().is_ok());
+        // The same refusals as `registry_core::Quota`'s tests.
+        for bad in [
+            "",
+            "10",
+            "/s",
+            "0/s",
+            "-1/s",
+            "1.5/s",
+            "10/m",
+            "10/sec",
+            "10/d",
+            "99999999999/s",
+            "10/s/s",
+        ] {
+            let mut errors = Errors::new();
+            assert_eq!(rate_limit(&lit(bad), &mut errors), None, "{bad}");
             assert!(errors.finish().is_err(), "{bad} should be rejected");
         }
     }

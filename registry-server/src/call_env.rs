@@ -2,6 +2,7 @@
 //! arguments, turned into the call's [`Context`] the same way for every
 //! protocol.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use registry_core::{CancellationToken, Context, MetadataSource, Principal, Protocol};
@@ -17,6 +18,8 @@ pub(crate) struct CallEnv {
     pub(crate) metadata: Option<Arc<dyn MetadataSource>>,
     /// Who is calling, when an authorizer let the request in.
     pub(crate) principal: Option<Principal>,
+    /// Where the call came from (the HTTP peer, a Lambda event's source IP).
+    pub(crate) client_addr: Option<IpAddr>,
     /// Cancelled by the transport (stdio `notifications/cancelled`); `None`
     /// when only dropping the call cancels it.
     pub(crate) cancel: Option<CancellationToken>,
@@ -35,9 +38,24 @@ impl CallEnv {
         if let Some(principal) = self.principal {
             ctx = ctx.with_principal(principal);
         }
+        if let Some(addr) = self.client_addr {
+            ctx = ctx.with_client_addr(addr);
+        }
         if let Some(cancel) = self.cancel {
             ctx = ctx.with_cancel_token(cancel);
         }
         ctx
     }
+}
+
+/// The context of a caller asking for a page (`/openapi.json`, `/docs`):
+/// what the registry's visibility filters judge when the pages are built
+/// per caller.
+pub(crate) fn viewer(headers: axum::http::HeaderMap, principal: Option<Principal>) -> Context {
+    CallEnv {
+        metadata: Some(Arc::new(crate::http::HeaderMetadata(headers))),
+        principal,
+        ..CallEnv::default()
+    }
+    .context(Protocol::Rest)
 }

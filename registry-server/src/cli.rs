@@ -40,6 +40,9 @@ enum Command {
         /// Port to bind.
         #[arg(long, default_value_t = 3000, env = "PORT")]
         port: u16,
+        /// Serve on this Unix socket instead of TCP (for a reverse proxy on this machine).
+        #[arg(long, env = "UNIX_SOCKET", value_name = "PATH")]
+        unix: Option<std::path::PathBuf>,
         #[command(flatten)]
         options: HttpOptions,
     },
@@ -66,7 +69,7 @@ enum Command {
         /// Configure a client for this URL instead of stdio, such as http://127.0.0.1:3000/mcp.
         #[arg(long)]
         url: Option<String>,
-        /// The server's name in the configuration (default: the binary's name).
+        /// The server's name in the configuration (default: the application's name, else the binary's).
         #[arg(long)]
         name: Option<String>,
     },
@@ -197,28 +200,53 @@ impl Cli {
         init_logging();
         install_panic_hook();
         match self.command.unwrap_or_else(default_command) {
-            Command::Serve { host, port, options } => {
+            Command::Serve {
+                host,
+                port,
+                unix,
+                options,
+            } => {
                 let config = match options.apply(config) {
                     Ok(config) => config,
                     Err(err) => return fail(&err),
                 };
                 let server = Server::new(registry, config);
-                match server.serve((host.as_str(), port)).await {
+                let served = match &unix {
+                    #[cfg(unix)]
+                    Some(path) => server.serve_unix(path).await,
+                    #[cfg(not(unix))]
+                    Some(_) => return fail("--unix needs a Unix system"),
+                    None => server.serve((host.as_str(), port)).await,
+                };
+                match served {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(crate::ServerError::GraceExpired) => {
                         // Sync calls may still hold blocking-pool threads, which the
                         // runtime would wait for on drop: leave now, as promised.
                         std::process::exit(0)
                     }
-                    Err(err) => fail(&format!("cannot serve on {host}:{port}: {err}")),
+                    Err(err @ crate::ServerError::EmptyRegistry) => fail(&err.to_string()),
+                    Err(err) => {
+                        let place = match &unix {
+                            Some(path) => path.display().to_string(),
+                            None => format!("{host}:{port}"),
+                        };
+                        fail(&format!("cannot serve on {place}: {err}"))
+                    }
                 }
             }
-            Command::Stdio => match crate::mcp::serve_stdio(registry, config).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => fail(&format!("stdio transport failed: {err}")),
+            Command::Stdio => match Server::new(registry.clone(), config.clone()).check_not_empty() {
+                Err(err) => fail(&err.to_string()),
+                Ok(()) => match crate::mcp::serve_stdio(registry, config).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(&format!("stdio transport failed: {err}")),
+                },
             },
             Command::List => {
                 print_stdout(&list(&registry));
+                if let Err(err) = Server::new(registry, config).check_not_empty() {
+                    let _ = writeln!(std::io::stderr(), "warning: {err}");
+                }
                 ExitCode::SUCCESS
             }
             Command::Call { name, args } => call(&registry, &name, &args).await,
@@ -240,13 +268,18 @@ impl Cli {
                     Err(err) => return fail(&err.to_string()),
                 };
                 let server = Server::new(registry, config.bound_to_loopback(false));
+                if let Err(err) = server.check_not_empty() {
+                    return fail(&err.to_string());
+                }
                 match crate::lambda::run(server).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => fail(&format!("lambda runtime failed: {err}")),
                 }
             }
             Command::McpConfig { url, name } => {
-                print_stdout(&mcp_config(url.as_deref(), name.as_deref()));
+                // The application's name when it said one (`app!()`), else the binary's.
+                let own = (config.app != crate::AppInfo::default()).then_some(config.app.name.as_str());
+                print_stdout(&mcp_config(url.as_deref(), name.as_deref().or(own)));
                 ExitCode::SUCCESS
             }
         }
@@ -265,6 +298,7 @@ fn default_command() -> Command {
         _ => Command::Serve {
             host: "127.0.0.1".into(),
             port: 3000,
+            unix: None,
             options: HttpOptions {
                 max_body_bytes: None,
                 max_json_depth: None,
@@ -304,7 +338,17 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .try_init();
+}
+
+/// Colour codes only on a terminal, and never when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -418,6 +462,15 @@ mod hardening_tests {
     use std::time::Duration;
 
     use super::parse_duration;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use super::colour;
+        assert!(colour(true, None));
+        assert!(!colour(false, None), "a file or a pipe gets no escape codes");
+        assert!(!colour(true, Some("1".into())));
+        assert!(colour(true, Some("".into())), "an empty NO_COLOR is unset");
+    }
 
     #[test]
     fn durations() {

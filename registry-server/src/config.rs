@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::AppInfo;
 use crate::auth::Authorizer;
 
 /// Settings for the HTTP surfaces; every field has a safe default.
@@ -30,9 +31,7 @@ pub struct ServerConfig {
     pub(crate) max_body_bytes: usize,
     pub(crate) debug_errors: bool,
     pub(crate) public_url: Option<String>,
-    pub(crate) title: String,
-    pub(crate) version: String,
-    pub(crate) icon: Option<String>,
+    pub(crate) app: AppInfo,
     pub(crate) bound_to_loopback: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) max_json_depth: usize,
@@ -43,6 +42,19 @@ pub struct ServerConfig {
     pub(crate) protect_docs: bool,
     pub(crate) cors_origins: Vec<String>,
     pub(crate) access_log: bool,
+    pub(crate) allow_empty: bool,
+    pub(crate) extensions: Vec<RouterExtension>,
+    pub(crate) path_prefix: Option<String>,
+}
+
+/// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
+#[derive(Clone)]
+pub(crate) struct RouterExtension(pub(crate) Arc<dyn Fn(axum::Router) -> axum::Router + Send + Sync>);
+
+impl std::fmt::Debug for RouterExtension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RouterExtension")
+    }
 }
 
 impl Default for ServerConfig {
@@ -52,9 +64,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             debug_errors: false,
             public_url: None,
-            title: "API".to_owned(),
-            version: "0.1.0".to_owned(),
-            icon: None,
+            app: AppInfo::default(),
             bound_to_loopback: true,
             shutdown_grace: Duration::from_secs(10),
             max_json_depth: 64,
@@ -65,11 +75,56 @@ impl Default for ServerConfig {
             protect_docs: false,
             cors_origins: Vec::new(),
             access_log: false,
+            allow_empty: false,
+            extensions: Vec::new(),
+            path_prefix: None,
         }
     }
 }
 
 impl ServerConfig {
+    /// Adds routes or tower layers to the server's router: `extend` gets the
+    /// router (`/mcp`, the REST routes, the pages) and returns the one to
+    /// serve, keeping the command line, the limits, graceful shutdown and
+    /// the request ids and access log, which wrap whatever it returns. Calls
+    /// compose, in order. `registry_server::axum` and `registry_server::tower`
+    /// are the versions the router is built with.
+    ///
+    /// ```
+    /// use registry_server::axum::routing::get;
+    /// use registry_server::ServerConfig;
+    ///
+    /// let config = ServerConfig::default()
+    ///     .extend_router(|router| router.route("/version", get(|| async { env!("CARGO_PKG_VERSION") })))
+    ///     .path_prefix("/v1");
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn extend_router(mut self, extend: impl Fn(axum::Router) -> axum::Router + Send + Sync + 'static) -> Self {
+        self.extensions.push(RouterExtension(Arc::new(extend)));
+        self
+    }
+
+    /// Serves everything under `prefix` (such as `/v1`): `/v1/mcp`,
+    /// `/v1/api/...`, `/v1/docs`, `/v1/openapi.json` (whose `servers` entry
+    /// names the prefix) and the routes added with
+    /// [`ServerConfig::extend_router`].
+    #[must_use]
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        let prefix = format!("/{}", prefix.trim_matches('/'));
+        self.path_prefix = (prefix != "/").then_some(prefix);
+        self
+    }
+
+    /// Lets the server start with no function registered (refused by
+    /// default: it usually means the crate defining them is not linked).
+    #[must_use]
+    pub fn allow_empty(mut self, allow: bool) -> Self {
+        self.allow_empty = allow;
+        self
+    }
+
     /// Allows browser requests to `/mcp` from `origin` (such as `https://app.example.com`).
     #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
@@ -99,28 +154,27 @@ impl ServerConfig {
         self
     }
 
-    /// Title and version for the OpenAPI `info` object and the docs page.
+    /// The application's name and version, for MCP `serverInfo`, the
+    /// OpenAPI `info` object and the docs page; [`ServerConfig::app`] says more
+    /// (title, description, website, instructions), and
+    /// [`app!`](crate::app!) reads it all from the application's `Cargo.toml`.
     #[must_use]
-    pub fn info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {
-        self.title = title.into();
-        self.version = version.into();
+    pub fn info(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.app.name = name.into();
+        self.app.version = version.into();
         self
     }
 
-    /// The server's icon, a `data:` (or `https:`) URI: MCP `serverInfo.icons`
-    /// and the docs page's header. Embed a file at compile time with
-    /// [`registry_core::icon!`].
-    ///
-    /// ```
-    /// use registry_server::ServerConfig;
-    ///
-    /// let config = ServerConfig::default().icon("data:image/svg+xml;base64,PHN2Zy8+");
-    /// # let _ = config;
-    /// ```
+    /// The application's identity (see [`AppInfo`]).
     #[must_use]
-    pub fn icon(mut self, uri: impl Into<String>) -> Self {
-        self.icon = Some(uri.into());
+    pub fn app(mut self, info: AppInfo) -> Self {
+        self.app = info;
         self
+    }
+
+    /// The application's identity.
+    pub fn app_info(&self) -> &AppInfo {
+        &self.app
     }
 
     /// Whether the server listens on loopback only: `/mcp` then answers only
@@ -227,9 +281,7 @@ impl ServerConfig {
     /// What the MCP adapter needs.
     pub(crate) fn mcp_settings(&self) -> crate::mcp::Settings {
         crate::mcp::Settings {
-            name: self.title.clone(),
-            version: self.version.clone(),
-            icon: self.icon.clone(),
+            info: self.app.clone(),
             debug_errors: self.debug_errors,
             page_size: crate::mcp::LIST_PAGE_SIZE,
             max_message_bytes: self.max_body_bytes,

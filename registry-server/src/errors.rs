@@ -23,13 +23,14 @@ pub(crate) enum McpError {
 pub(crate) const MCP_ERROR_META: &str = "api-registry/error";
 
 /// The mapping of one kind: `(kind, HTTP status, MCP)`.
-pub(crate) const TABLE: [(ErrorKind, u16, McpError); 11] = [
+pub(crate) const TABLE: [(ErrorKind, u16, McpError); 12] = [
     (ErrorKind::InvalidArguments, 422, McpError::ToolResult),
     (ErrorKind::NotFound, 404, McpError::ToolResult),
     (ErrorKind::Unauthorized, 401, McpError::ToolResult),
     (ErrorKind::Forbidden, 403, McpError::ToolResult),
     (ErrorKind::Conflict, 409, McpError::ToolResult),
     (ErrorKind::PayloadTooLarge, 413, McpError::ToolResult),
+    (ErrorKind::RateLimited, 429, McpError::ToolResult),
     (ErrorKind::Unavailable, 503, McpError::ToolResult),
     (ErrorKind::Upstream, 502, McpError::ToolResult),
     (ErrorKind::Timeout, 504, McpError::ToolResult),

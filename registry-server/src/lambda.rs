@@ -17,6 +17,8 @@
 //! # }
 //! ```
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::http::Request;
 use axum::http::uri::{PathAndQuery, Uri};
@@ -25,16 +27,36 @@ use lambda_http::request::RequestContext;
 use tower::ServiceExt as _;
 use tower::util::MapRequest;
 
+use crate::http::ClientAddr;
 use crate::{BasePath, Server, ServerError};
 
 /// The Lambda handler service: the server's router behind the stage stripper.
 pub type LambdaService = MapRequest<Router, fn(Request<lambda_http::Body>) -> Request<lambda_http::Body>>;
 
 /// The service `lambda_http` runs: [`Server::router`] with the API Gateway
-/// stage moved from the path into a [`BasePath`] extension.
+/// stage moved from the path into a [`BasePath`] extension, and the event's
+/// source IP recorded as the caller's address.
 pub fn service(server: &Server) -> Result<LambdaService, ServerError> {
     let router = server.router()?;
-    Ok(router.map_request(strip_stage as fn(_) -> _))
+    Ok(router.map_request(prepare as fn(_) -> _))
+}
+
+fn prepare(request: Request<lambda_http::Body>) -> Request<lambda_http::Body> {
+    let mut request = strip_stage(request);
+    if let Some(ip) = source_ip(&request) {
+        request.extensions_mut().insert(ClientAddr(ip));
+    }
+    request
+}
+
+/// The caller's address API Gateway or a function URL reports.
+fn source_ip(request: &Request<lambda_http::Body>) -> Option<IpAddr> {
+    let ip = match request.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => context.identity.source_ip.as_deref(),
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.as_deref(),
+        _ => None,
+    }?;
+    ip.parse().ok()
 }
 
 /// Runs `server` as a Lambda function until the runtime stops it.

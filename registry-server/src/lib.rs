@@ -20,6 +20,7 @@
 //! | `GET /docs` | a self-contained docs page with a form per function |
 //! | `GET /healthz` | liveness and function counts |
 
+mod app;
 pub mod auth;
 mod call_env;
 mod cli;
@@ -27,6 +28,7 @@ mod config;
 mod docs;
 mod errors;
 mod health;
+pub mod hooks;
 mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
@@ -38,7 +40,10 @@ mod rest;
 mod server;
 pub mod testing;
 
+pub use app::{App, AppInfo};
 pub use auth::{ApiKeys, AuthError, Authorizer};
+/// The `axum` the router is built with, for [`ServerConfig::extend_router`].
+pub use axum;
 pub use cli::Cli;
 pub use config::ServerConfig;
 /// The JSON-RPC codes of `/mcp` requests turned away before dispatch: shed by
@@ -47,6 +52,9 @@ pub use config::ServerConfig;
 pub use mcp::{OVERLOADED as MCP_OVERLOADED, UNAUTHORIZED as MCP_UNAUTHORIZED};
 pub use registry_core as core;
 pub use server::{BasePath, Server, ServerError};
+/// The `tower` the router is built with, for layers added through
+/// [`ServerConfig::extend_router`].
+pub use tower;
 
 /// The depth check of the body reader, for the fuzz targets (`fuzz/src/lib.rs`).
 #[doc(hidden)]

@@ -41,6 +41,8 @@ pub(crate) struct Settings {
     pub(crate) title: String,
     /// `info.version`.
     pub(crate) version: String,
+    /// `info.description`, when the application has one.
+    pub(crate) description: Option<String>,
     /// The `servers` entry, if configured.
     pub(crate) public_url: Option<String>,
     /// Whether an authorizer checks a bearer credential on every operation.
@@ -51,8 +53,9 @@ impl Settings {
     /// The document's settings out of `config`.
     pub(crate) fn of(config: &ServerConfig) -> Settings {
         Settings {
-            title: config.title.clone(),
-            version: config.version.clone(),
+            title: config.app.display_title().to_owned(),
+            version: config.app.version.clone(),
+            description: config.app.description.clone(),
             public_url: config.public_url.clone(),
             bearer: config.authorizer.is_some(),
         }
@@ -124,14 +127,12 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         "info": {
             "title": settings.title,
             "version": settings.version,
-            "description": "Generated from the function registry: every operation here runs the same function as the \
-                MCP tool of the same name (`POST /mcp`, `tools/call`). Errors are RFC 9457 problem details. \
-                A readable page with a form per function is at `/docs`.",
+            "description": description(settings),
         },
         "tags": tags.into_iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
-            "schemas": components.schemas,
+            "schemas": sorted(components.schemas),
             "responses": shared_responses(&problem),
         },
     });
@@ -151,7 +152,9 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
 ///
 /// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
 /// API Gateway stage) the document names it in `servers`, so clients built
-/// from it call `/Prod/api/...`; that variant is serialized per request.
+/// from it call `/Prod/api/...`; that variant is serialized per request. So
+/// is the document of a registry with visibility filters: it lists what the
+/// caller (their principal, their headers) may see.
 pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     struct Lazy {
         routes: Arc<Routes>,
@@ -165,30 +168,57 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     });
     Router::new().route(
         "/openapi.json",
-        get(move |base: Option<axum::Extension<crate::BasePath>>| {
-            let (document, body) = lazy.built.get_or_init(|| {
-                let document = build(&lazy.routes, &lazy.settings);
-                let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
-                (document, body)
-            });
-            let body = match base {
-                None => body.clone(),
-                Some(axum::Extension(crate::BasePath(prefix))) => {
-                    let mut document = document.clone();
-                    let server = match document["servers"][0]["url"].as_str() {
-                        Some(url) => format!("{url}{prefix}"),
-                        None => prefix,
-                    };
-                    document["servers"] = json!([{ "url": server }]);
-                    Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
-                }
-            };
-            std::future::ready((
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                body,
-            ))
-        }),
+        get(
+            move |base: Option<axum::Extension<crate::BasePath>>,
+                  principal: Option<axum::Extension<registry_core::Principal>>,
+                  headers: axum::http::HeaderMap| {
+                // With visibility filters the document is the caller's own, built per request.
+                let own;
+                let (document, body) = if lazy.routes.registry().filters_by_caller() {
+                    let viewer = crate::call_env::viewer(headers, principal.map(|axum::Extension(p)| p));
+                    let document = build(&lazy.routes.visible_to(&viewer), &lazy.settings);
+                    let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                    own = (document, body);
+                    (&own.0, &own.1)
+                } else {
+                    let (document, body) = lazy.built.get_or_init(|| {
+                        let document = build(&lazy.routes, &lazy.settings);
+                        let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                        (document, body)
+                    });
+                    (document, body)
+                };
+                let body = match base {
+                    None => body.clone(),
+                    Some(axum::Extension(crate::BasePath(prefix))) => {
+                        let mut document = document.clone();
+                        let server = match document["servers"][0]["url"].as_str() {
+                            Some(url) => format!("{url}{prefix}"),
+                            None => prefix,
+                        };
+                        document["servers"] = json!([{ "url": server }]);
+                        Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
+                    }
+                };
+                std::future::ready((
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                    body,
+                ))
+            },
+        ),
     )
+}
+
+/// `info.description`: the application's own paragraph, then what the
+/// document is.
+fn description(settings: &Settings) -> String {
+    const GENERATED: &str = "Generated from the function registry: every operation here runs the same function as the \
+        MCP tool of the same name (`POST /mcp`, `tools/call`). Errors are RFC 9457 problem details. \
+        A readable page with a form per function is at `/docs`.";
+    match &settings.description {
+        Some(own) => format!("{own}\n\n{GENERATED}"),
+        None => GENERATED.to_owned(),
+    }
 }
 
 fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Value {
@@ -241,6 +271,15 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
         op.insert("x-mcp-resource".into(), json!(spec.uri));
     } else if function.prompt().is_some() {
         op.insert("x-mcp-prompt".into(), json!(function.name()));
+    }
+    if let Some(quota) = function.rate_limit() {
+        // The function's declared limit, per caller, in the fields of the
+        // `RateLimit-Policy` header (`q` calls per `w` seconds); enforced
+        // when the application registers `hooks::RateLimit`.
+        op.insert(
+            "x-rate-limit".into(),
+            json!({ "quota": quota.calls(), "window": quota.per().as_secs(), "per": "caller" }),
+        );
     }
     if route.body {
         let mut body = input;
@@ -592,6 +631,13 @@ fn sanitize(name: &str) -> String {
     if clean.is_empty() { "_".to_owned() } else { clean }
 }
 
+/// `map` with its keys in order: components are listed by name.
+fn sorted(map: Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -615,7 +661,7 @@ mod tests {
         output.insert("Tag".into(), json!({"type": "string"}));
         output.insert("Wrap".into(), json!({"items": {"$ref": "#/components/schemas/Item"}}));
         components.add_contract(output, Contract::Output);
-        let names: Vec<&String> = components.schemas.keys().collect();
+        let names: Vec<String> = sorted(components.schemas.clone()).keys().cloned().collect();
         assert_eq!(names, ["Item", "ItemOutput", "Tag", "Wrap"]);
         assert_eq!(
             components.schemas["Wrap"]["items"]["$ref"],

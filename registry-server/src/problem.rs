@@ -17,9 +17,11 @@
 //! Pointer into the arguments object. The status comes from
 //! [`crate::errors::http_status`], the one table shared with MCP.
 
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{ApiError, ErrorKind};
+use registry_core::{ApiError, ErrorKind, RateLimitStatus};
 use serde::Serialize;
 
 use crate::errors::http_status;
@@ -50,6 +52,9 @@ pub(crate) struct Problem {
     /// Each invalid argument (invalid-argument problems only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) errors: Vec<FieldProblem>,
+    /// Headers the error asks for (`Retry-After`, `RateLimit-Policy`, `RateLimit`).
+    #[serde(skip)]
+    pub(crate) headers: HeaderMap,
 }
 
 /// One invalid argument of a request.
@@ -79,6 +84,7 @@ impl Problem {
             code,
             request_id: None,
             errors: Vec::new(),
+            headers: HeaderMap::new(),
         }
     }
 
@@ -113,6 +119,7 @@ impl Problem {
                     reason: f.reason.clone(),
                 })
                 .collect(),
+            headers: retry_headers(error),
         }
     }
 
@@ -142,8 +149,46 @@ impl IntoResponse for Problem {
         if let Some(id) = self.request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
             response.headers_mut().insert(REQUEST_ID, id);
         }
+        response.headers_mut().extend(self.headers);
         response
     }
+}
+
+/// `RateLimit-Policy` (IETF httpapi ratelimit headers).
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit` (IETF httpapi ratelimit headers).
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
+/// `Retry-After` (whole seconds, rounded up) and the rate-limit fields an
+/// error carries.
+fn retry_headers(error: &ApiError) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(after) = error.retry_after() {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(after)));
+    }
+    if let Some(status) = error.rate_limit() {
+        let (policy, state) = rate_limit_fields(status);
+        if let (Ok(policy), Ok(state)) = (HeaderValue::from_str(&policy), HeaderValue::from_str(&state)) {
+            headers.insert(RATELIMIT_POLICY, policy);
+            headers.insert(RATELIMIT, state);
+        }
+    }
+    headers
+}
+
+/// The `RateLimit-Policy` and `RateLimit` field values: `"name";q=10;w=1`
+/// and `"name";r=0;t=1`.
+pub(crate) fn rate_limit_fields(status: &RateLimitStatus) -> (String, String) {
+    let name = status.policy.replace(['"', '\\'], "");
+    (
+        format!("\"{name}\";q={};w={}", status.quota, whole_seconds(status.window)),
+        format!("\"{name}\";r={};t={}", status.remaining, whole_seconds(status.reset)),
+    )
+}
+
+/// Seconds, rounded up: a client that waits that long is not refused again.
+fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 /// `a.b.0` → `/a/b/0`; the empty path is the whole document (`""`).

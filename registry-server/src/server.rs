@@ -4,8 +4,8 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::serve::ListenerExt;
-use axum::{Router, ServiceExt as _};
 use registry_core::{Protocol, Registry, RegistryError};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tower::Layer as _;
@@ -14,7 +14,10 @@ use crate::http::{self, Edge, EdgeLayer, InFlight, Rejection, protect};
 use crate::{ServerConfig, docs, health, mcp, openapi, rest};
 
 /// Why the server did not start.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints what `Display` prints, so an `.expect(..)` or a `main`
+/// returning `Result` shows the readable message.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerError {
     /// The registry is inconsistent (duplicate names).
@@ -30,6 +33,15 @@ pub enum ServerError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// No function is registered, and the configuration did not allow an
+    /// empty registry ([`ServerConfig::allow_empty`]).
+    #[error(
+        "no functions are registered, so there is nothing to serve. `#[api_function]`s defined in a \
+         library crate are linked only when the binary names that crate: add `use my_functions as _;` \
+         (your crate's name) to main.rs, and to each integration test. To serve an empty registry on \
+         purpose, set `ServerConfig::allow_empty(true)`."
+    )]
+    EmptyRegistry,
     /// Binding or serving failed.
     #[error("server I/O failed: {0}")]
     Io(#[from] std::io::Error),
@@ -39,6 +51,12 @@ pub enum ServerError {
     /// should exit now rather than wait for the runtime to drop (the CLI does).
     #[error("the shutdown grace period ended with calls still in flight; they were cancelled")]
     GraceExpired,
+}
+
+impl std::fmt::Debug for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The path prefix the router is reached under (an API Gateway stage such as
@@ -97,9 +115,9 @@ impl Server {
             .merge(docs::router(
                 Arc::clone(&routes),
                 docs::Settings {
-                    title: config.title.clone(),
-                    version: config.version.clone(),
-                    icon: config.icon.clone(),
+                    title: config.app.display_title().to_owned(),
+                    version: config.app.version.clone(),
+                    icon: config.app.icon.clone(),
                 },
             ))
             .merge(health::router(&self.registry));
@@ -114,8 +132,14 @@ impl Server {
             .merge(protect(mcp, config, mcp::reject))
             .merge(pages)
             .fallback(rest::not_found);
+        for extension in &config.extensions {
+            router = (extension.0)(router);
+        }
         if let Some(cors) = http::cors(config) {
             router = router.layer(cors);
+        }
+        if let Some(prefix) = &config.path_prefix {
+            router = under_prefix(prefix, router);
         }
         Ok((EdgeLayer::new(config).layer(router), routes))
     }
@@ -126,14 +150,59 @@ impl Server {
         self.serve_on(listener).await
     }
 
-    /// Serves on an already bound listener until Ctrl-C or SIGTERM.
+    /// [`ServerError::EmptyRegistry`] for a registry without functions,
+    /// unless the configuration allows it: a forgotten `use my_functions as _;`
+    /// must not start a server that answers nothing.
+    pub fn check_not_empty(&self) -> Result<(), ServerError> {
+        if self.registry.is_empty() && !self.config.allow_empty {
+            return Err(ServerError::EmptyRegistry);
+        }
+        Ok(())
+    }
+
+    /// Serves on an already bound listener until Ctrl-C or SIGTERM; refuses
+    /// an empty registry ([`Server::check_not_empty`]). `/mcp`'s `Host`
+    /// check follows the listener's address (on for loopback only).
     pub async fn serve_on(mut self, listener: TcpListener) -> Result<(), ServerError> {
+        self.check_not_empty()?;
         let local: SocketAddr = listener.local_addr()?;
         self.config.bound_to_loopback = local.ip().is_loopback();
+        // Nagle's algorithm delays small writes such as SSE events by ~40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {err}");
+            }
+        });
+        self.serve_listener(listener, format!("http://{local}")).await
+    }
+
+    /// Binds the Unix socket `path` (replacing a stale socket file there)
+    /// and serves until Ctrl-C or SIGTERM, for a reverse proxy on the same
+    /// machine. `/mcp` makes no `Host` check there: no browser reaches a
+    /// Unix socket but through that proxy.
+    #[cfg(unix)]
+    pub async fn serve_unix(mut self, path: impl AsRef<std::path::Path>) -> Result<(), ServerError> {
+        use std::os::unix::fs::FileTypeExt as _;
+        self.check_not_empty()?;
+        let path = path.as_ref();
+        if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket()) {
+            std::fs::remove_file(path)?;
+        }
+        let listener = tokio::net::UnixListener::bind(path)?;
+        self.config.bound_to_loopback = false;
+        self.serve_listener(listener, format!("unix:{}", path.display())).await
+    }
+
+    async fn serve_listener<L>(self, listener: L, local: String) -> Result<(), ServerError>
+    where
+        L: axum::serve::Listener,
+        L::Addr: http::PeerAddr + std::fmt::Debug,
+    {
         let (service, _) = self.service()?;
         for warning in self.registry.warnings() {
             tracing::warn!("{warning}");
         }
+        let prefix = self.config.path_prefix.as_deref().unwrap_or_default();
         let on_mcp = |f: fn(&registry_core::ApiFunction) -> bool| {
             self.registry.exposed(Protocol::Mcp).filter(|e| f(e.function())).count()
         };
@@ -144,20 +213,14 @@ impl Server {
             mcp_resources = on_mcp(|f| f.resource().is_some()),
             mcp_prompts = on_mcp(|f| f.prompt().is_some()),
             rest_routes = self.registry.exposed(Protocol::Rest).count(),
-            "serving on http://{local}"
+            "serving on {local}{prefix}"
         );
-        // Nagle's algorithm delays small writes such as SSE events by ~40 ms.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {err}");
-            }
-        });
         let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
         let signal = async move {
             shutdown_signal().await;
             let _ = signalled.send(true);
         };
-        let serve = axum::serve(listener, service.into_make_service())
+        let serve = axum::serve(listener, http::MakeEdge(service))
             .with_graceful_shutdown(signal)
             .into_future();
         let grace = self.config.shutdown_grace;
@@ -178,6 +241,26 @@ impl Server {
         tracing::info!("every in-flight request finished; stopped");
         Ok(())
     }
+}
+
+/// `router` served under `prefix`, each request telling the pages (a
+/// [`BasePath`]) so their links and `servers` entry follow.
+fn under_prefix(prefix: &str, router: Router) -> Router {
+    let base: Arc<str> = Arc::from(prefix);
+    let record = tower::util::MapRequestLayer::new(move |mut request: axum::extract::Request| {
+        let extensions = request.extensions_mut();
+        let path = match extensions.remove::<BasePath>() {
+            // Behind an API Gateway stage too: `/Prod/v1`.
+            Some(BasePath(stage)) => format!("{stage}{base}"),
+            None => base.to_string(),
+        };
+        extensions.insert(BasePath(path));
+        request
+    });
+    Router::new()
+        .nest(prefix, router)
+        .fallback(rest::not_found)
+        .layer(record)
 }
 
 async fn shutdown_signal() {

@@ -4,6 +4,7 @@
 //! or `inventory` never sees them. [`EXPECTED_FUNCTIONS`] is checked by a test.
 
 pub mod conformance;
+pub mod recording;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

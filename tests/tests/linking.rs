@@ -26,6 +26,43 @@ fn a_binary_that_names_the_crate_sees_every_function() {
 
 #[test]
 fn a_binary_that_does_not_name_the_crate_sees_none() {
-    let last = count_from(env!("CARGO_BIN_EXE_unlinked"), &[]);
+    let last = count_from(env!("CARGO_BIN_EXE_unlinked"), &["list"]);
     assert_eq!(last, "0 functions");
+}
+
+/// The hint every refusal of an empty registry carries.
+const HINT: &str = "add `use my_functions as _;`";
+
+#[test]
+fn an_empty_registry_is_refused_with_the_linking_hint() {
+    for args in [&["serve", "--port", "0"][..], &["stdio"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_unlinked"))
+            .args(args)
+            .env("RUST_LOG", "off")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no functions are registered") && stderr.contains(HINT),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("ServerConfig::allow_empty(true)"), "{stderr}");
+    }
+    // `list` answers, with the hint beside the count.
+    let output = Command::new(env!("CARGO_BIN_EXE_unlinked"))
+        .arg("list")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains(HINT));
+}
+
+#[test]
+fn registry_errors_debug_as_their_message() {
+    // What `Registry::from_inventory().expect(..)` in `main` prints.
+    let err = Registry::builder().name("no_such_function").build().unwrap_err();
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(!format!("{err:?}").contains("UnknownName"), "{err:?}");
 }

@@ -10,11 +10,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hashstats::Upstream;
-use registry_server::{Cli, ServerConfig};
+use registry_server::Cli;
 
 /// Bitcoin network and mining statistics as MCP tools and a REST API.
 #[derive(Debug, Parser)]
-#[command(version, about)]
 struct Args {
     /// Base URL of a mempool.space-shaped API; without it, a bundled offline
     /// snapshot is served on a loopback port.
@@ -26,7 +25,12 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    // Name, version and description come from this crate's Cargo.toml.
+    let app = registry_server::app!()
+        .title("Hash statistics")
+        .instructions(include_str!("../INSTRUCTIONS.md"))
+        .icon(registry_core::icon!("assets/chart.svg"));
+    let args: Args = app.parse();
     let upstream = match args.upstream {
         Some(url) => {
             eprintln!("hashstats: upstream {url}");
@@ -52,8 +56,5 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = ServerConfig::default()
-        .info("hashstats", env!("CARGO_PKG_VERSION"))
-        .icon(registry_core::icon!("assets/chart.svg"));
-    args.cli.run(registry, config).await
+    app.run_with(args.cli, registry).await
 }

@@ -7,12 +7,10 @@ use std::process::ExitCode;
 
 use quickstart as _; // link the functions: inventory only sees crates the binary names
 use registry_core::Registry;
-use registry_server::{Cli, ServerConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let registry = Registry::from_inventory().expect("function names and routes are unique");
-    Cli::parse_args()
-        .run(registry, ServerConfig::default().info("quickstart", "0.1.0"))
-        .await
+    let registry = Registry::from_inventory().expect("function names are unique");
+    // Name, version and description come from this crate's Cargo.toml.
+    registry_server::app!().run(registry).await
 }

@@ -7,7 +7,9 @@
 //! the response. It is rendered once, on the first request, with URLs
 //! relative to the server: the script takes the origin (and any prefix before
 //! `/docs`) from the address bar to build the `curl` line and the calls. Only a
-//! [`BasePath`] varies it, spliced into the few links that need it.
+//! [`BasePath`] varies it, spliced into the few links that need it; a
+//! registry with visibility filters gets a page per request, listing what
+//! that caller may see.
 //!
 //! It loads nothing from the network; its Content-Security-Policy forbids it
 //! to, so an offline browser shows exactly what an online one does.
@@ -84,20 +86,30 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     let page = Arc::new(page);
     Router::new().route(
         "/docs",
-        get(move |base: Option<Extension<BasePath>>| {
-            let prefix = base.as_ref().map(|Extension(BasePath(prefix))| prefix.as_str());
-            let html = page.get_or_init(|| Page::new(&routes, &settings)).under(prefix);
-            std::future::ready((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/html; charset=utf-8"),
-                    ),
-                    (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                ],
-                html,
-            ))
-        }),
+        get(
+            move |base: Option<Extension<BasePath>>,
+                  principal: Option<Extension<registry_core::Principal>>,
+                  headers: axum::http::HeaderMap| {
+                let prefix = base.as_ref().map(|Extension(BasePath(prefix))| prefix.as_str());
+                // With visibility filters the page is the caller's own, rendered per request.
+                let html = if routes.registry().filters_by_caller() {
+                    let viewer = crate::call_env::viewer(headers, principal.map(|Extension(p)| p));
+                    Page::new(&routes.visible_to(&viewer), &settings).under(prefix)
+                } else {
+                    page.get_or_init(|| Page::new(&routes, &settings)).under(prefix)
+                };
+                std::future::ready((
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/html; charset=utf-8"),
+                        ),
+                        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
+                        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                    ],
+                    html,
+                ))
+            },
+        ),
     )
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use registry_core::{Entry, ErrorKind, Method, Registry};
+use registry_core::{Entry, ErrorKind, Method};
 use serde_json::{Map, Value, json};
 
 use super::Settings;
@@ -21,8 +21,7 @@ pub(crate) const BASE: char = '\0';
 /// The whole page, with [`BASE`] where the path prefix goes. URLs are
 /// relative to the server: the script reads the origin from the address bar.
 pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
-    let registry = routes.registry();
-    let groups = groups(registry);
+    let groups = groups(routes);
     let mut functions = String::new();
     for (tag, entries) in &groups {
         let _ = write!(functions, "<h2 class=\"group\" id=\"tag-{0}\">{0}</h2>", esc(tag));
@@ -30,16 +29,18 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
             function(&mut functions, entry, routes.get(entry.name()).map(AsRef::as_ref));
         }
     }
-    let rest = registry.entries().iter().filter(|e| e.function().on_rest()).count();
+    let rest = routes.entries().filter(|e| e.function().on_rest()).count();
     let on_mcp = |f: fn(&registry_core::ApiFunction) -> bool| {
-        registry
+        routes
             .entries()
-            .iter()
             .filter(|e| e.function().on_mcp() && f(e.function()))
             .count()
     };
     let mcp = on_mcp(|f| f.is_tool());
-    let mut counts = format!("{} functions · {rest} REST routes · {mcp} MCP tools", registry.len());
+    let mut counts = format!(
+        "{} functions · {rest} REST routes · {mcp} MCP tools",
+        routes.entries().count()
+    );
     // Only when present, so a tools-only page reads as it always did.
     for (count, what) in [
         (on_mcp(|f| f.resource().is_some()), "MCP resources"),
@@ -115,9 +116,9 @@ fn method_class(method: Method) -> String {
 }
 
 /// Functions grouped by their first tag (`other` when untagged), groups and names sorted.
-fn groups(registry: &Registry) -> Vec<(&'static str, Vec<&Entry>)> {
+fn groups(routes: &Routes) -> Vec<(&'static str, Vec<&Entry>)> {
     let mut groups: Vec<(&'static str, Vec<&Entry>)> = Vec::new();
-    for entry in registry.entries() {
+    for entry in routes.entries() {
         let tag = entry.function().tags().first().copied().unwrap_or("other");
         match groups.iter_mut().find(|(t, _)| *t == tag) {
             Some((_, entries)) => entries.push(entry),
@@ -163,6 +164,8 @@ struct Param<'a> {
     schema: &'a Value,
     location: Location,
     required: bool,
+    /// `#[arg(sensitive)]`: no example value, no default shown, a password field.
+    sensitive: bool,
 }
 
 /// The parameters of `entry`, placed as its REST `route` takes them (an
@@ -179,6 +182,7 @@ fn params<'a>(entry: &'a Entry, route: Option<&Route>) -> Vec<Param<'a>> {
                 schema,
                 location,
                 required: required.contains(&name.as_str()) || location == Location::Path,
+                sensitive: entry.function().is_sensitive(name),
             });
         }
     }
@@ -294,7 +298,14 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     let method = function.method();
     let schemas = entry.schemas();
     let params = params(entry, route);
-    let args = example::arguments(&schemas.input);
+    let mut args = example::arguments(&schemas.input);
+    // A sensitive argument's example is a placeholder naming it, never a
+    // value that looks real (a schema's `default` or `examples` may).
+    for name in function.sensitive() {
+        if let Some(value) = args.get_mut(*name) {
+            *value = Value::String(format!("<{name}>"));
+        }
+    }
 
     let _ = write!(
         out,
@@ -346,6 +357,12 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     if let Some(timeout) = function.timeout() {
         chips.push((format!("timeout {} ms", timeout.as_millis()), "hint"));
     }
+    if let Some(quota) = function.rate_limit() {
+        chips.push((format!("rate limit {quota} per caller"), "hint"));
+    }
+    if let Some(max) = function.max_concurrency() {
+        chips.push((format!("at most {max} concurrent"), "hint"));
+    }
     for tag in function.tags() {
         chips.push(((*tag).to_owned(), "tag"));
     }
@@ -373,6 +390,7 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
             let default = p
                 .schema
                 .get("default")
+                .filter(|_| !p.sensitive)
                 .map(|d| {
                     format!(
                         " <span class=\"default\">default <code>{}</code></span>",
@@ -380,11 +398,14 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
                     )
                 })
                 .unwrap_or_default();
-            let required = if p.required {
-                "<span class=\"req\">required</span>"
+            let mut required = if p.required {
+                "<span class=\"req\">required</span>".to_owned()
             } else {
-                "<span class=\"opt\">optional</span>"
+                "<span class=\"opt\">optional</span>".to_owned()
             };
+            if p.sensitive {
+                required.push_str(" <span class=\"opt\">sensitive</span>");
+            }
             let _ = write!(
                 out,
                 "<tr><td><code class=\"pname\">{}</code> {required}</td><td><code class=\"ptype\">{}</code></td><td>{}</td><td>{}{default}</td></tr>",
@@ -468,7 +489,7 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
     for p in params {
         let (kind, options) = field_kind(p.schema);
         let id = format!("f-{}-{}", route.name, p.name);
-        let value = args.get(p.name);
+        let value = args.get(p.name).filter(|_| !p.sensitive);
         let text = match value {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Array(items)) if kind.starts_with("list:") => items
@@ -483,9 +504,12 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
         let placeholder = p
             .schema
             .get("default")
+            .filter(|_| !p.sensitive)
             .map(|d| format!("default {d}"))
             .unwrap_or_else(|| {
-                if p.required {
+                if p.sensitive {
+                    "sensitive: not prefilled".to_owned()
+                } else if p.required {
                     String::new()
                 } else {
                     "optional".to_owned()
@@ -542,6 +566,8 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
             _ => {
                 let input_type = if matches!(kind.as_str(), "integer" | "number") {
                     "number"
+                } else if p.sensitive {
+                    "password"
                 } else {
                     "text"
                 };

@@ -10,7 +10,8 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, Ready, ready as ready_future};
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, ready};
@@ -19,6 +20,7 @@ use std::time::Instant;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::response::Response;
+use axum::serve::{IncomingStream, Listener};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 use tracing::Span;
@@ -48,7 +50,11 @@ impl<S> Layer<S> for EdgeLayer {
     type Service = Edge<S>;
 
     fn layer(&self, inner: S) -> Edge<S> {
-        Edge { inner, layer: *self }
+        Edge {
+            inner,
+            layer: *self,
+            peer: None,
+        }
     }
 }
 
@@ -57,6 +63,52 @@ impl<S> Layer<S> for EdgeLayer {
 pub(crate) struct Edge<S> {
     inner: S,
     layer: EdgeLayer,
+    /// The connection's peer, when served through [`MakeEdge`].
+    peer: Option<IpAddr>,
+}
+
+/// Makes one [`Edge`] per accepted connection, knowing its peer's address
+/// (the callers' address for the rate-limit hook and [`registry_core::Context::client_addr`]).
+#[derive(Clone, Debug)]
+pub(crate) struct MakeEdge<S>(pub(crate) Edge<S>);
+
+/// A listener's peer address, as the IP the call came from (none for a Unix socket).
+pub(crate) trait PeerAddr {
+    fn peer_ip(&self) -> Option<IpAddr>;
+}
+
+impl PeerAddr for SocketAddr {
+    fn peer_ip(&self) -> Option<IpAddr> {
+        Some(self.ip())
+    }
+}
+
+#[cfg(unix)]
+impl PeerAddr for tokio::net::unix::SocketAddr {
+    fn peer_ip(&self) -> Option<IpAddr> {
+        None
+    }
+}
+
+impl<'a, L, S> Service<IncomingStream<'a, L>> for MakeEdge<S>
+where
+    L: Listener,
+    L::Addr: PeerAddr,
+    S: Clone,
+{
+    type Response = Edge<S>;
+    type Error = Infallible;
+    type Future = Ready<Result<Edge<S>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, stream: IncomingStream<'a, L>) -> Self::Future {
+        let mut edge = self.0.clone();
+        edge.peer = stream.remote_addr().peer_ip();
+        ready_future(Ok(edge))
+    }
 }
 
 /// 431: the request headers total more than [`ServerConfig::max_header_bytes`].
@@ -155,7 +207,7 @@ where
             };
         }
         let span = self.layer.span(&request, &id);
-        request.extensions_mut().insert(RequestId(id));
+        request.extensions_mut().insert(RequestId(id, self.peer));
         let started = self.layer.access_enabled().then(Instant::now);
         let future = span.in_scope(|| self.inner.call(request));
         EdgeFuture::Running {

@@ -38,9 +38,11 @@ pub(crate) use auth::protect;
 pub use body::json_too_deep;
 pub(crate) use body::{BodyError, BodyRules, ContentTypes, read_json};
 pub(crate) use cors::cors;
-pub(crate) use edge::{Edge, EdgeLayer};
+pub(crate) use edge::{Edge, EdgeLayer, MakeEdge, PeerAddr};
 pub(crate) use headers::HeaderMetadata;
 pub(crate) use in_flight::{InFlight, OwnedSlot};
 pub(crate) use origin::OriginCheck;
 pub(crate) use rejection::{Rejection, Render};
-pub(crate) use request_id::request_id_of;
+#[cfg(feature = "lambda")]
+pub(crate) use request_id::ClientAddr;
+pub(crate) use request_id::{client_addr_of, request_id_of};

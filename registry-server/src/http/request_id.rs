@@ -1,21 +1,38 @@
 //! [`RequestId`]: the id [`Edge`](super::Edge) gives every request.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::http::Extensions;
 
 /// The request's id: the caller's `x-request-id` when it is 1 to 128 visible
 /// ASCII characters, else a fresh one; [`Edge`](super::Edge) puts it into the
-/// request's extensions (and on the response).
+/// request's extensions (and on the response), with the connection's peer
+/// address when the server knows it (one extension for both: it is inserted
+/// on every request).
 #[derive(Clone, Debug)]
-pub(crate) struct RequestId(pub(super) Arc<str>);
+pub(crate) struct RequestId(pub(super) Arc<str>, pub(super) Option<IpAddr>);
+
+/// The address a request came from when no connection says it (a Lambda
+/// event's source IP), inserted by whoever knows it before the edge.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClientAddr(pub(crate) IpAddr);
 
 /// The id [`Edge`](super::Edge) gave the request (a fresh one if the request
 /// did not pass the edge).
 pub(crate) fn request_id_of(extensions: &Extensions) -> Arc<str> {
     match extensions.get::<RequestId>() {
-        Some(RequestId(id)) => Arc::clone(id),
+        Some(RequestId(id, _)) => Arc::clone(id),
         None => Arc::from(registry_core::RequestId::generate().as_str()),
+    }
+}
+
+/// The address the request came from: the connection's peer, else a
+/// [`ClientAddr`] extension; `None` when neither is known (`TestClient`).
+pub(crate) fn client_addr_of(extensions: &Extensions) -> Option<IpAddr> {
+    match extensions.get::<RequestId>() {
+        Some(RequestId(_, Some(peer))) => Some(*peer),
+        _ => extensions.get::<ClientAddr>().map(|addr| addr.0),
     }
 }
 
@@ -42,7 +59,7 @@ mod tests {
     fn a_request_without_an_id_gets_a_fresh_one() {
         let mut extensions = Extensions::new();
         assert!(!request_id_of(&extensions).is_empty());
-        extensions.insert(RequestId(Arc::from("given")));
+        extensions.insert(RequestId(Arc::from("given"), None));
         assert_eq!(&*request_id_of(&extensions), "given");
     }
 }

@@ -49,8 +49,18 @@ impl Dispatcher {
     /// `server/discover` results are serialized now, the tool list when
     /// first asked for.
     pub(crate) fn new(registry: &registry_core::Registry, settings: &Settings) -> Self {
-        let mut info = json!({ "name": settings.name, "version": settings.version });
-        if let Some(icon) = &settings.icon {
+        let app = &settings.info;
+        let mut info = json!({ "name": app.name, "version": app.version });
+        for (key, value) in [
+            ("title", &app.title),
+            ("description", &app.description),
+            ("websiteUrl", &app.website),
+        ] {
+            if let Some(value) = value {
+                info[key] = json!(value);
+            }
+        }
+        if let Some(icon) = &app.icon {
             info["icons"] = crate::render::icon_list(icon);
         }
         let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
@@ -72,17 +82,23 @@ impl Dispatcher {
         let initialize = version::LEGACY
             .iter()
             .map(|&v| {
-                let result = json!({
+                let mut result = json!({
                     "protocolVersion": v,
                     "capabilities": capabilities,
                     "serverInfo": info,
                 });
+                if let Some(instructions) = &app.instructions {
+                    result["instructions"] = json!(instructions);
+                }
                 (v, Arc::from(result.to_string()))
             })
             .collect();
         let mut discover = Map::new();
         discover.insert("supportedVersions".into(), json!(version::ALL));
         discover.insert("capabilities".into(), Value::Object(capabilities));
+        if let Some(instructions) = &app.instructions {
+            discover.insert("instructions".into(), json!(instructions));
+        }
         version::modern_result(&mut discover, Some(&info));
         Dispatcher {
             tools,
@@ -100,7 +116,7 @@ impl Dispatcher {
             Kind::Response => None,
             Kind::Notification => {
                 // `notifications/initialized` needs nothing (no session); stdio handles
-                // `notifications/cancelled` before dispatch; HTTP cancels by disconnect.
+                // `notifications/cancelled` before dispatch, and so does the HTTP transport.
                 tracing::debug!(method = %message.method, "notification accepted");
                 None
             }
@@ -123,7 +139,7 @@ impl Dispatcher {
         };
         match &message.method {
             Method::ToolsCall => self.tools.call(id, message, env, era).await,
-            Method::ToolsList => self.tools.list(id, &message, era),
+            Method::ToolsList => self.tools.list(id, &message, env, era),
             Method::ResourcesList if self.resources.capability().is_some() => {
                 self.resources.list(id, &message, era, false)
             }

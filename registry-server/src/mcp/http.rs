@@ -23,13 +23,14 @@ use tokio::sync::mpsc;
 
 use crate::call_env::CallEnv;
 use crate::http::{
-    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, read_json,
-    request_id_of,
+    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, client_addr_of,
+    read_json, request_id_of,
 };
 
 use super::Settings;
+use super::cancel::{InFlightCalls, Registration};
 use super::dispatch::{Dispatcher, RequestEnv};
-use super::jsonrpc::{Kind, Reply, RpcError, code};
+use super::jsonrpc::{Id, Kind, Reply, RpcError, code};
 use super::request::{self, Message, Method};
 use super::version;
 
@@ -39,6 +40,8 @@ struct Endpoint {
     origins: OriginCheck,
     body: BodyRules,
     in_flight: Arc<InFlight>,
+    /// Legacy-era calls a `notifications/cancelled` may name.
+    cancellable: Arc<InFlightCalls>,
 }
 
 /// `POST /mcp`; `GET` and `DELETE` answer 405 (no standalone stream, no sessions).
@@ -52,6 +55,7 @@ pub(crate) fn router(mcp: Dispatcher, settings: &Settings, origins: OriginCheck,
             content_types: ContentTypes::WhenDeclared,
         },
         in_flight,
+        cancellable: InFlightCalls::new(),
     });
     let route = post(handle).get(method_not_allowed).delete(method_not_allowed);
     Router::new().route("/mcp", route).with_state(endpoint)
@@ -77,6 +81,13 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         Err(overloaded) => return reject(overloaded.into(), &request_id),
     };
     let principal = parts.extensions.remove::<registry_core::Principal>();
+    let client_addr = client_addr_of(&parts.extensions);
+    // Who a legacy `notifications/cancelled` must come from to name this request's call.
+    let caller = match (&principal, client_addr) {
+        (Some(principal), _) => format!("principal:{}", principal.id),
+        (None, Some(addr)) => format!("addr:{addr}"),
+        (None, None) => String::new(),
+    };
     let headers = &parts.headers;
     if let Err(error) = endpoint.origins.check(headers, parts.uri.host()) {
         return reject(error.into(), &request_id);
@@ -95,6 +106,15 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         {
             return json_reply(&Reply::error(None, error));
         }
+        if message.method == Method::Cancelled
+            && let Some(id) = message
+                .params
+                .get("requestId")
+                .and_then(|id| serde_json::from_value::<Id>(id.clone()).ok())
+        {
+            let found = endpoint.cancellable.cancel(&caller, &id.key());
+            tracing::debug!(request = %id, found, "notifications/cancelled");
+        }
         // Notifications and client responses: accepted, never answered.
         let _ = endpoint.mcp.dispatch(message, RequestEnv::default()).await;
         return StatusCode::ACCEPTED.into_response();
@@ -109,19 +129,31 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|accept| accept.contains("text/event-stream") || accept.contains("*/*"));
+    // A legacy-era call can be cancelled by `notifications/cancelled` naming its id.
+    let legacy_call =
+        message.method == Method::ToolsCall && message.meta.version.as_deref().is_none_or(version::is_legacy);
+    let (cancel, registration) = match (&message.id, legacy_call) {
+        (Some(id), true) => {
+            let (token, registration) = endpoint.cancellable.register(caller, id.key());
+            (Some(token), Some(registration))
+        }
+        _ => (None, None),
+    };
     let env = RequestEnv {
         call: CallEnv {
             request_id: Some(request_id),
             metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
             principal,
-            cancel: None,
+            client_addr,
+            cancel,
         },
         notifications: None,
     };
     if message.meta.progress_token.is_some() && message.method == Method::ToolsCall && streams {
         let slot = slot.detach();
-        return sse_reply(endpoint, message, env, slot);
+        return sse_reply(endpoint, message, env, slot, registration);
     }
+    let _registration = registration;
     match endpoint.mcp.dispatch(message, env).await {
         Some(reply) => json_reply(&reply),
         None => StatusCode::ACCEPTED.into_response(),
@@ -244,12 +276,21 @@ type ReplyFuture = Pin<Box<dyn Future<Output = Option<Reply>> + Send>>;
 /// The call runs inside the body stream, polled by the connection's own task:
 /// no spawned task, and a client that disconnects drops the stream and with it
 /// the call.
-fn sse_reply(endpoint: Arc<Endpoint>, message: Message, mut env: RequestEnv, slot: OwnedSlot) -> Response {
+fn sse_reply(
+    endpoint: Arc<Endpoint>,
+    message: Message,
+    mut env: RequestEnv,
+    slot: OwnedSlot,
+    registration: Option<Registration>,
+) -> Response {
     let (sender, receiver) = mpsc::unbounded_channel::<Vec<u8>>();
     env.notifications = Some(Arc::new(move |note| {
         let _ = sender.send(note);
     }));
-    let call: ReplyFuture = Box::pin(async move { endpoint.mcp.dispatch(message, env).await });
+    let call: ReplyFuture = Box::pin(async move {
+        let _registration = registration;
+        endpoint.mcp.dispatch(message, env).await
+    });
     let stream = SseStream {
         notifications: receiver,
         call: Some(call),

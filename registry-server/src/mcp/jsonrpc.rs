@@ -97,8 +97,9 @@ pub(crate) struct RpcError {
     pub(crate) code: i32,
     /// A one-sentence message.
     pub(crate) message: Cow<'static, str>,
-    /// Extra data (`supported` versions, ...).
-    pub(crate) data: Option<Value>,
+    /// Extra data (`supported` versions, ...); boxed, as it is rare and a
+    /// `Value` object is large.
+    pub(crate) data: Option<Box<Value>>,
     /// The HTTP status when the error answers a POST.
     pub(crate) status: u16,
 }
@@ -124,7 +125,7 @@ impl RpcError {
     /// Sets `data`.
     #[must_use]
     pub(crate) fn data(mut self, data: Value) -> Self {
-        self.data = Some(data);
+        self.data = Some(Box::new(data));
         self
     }
 
@@ -318,7 +319,7 @@ impl Reply {
                 let object = ErrorObject {
                     code: error.code,
                     message: &error.message,
-                    data: error.data.as_ref(),
+                    data: error.data.as_deref(),
                 };
                 serde_json::to_writer(&mut out, &object).expect("an error object always serializes");
             }

@@ -67,10 +67,14 @@
 //! `text/event-stream`; everything else is plain JSON. The call runs inside
 //! the response, so a client that disconnects drops it; a sync function sees
 //! its `Context` cancelled. Over stdio, `notifications/cancelled` cancels the
-//! matching in-flight request, which then gets no response. Over HTTP,
-//! `notifications/cancelled` is accepted and ignored: without sessions a
-//! request id names no call, and closing the response is the cancel signal.
+//! matching in-flight request, which then gets no response. Over HTTP in the
+//! legacy era, `notifications/cancelled` cancels the named call when this
+//! process holds it, found by its request id and its caller (the principal,
+//! else the client's address), which then answers a `cancelled` `isError`
+//! result; otherwise it is accepted and ignored (`cancel.rs`). In the
+//! 2026-07-28 era, closing the response is the cancel signal.
 
+mod cancel;
 mod completion;
 mod dispatch;
 mod http;
@@ -98,12 +102,8 @@ pub use jsonrpc::code::{OVERLOADED, UNAUTHORIZED};
 /// [`ServerConfig::mcp_settings`]; configuration flows down).
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
-    /// `serverInfo.name`.
-    pub(crate) name: String,
-    /// `serverInfo.version`.
-    pub(crate) version: String,
-    /// `serverInfo.icons`, when the server has an icon.
-    pub(crate) icon: Option<String>,
+    /// `serverInfo` and `instructions`.
+    pub(crate) info: crate::AppInfo,
     /// Whether internal error messages reach clients unmasked.
     pub(crate) debug_errors: bool,
     /// Items per list page.

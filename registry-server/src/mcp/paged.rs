@@ -45,12 +45,8 @@ impl PagedList {
         params: &Map<String, Value>,
         items: impl FnOnce() -> Vec<Value>,
     ) -> Result<Arc<str>, RpcError> {
-        let index = match params.get("cursor") {
-            None | Some(Value::Null) => 0,
-            Some(Value::String(cursor)) => parse_cursor(cursor).ok_or_else(invalid_cursor)?,
-            Some(_) => return Err(RpcError::invalid_params("`cursor` must be a string")),
-        };
-        let pages = self.pages.get_or_init(|| self.serialize(items()));
+        let index = cursor_index(params)?;
+        let pages = self.pages.get_or_init(|| self.serialize(items(), "public"));
         let pages = match era {
             Era::Legacy => &pages.legacy,
             Era::Modern => &pages.modern,
@@ -58,7 +54,29 @@ impl PagedList {
         pages.get(index).cloned().ok_or_else(invalid_cursor)
     }
 
-    fn serialize(&self, items: Vec<Value>) -> Pages {
+    /// Like [`PagedList::page`] for a list that depends on the caller
+    /// (the registry has visibility filters): `items` are this caller's,
+    /// serialized for this request only, and a modern page says
+    /// `cacheScope: "private"`.
+    pub(crate) fn page_for_caller(
+        &self,
+        era: Era,
+        params: &Map<String, Value>,
+        items: Vec<Value>,
+    ) -> Result<Arc<str>, RpcError> {
+        let index = cursor_index(params)?;
+        let mut pages = self.serialize(items, "private");
+        let pages = match era {
+            Era::Legacy => &mut pages.legacy,
+            Era::Modern => &mut pages.modern,
+        };
+        if index >= pages.len() {
+            return Err(invalid_cursor());
+        }
+        Ok(pages.swap_remove(index))
+    }
+
+    fn serialize(&self, items: Vec<Value>, scope: &'static str) -> Pages {
         let chunks: Vec<&[Value]> = if items.is_empty() {
             vec![&[]]
         } else {
@@ -74,9 +92,19 @@ impl PagedList {
             }
             legacy.push(Arc::from(to_string(&page)));
             version::modern_result(&mut page, Some(&self.server_info));
+            page.insert("cacheScope".into(), Value::String(scope.into()));
             modern.push(Arc::from(to_string(&page)));
         }
         Pages { legacy, modern }
+    }
+}
+
+/// The page index the request's `cursor` names (none: the first).
+fn cursor_index(params: &Map<String, Value>) -> Result<usize, RpcError> {
+    match params.get("cursor") {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::String(cursor)) => parse_cursor(cursor).ok_or_else(invalid_cursor),
+        Some(_) => Err(RpcError::invalid_params("`cursor` must be a string")),
     }
 }
 

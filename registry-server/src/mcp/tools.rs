@@ -42,21 +42,18 @@ impl Tools {
         ("tools", json!({ "listChanged": false }))
     }
 
-    /// `tools/list`: every function exposed on MCP, in registry (name) order.
-    pub(crate) fn list(&self, id: Option<Id>, message: &Message, era: Era) -> Result<Reply, RpcError> {
-        let page = self.list.page(era, &message.params, || {
-            self.registry
-                .exposed(Protocol::Mcp)
-                .filter(|entry| entry.function().is_tool())
-                .filter_map(|entry| match check_roots(entry) {
-                    Ok(()) => Some(tool(entry)),
-                    Err(err) => {
-                        tracing::error!("{err}; the tool is left out of tools/list");
-                        None
-                    }
-                })
-                .collect()
-        })?;
+    /// `tools/list`: every function exposed on MCP, in registry (name) order;
+    /// with visibility filters, those the caller may see (built for this
+    /// request, `cacheScope: "private"`).
+    pub(crate) fn list(&self, id: Option<Id>, message: &Message, env: RequestEnv, era: Era) -> Result<Reply, RpcError> {
+        let page = if self.registry.filters_by_caller() {
+            let ctx = env.call.context(Protocol::Mcp);
+            let items = tools(self.registry.visible_to(&ctx));
+            self.list.page_for_caller(era, &message.params, items)?
+        } else {
+            self.list
+                .page(era, &message.params, || tools(self.registry.exposed(Protocol::Mcp)))?
+        };
         Ok(Reply {
             id,
             payload: Payload::Shared(page),
@@ -77,12 +74,12 @@ impl Tools {
             Some(Value::String(name)) => name,
             _ => return Err(RpcError::invalid_params("`params.name` must be the tool's name")),
         };
-        let entry = self
-            .registry
-            .lookup(&name, Protocol::Mcp)
-            .ok()
-            .filter(|entry| entry.function().is_tool())
-            .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+        let mut ctx = env.call.context(Protocol::Mcp);
+        // A function hidden from this caller is as unknown as one never registered.
+        let entry = match self.registry.lookup(&name, Protocol::Mcp) {
+            Ok(entry) if entry.function().is_tool() && self.registry.visible(entry, &ctx) => entry,
+            _ => return Err(RpcError::invalid_params(format!("Unknown tool: {name}"))),
+        };
         let wraps = entry.schemas().wraps_output;
         let args = match message.arguments.take() {
             None => Value::Object(Map::new()).into(),
@@ -90,7 +87,6 @@ impl Tools {
         };
 
         tracing::Span::current().record("tool", name.as_str());
-        let mut ctx = env.call.context(Protocol::Mcp);
         if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
             ctx = ctx.with_progress(move |progress| sink(progress_notification(&token, &progress)));
         }
@@ -135,6 +131,20 @@ pub(crate) fn rpc_error(err: &ApiError, debug_errors: bool) -> RpcError {
         )
         .data(json!({ MCP_ERROR_META: { "kind": err.kind().code(), "fields": [] } })),
     }
+}
+
+/// The definitions of `entries`, leaving out (and logging) those MCP cannot describe.
+fn tools<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Value> {
+    entries
+        .filter(|entry| entry.function().is_tool())
+        .filter_map(|entry| match check_roots(entry) {
+            Ok(()) => Some(tool(entry)),
+            Err(err) => {
+                tracing::error!("{err}; the tool is left out of tools/list");
+                None
+            }
+        })
+        .collect()
 }
 
 /// MCP requires both schemas of a tool to be rooted at an object.
@@ -288,9 +298,19 @@ pub(crate) fn success(value: &Value, wraps: bool, era: Era) -> Vec<u8> {
 
 /// A `tools/call` result with `isError: true`: the message as its text (what
 /// a model reads), and the kind and invalid fields under
-/// `_meta["api-registry/error"]` (what a program branches on).
+/// `_meta["api-registry/error"]` (what a program branches on), with
+/// `retryAfterMs` and the `rateLimit` header field values (`policy`, `state`)
+/// when the error says when to retry.
 pub(crate) fn failure(error: &ApiError, era: Era) -> Vec<u8> {
-    let meta = json!({ MCP_ERROR_META: { "kind": error.kind().code(), "fields": error.fields() } });
+    let mut detail = json!({ "kind": error.kind().code(), "fields": error.fields() });
+    if let Some(after) = error.retry_after() {
+        detail["retryAfterMs"] = json!(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+    }
+    if let Some(status) = error.rate_limit() {
+        let (policy, state) = crate::problem::rate_limit_fields(status);
+        detail["rateLimit"] = json!({ "policy": policy, "state": state });
+    }
+    let meta = json!({ MCP_ERROR_META: detail });
     to_json(&CallToolResult {
         content: [TextBlock {
             kind: "text",

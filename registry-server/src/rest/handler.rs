@@ -15,7 +15,9 @@ use serde_json::{Map, Value};
 use super::coerce::{self, ArgKind};
 use super::plan::Route;
 use crate::call_env::CallEnv;
-use crate::http::{BodyRules, ContentTypes, HeaderMetadata, InFlight, Rejection, read_json, request_id_of};
+use crate::http::{
+    BodyRules, ContentTypes, HeaderMetadata, InFlight, Rejection, client_addr_of, read_json, request_id_of,
+};
 use crate::problem::{FieldProblem, Problem};
 
 /// What a route's handler holds.
@@ -42,18 +44,27 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         Ok(slot) => slot,
         Err(overloaded) => return Rejection::from(overloaded).into_problem_response(&request_id),
     };
-    let (args, text) = match arguments(&state, &mut parts, body).await {
-        Ok(args) => args,
-        Err(problem) => return problem.with_request_id(&*request_id).into_response(),
-    };
+    let parsed = arguments(&state, &mut parts, body).await;
     let ctx = CallEnv {
         request_id: Some(Arc::clone(&request_id)),
         metadata: Some(Arc::new(HeaderMetadata(std::mem::take(&mut parts.headers)))),
         principal: parts.extensions.remove::<registry_core::Principal>(),
+        client_addr: client_addr_of(&parts.extensions),
         cancel: None,
     }
     .context(Protocol::Rest);
     let entry = state.entry();
+    // A function hidden from this caller answers exactly as a route never
+    // registered, whatever its arguments.
+    if state.registry.filters_by_caller() && !state.registry.visible(entry, &ctx) {
+        return super::no_route(&parts.method, parts.uri.path())
+            .with_request_id(&*request_id)
+            .into_response();
+    }
+    let (args, text) = match parsed {
+        Ok(args) => args,
+        Err(problem) => return problem.with_request_id(&*request_id).into_response(),
+    };
     match state.registry.call(Call::new(entry, args, ctx)).await {
         // A function returning `()` answers 204.
         Ok(Value::Null) if state.plan.no_content(&state.registry) => StatusCode::NO_CONTENT.into_response(),

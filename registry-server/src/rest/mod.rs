@@ -112,12 +112,13 @@ fn filter(method: Method) -> (&'static str, MethodFilter) {
 
 /// The answer for a path no route matches: a 404 problem.
 pub(crate) async fn not_found(request: Request) -> Response {
-    let detail = format!(
-        "no route for {} {}; GET /docs or /openapi.json lists every route",
-        request.method(),
-        request.uri().path()
-    );
-    with_request_id(Problem::http(StatusCode::NOT_FOUND, "no_route", detail), &request)
+    with_request_id(no_route(request.method(), request.uri().path()), &request)
+}
+
+/// The 404 of a path no route serves (or whose function is hidden from the caller).
+pub(crate) fn no_route(method: &axum::http::Method, path: &str) -> Problem {
+    let detail = format!("no route for {method} {path}; GET /docs or /openapi.json lists every route");
+    Problem::http(StatusCode::NOT_FOUND, "no_route", detail)
 }
 
 /// `problem` as a response carrying the caller's request id, or a fresh one.

@@ -40,6 +40,9 @@ fn is_reserved(path: &str) -> bool {
 pub(crate) struct Routes {
     registry: Registry,
     routes: Vec<Arc<Route>>,
+    /// For the pages of one caller ([`Routes::visible_to`]): which of the
+    /// registry's entries they may see; `None`: all of them.
+    shown: Option<Vec<bool>>,
 }
 
 /// One segment of a path template.
@@ -221,6 +224,7 @@ impl Routes {
         Ok(Routes {
             registry: registry.clone(),
             routes,
+            shown: None,
         })
     }
 
@@ -245,6 +249,34 @@ impl Routes {
     /// The entry behind `route`.
     pub(crate) fn entry(&self, route: &Route) -> &Entry {
         route.entry(&self.registry)
+    }
+
+    /// The routes whose functions the caller `ctx` describes may see (the
+    /// registry's visibility filters), for the pages served to that caller.
+    pub(crate) fn visible_to(&self, ctx: &registry_core::Context) -> Routes {
+        let shown: Vec<bool> = self
+            .registry
+            .entries()
+            .iter()
+            .map(|entry| self.registry.visible(entry, ctx))
+            .collect();
+        Routes {
+            registry: self.registry.clone(),
+            routes: self.routes.iter().filter(|route| shown[route.entry]).cloned().collect(),
+            shown: Some(shown),
+        }
+    }
+
+    /// The registry's entries these pages describe: all of them, or those
+    /// the caller of [`Routes::visible_to`] may see.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
+        let shown = self.shown.as_deref();
+        self.registry
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(move |(index, _)| shown.is_none_or(|shown| shown[*index]))
+            .map(|(_, entry)| entry)
     }
 }
 

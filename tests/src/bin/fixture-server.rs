@@ -4,11 +4,21 @@ use std::process::ExitCode;
 
 use registry_core::Registry;
 use registry_server::{Cli, ServerConfig};
-use registry_tests as _;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let registry = match Registry::from_inventory() {
+    // `RECORD_CALLS=FILE`: every call is recorded there (the hook parity tests).
+    let mut builder = Registry::builder();
+    if let Some(path) = std::env::var_os("RECORD_CALLS") {
+        match registry_tests::recording::Recorder::to_file(&path.to_string_lossy()) {
+            Ok(recorder) => builder = builder.hook(recorder),
+            Err(err) => {
+                eprintln!("error: cannot open RECORD_CALLS file: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let registry = match builder.build() {
         Ok(registry) => registry,
         Err(err) => {
             eprintln!("error: {err}");

@@ -1,9 +1,14 @@
 //! A binary that never names `registry_tests`: `inventory` sees none of its
-//! functions. `tests/linking.rs` runs it to show why `use crate as _;` matters.
+//! functions. `tests/linking.rs` runs it to show why `use crate as _;` matters,
+//! and that the CLI refuses to serve nothing.
 
-fn main() {
-    let count = registry_core::Registry::from_inventory()
-        .map(|r| r.len())
-        .unwrap_or(usize::MAX);
-    println!("{count} functions");
+use std::process::ExitCode;
+
+use registry_core::Registry;
+use registry_server::{Cli, ServerConfig};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let registry = Registry::from_inventory().expect("an empty registry is consistent");
+    Cli::parse_args().run(registry, ServerConfig::default()).await
 }

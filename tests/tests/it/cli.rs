@@ -88,7 +88,8 @@ fn mcp_config_prints_a_client_configuration() {
     let output = run(&["mcp-config"]);
     assert!(output.status.success());
     let config: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let server = &config["mcpServers"]["fixture-server"];
+    // Named as the application names itself (`ServerConfig::info`), not as its binary.
+    let server = &config["mcpServers"]["registry fixtures"];
     assert!(server["command"].as_str().unwrap().ends_with("fixture-server"));
     assert_eq!(server["args"], serde_json::json!(["stdio"]));
 
@@ -108,4 +109,18 @@ fn help_lists_every_subcommand() {
     for command in ["serve", "stdio", "list", "call", "openapi", "mcp-config"] {
         assert!(text.contains(command), "{text}");
     }
+}
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    // `call explode` logs the panic through tracing, to stderr, which is a pipe here.
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["call", "explode"])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert!(text.contains("panic"), "{text}");
+    assert!(!text.contains('\u{1b}'), "escape codes in {text:?}");
 }

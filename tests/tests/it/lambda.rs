@@ -15,14 +15,14 @@ use serde_json::{Value, json};
 use tower::{Service, ServiceExt};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Source {
+pub(crate) enum Source {
     RestV1,
     HttpV2,
     FunctionUrl,
     Alb,
 }
 
-const SOURCES: [Source; 4] = [Source::RestV1, Source::HttpV2, Source::FunctionUrl, Source::Alb];
+pub(crate) const SOURCES: [Source; 4] = [Source::RestV1, Source::HttpV2, Source::FunctionUrl, Source::Alb];
 
 impl Source {
     fn template(self) -> Value {
@@ -45,7 +45,14 @@ impl Source {
 }
 
 /// An event of `source` for `method path?query` with an optional JSON body.
-fn event(source: Source, method: &str, path: &str, query: &[(&str, &str)], body: Option<&str>, base64: bool) -> Value {
+pub(crate) fn event(
+    source: Source,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&str>,
+    base64: bool,
+) -> Value {
     let mut event = source.template();
     let body = body.map(|b| {
         if base64 {
@@ -110,7 +117,7 @@ fn warm_service() -> LambdaService {
 }
 
 /// Runs one event through `lambda_http`'s adapter and returns the response event as JSON.
-async fn invoke(service: LambdaService, event: Value) -> Value {
+pub(crate) async fn invoke(service: LambdaService, event: Value) -> Value {
     let request: LambdaRequest = serde_json::from_value(event).expect("lambda_http decodes the event");
     let mut adapter = Adapter::from(service);
     let response = adapter
@@ -130,7 +137,7 @@ fn header<'a>(response: &'a Value, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-fn json_body(response: &Value) -> Value {
+pub(crate) fn json_body(response: &Value) -> Value {
     assert_eq!(
         response["isBase64Encoded"],
         json!(false),
@@ -216,7 +223,7 @@ async fn openapi_and_docs_behind_the_stage() {
     }
 }
 
-async fn mcp(service: LambdaService, source: Source, body: Value) -> Value {
+pub(crate) async fn mcp(service: LambdaService, source: Source, body: Value) -> Value {
     let mut event = event(source, "POST", "/mcp", &[], Some(&body.to_string()), false);
     event["headers"]["accept"] = json!("application/json, text/event-stream");
     event["headers"]["mcp-protocol-version"] = json!("2025-11-25");

@@ -20,6 +20,8 @@ mod rmcp_client;
 mod schema_rules;
 
 mod cli;
+mod hooks;
+mod key_order;
 mod lambda;
 mod limits;
 mod mcp_http;

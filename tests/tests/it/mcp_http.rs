@@ -31,14 +31,14 @@ async fn start(config: ServerConfig) -> String {
     format!("http://{addr}/mcp")
 }
 
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
@@ -50,7 +50,7 @@ impl Answer {
     }
 }
 
-async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> Answer {
+pub(crate) async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> Answer {
     let mut request = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
@@ -68,7 +68,7 @@ async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> A
 }
 
 /// A legacy request (no `_meta` version).
-async fn legacy(url: &str, id: u64, method: &str, params: Value) -> Answer {
+pub(crate) async fn legacy(url: &str, id: u64, method: &str, params: Value) -> Answer {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
     post(url, &[("mcp-protocol-version", "2025-11-25")], body.to_string()).await
 }
@@ -83,7 +83,7 @@ fn modern_body(id: u64, method: &str, mut params: Value) -> Value {
 }
 
 /// A modern request with correct headers.
-async fn modern(url: &str, id: u64, method: &str, params: Value) -> Answer {
+pub(crate) async fn modern(url: &str, id: u64, method: &str, params: Value) -> Answer {
     let name = params.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
     let body = modern_body(id, method, params);
     let mut headers = vec![("mcp-protocol-version", MODERN), ("mcp-method", method)];
@@ -621,6 +621,50 @@ async fn client_disconnect_drops_the_call() {
 // ---------------------------------------------------------------- schemas
 
 /// The normalization rules of issue 3, checked on every advertised tool.
+#[tokio::test]
+async fn a_legacy_cancellation_notification_cancels_the_named_call() {
+    let url = start(ServerConfig::default()).await;
+    // 3,000 steps of 10 ms: the call would run for 30 s.
+    let call = {
+        let url = url.clone();
+        tokio::spawn(async move {
+            legacy(
+                &url,
+                77,
+                "tools/call",
+                json!({"name": "count_steps", "arguments": {"steps": 3000}}),
+            )
+            .await
+        })
+    };
+    // Until the call answers, name it in `notifications/cancelled` (it may not be registered yet).
+    let cancel =
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77, "reason": "user"}});
+    let mut sent = 0;
+    while !call.is_finished() {
+        let accepted = post(&url, &[("mcp-protocol-version", "2025-11-25")], cancel.to_string()).await;
+        assert_eq!(accepted.status, 202, "{}", accepted.text);
+        sent += 1;
+        assert!(sent < 1000, "the call was never cancelled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let answer = call.await.unwrap().json();
+    assert_eq!(answer["id"], 77);
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert_eq!(
+        answer["result"]["_meta"]["api-registry/error"]["kind"], "cancelled",
+        "{answer}"
+    );
+    // A cancellation naming nothing held here is accepted and ignored.
+    let stray = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "nope"}});
+    assert_eq!(
+        post(&url, &[("mcp-protocol-version", "2025-11-25")], stray.to_string())
+            .await
+            .status,
+        202
+    );
+}
+
 #[tokio::test]
 async fn every_tool_schema_follows_the_rules() {
     let url = start(ServerConfig::default()).await;

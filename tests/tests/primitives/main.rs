@@ -747,7 +747,7 @@ async fn icons_reach_mcp_and_the_docs_page() {
     let registry = Registry::from_inventory().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = ServerConfig::default().info("with icon", "1.0.0").icon(ICON);
+    let config = ServerConfig::default().app(registry_server::AppInfo::new("with icon", "1.0.0").icon(ICON));
     tokio::spawn(Server::new(registry, config).serve_on(listener));
     let init = result(
         &legacy(

@@ -12,7 +12,10 @@
 #[path = "../support/schema_rules.rs"]
 mod schema_rules;
 
+mod builtin_hooks;
 // `pub` as the types these two declare `pub` were at the root of their own binaries.
+mod composition;
+mod hooks;
 pub mod openapi_collisions;
 mod parity;
 mod reexport;

@@ -4,7 +4,7 @@
 //! The broken functions live in this test binary only, each under its own tag,
 //! so every test builds a registry of exactly the functions it means.
 
-use registry_core::__private::{Annotations, Handler, Location, Method, Spec, Surfaces};
+use registry_core::__private::{Annotations, Handler, Location, Method, Policy, Spec, Surfaces};
 use registry_core::{ApiFunction, Arguments, Context, Registry, api_function};
 use registry_server::{Server, ServerConfig, ServerError};
 use schemars::JsonSchema;
@@ -179,6 +179,7 @@ const fn descriptor(name: &'static str, method: Method, path: &'static str) -> A
         },
         surfaces: Surfaces::ALL,
         scopes: &[],
+        policy: Policy::NONE,
         location: Location::new(file!(), line!(), module_path!()),
         input_schema: args_schema,
         output_schema: no_schema,
