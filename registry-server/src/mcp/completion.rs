@@ -56,7 +56,13 @@ impl Completions {
         era: Era,
     ) -> Result<Reply, RpcError> {
         let params = &message.params;
+        let ctx = env.call.context(Protocol::Mcp);
         let entry = self.target(params.get("ref"))?;
+        if !self.registry.visible(entry, &ctx) {
+            return Err(RpcError::invalid_params(
+                "Unknown completion reference: it names nothing this caller can see",
+            ));
+        }
         let argument = params.get("argument").and_then(Value::as_object);
         let (Some(name), Some(prefix)) = (
             argument.and_then(|a| a.get("name")).and_then(Value::as_str),
@@ -74,7 +80,6 @@ impl Completions {
         }
         let mut values = match entry.completer(name) {
             Some(completer) => {
-                let ctx = env.call.context(Protocol::Mcp);
                 let value = self
                     .registry
                     .call(Call::new(&completer, json!({ "prefix": prefix }), ctx))

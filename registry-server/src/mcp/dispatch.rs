@@ -141,15 +141,15 @@ impl Dispatcher {
             Method::ToolsCall => self.tools.call(id, message, env, era).await,
             Method::ToolsList => self.tools.list(id, &message, env, era),
             Method::ResourcesList if self.resources.capability().is_some() => {
-                self.resources.list(id, &message, era, false)
+                self.resources.list(id, &message, env, era, false)
             }
             Method::ResourceTemplatesList if self.resources.capability().is_some() => {
-                self.resources.list(id, &message, era, true)
+                self.resources.list(id, &message, env, era, true)
             }
             Method::ResourcesRead if self.resources.capability().is_some() => {
                 self.resources.read(id, message, env, era).await
             }
-            Method::PromptsList if self.prompts.capability().is_some() => self.prompts.list(id, &message, era),
+            Method::PromptsList if self.prompts.capability().is_some() => self.prompts.list(id, &message, env, era),
             Method::PromptsGet if self.prompts.capability().is_some() => self.prompts.get(id, message, env, era).await,
             Method::Complete if self.completions.capability().is_some() => {
                 self.completions.complete(id, message, env, era).await

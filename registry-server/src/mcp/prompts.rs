@@ -41,11 +41,22 @@ impl Prompts {
         self.present.then(|| ("prompts", json!({ "listChanged": false })))
     }
 
-    /// `prompts/list`.
-    pub(crate) fn list(&self, id: Option<Id>, message: &Message, era: Era) -> Result<Reply, RpcError> {
-        let page = self.list.page(era, &message.params, || {
-            prompts(&self.registry).map(definition).collect()
-        })?;
+    /// `prompts/list`; with visibility filters, those the caller may see.
+    pub(crate) fn list(&self, id: Option<Id>, message: &Message, env: RequestEnv, era: Era) -> Result<Reply, RpcError> {
+        let page = if self.registry.filters_by_caller() {
+            let ctx = env.call.context(Protocol::Mcp);
+            let items = self
+                .registry
+                .visible_to(&ctx)
+                .filter(|entry| entry.function().prompt().is_some())
+                .map(definition)
+                .collect();
+            self.list.page_for_caller(era, &message.params, items)?
+        } else {
+            self.list.page(era, &message.params, || {
+                prompts(&self.registry).map(definition).collect()
+            })?
+        };
         Ok(Reply {
             id,
             payload: Payload::Shared(page),
@@ -64,11 +75,13 @@ impl Prompts {
             Some(Value::String(name)) => name.clone(),
             _ => return Err(RpcError::invalid_params("`params.name` must be the prompt's name")),
         };
+        let ctx = env.call.context(Protocol::Mcp);
+        // A prompt hidden from this caller is as unknown as one never registered.
         let entry = self
             .registry
             .lookup(&name, Protocol::Mcp)
             .ok()
-            .filter(|entry| entry.function().prompt().is_some())
+            .filter(|entry| entry.function().prompt().is_some() && self.registry.visible(entry, &ctx))
             .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
         let given = match message.arguments.take() {
             None => Map::new(),
@@ -83,7 +96,6 @@ impl Prompts {
             },
         };
         let args = text_arguments(entry, given)?;
-        let ctx = env.call.context(Protocol::Mcp);
         let value = self
             .registry
             .call(Call::new(entry, Value::Object(args), ctx))

@@ -45,15 +45,37 @@ impl Resources {
             .then(|| ("resources", json!({ "listChanged": false, "subscribe": false })))
     }
 
-    /// `resources/list` or `resources/templates/list`.
-    pub(crate) fn list(&self, id: Option<Id>, message: &Message, era: Era, templates: bool) -> Result<Reply, RpcError> {
+    /// `resources/list` or `resources/templates/list`; with visibility
+    /// filters, those the caller may see (built for this request, as for tools).
+    pub(crate) fn list(
+        &self,
+        id: Option<Id>,
+        message: &Message,
+        env: RequestEnv,
+        era: Era,
+        templates: bool,
+    ) -> Result<Reply, RpcError> {
         let list = if templates { &self.templates } else { &self.resources };
-        let page = list.page(era, &message.params, || {
-            resources(&self.registry)
-                .filter(|(_, spec)| spec.is_template() == templates)
-                .map(|(entry, _)| definition(entry))
+        let definitions = |entries: &mut dyn Iterator<Item = &Entry>| -> Vec<Value> {
+            entries
+                .filter(|entry| {
+                    entry
+                        .function()
+                        .resource()
+                        .is_some_and(|spec| spec.is_template() == templates)
+                })
+                .map(definition)
                 .collect()
-        })?;
+        };
+        let page = if self.registry.filters_by_caller() {
+            let ctx = env.call.context(Protocol::Mcp);
+            let items = definitions(&mut self.registry.visible_to(&ctx));
+            list.page_for_caller(era, &message.params, items)?
+        } else {
+            list.page(era, &message.params, || {
+                definitions(&mut self.registry.exposed(Protocol::Mcp))
+            })?
+        };
         Ok(Reply {
             id,
             payload: Payload::Shared(page),
@@ -73,11 +95,16 @@ impl Resources {
             Some(Value::String(uri)) => uri.as_str(),
             _ => return Err(RpcError::invalid_params("`params.uri` must be the resource's URI")),
         };
-        let Some((entry, variables)) = self.registry.resource_for_uri(uri, Protocol::Mcp) else {
+        let ctx = env.call.context(Protocol::Mcp);
+        // A resource hidden from this caller is as unknown as one never registered.
+        let found = self
+            .registry
+            .resource_for_uri(uri, Protocol::Mcp)
+            .filter(|(entry, _)| self.registry.visible(entry, &ctx));
+        let Some((entry, variables)) = found else {
             return Err(RpcError::invalid_params(format!("Resource not found: {uri}")).data(json!({ "uri": uri })));
         };
         let args = text_arguments(entry, variables.into_iter().map(|(k, v)| (k, Value::String(v))))?;
-        let ctx = env.call.context(Protocol::Mcp);
         let value = self
             .registry
             .call(Call::new(entry, Value::Object(args), ctx))

@@ -783,3 +783,48 @@ async fn icons_reach_mcp_and_the_docs_page() {
     assert!(page.contains(&format!("<img class=\"brand-icon\" alt=\"\" src=\"{ICON}\">")));
     assert!(page.contains("<img class=\"fn-icon\""));
 }
+
+/// A visibility filter hides resources, templates and prompts from
+/// `resources/list`, `resources/templates/list` and `prompts/list`, and
+/// makes reading, getting or completing them an unknown target.
+#[tokio::test]
+async fn visibility_filters_hide_resources_and_prompts() {
+    let hidden = ["test_static_text", "test_block", "test_typed_prompt"];
+    let registry = Registry::builder()
+        .visibility(move |entry: &registry_core::Entry, _ctx: &registry_core::Context| !hidden.contains(&entry.name()))
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(Server::new(registry, ServerConfig::default()).serve_on(listener));
+
+    let resources = result(&legacy(&base, "resources/list", json!({})).await);
+    assert_eq!(
+        names(&resources, "resources"),
+        ["test_static_binary", "test_static_bytes"]
+    );
+    let templates = result(&legacy(&base, "resources/templates/list", json!({})).await);
+    assert_eq!(names(&templates, "resourceTemplates"), ["test_template_data"]);
+    let prompts = result(&legacy(&base, "prompts/list", json!({})).await);
+    assert!(!names(&prompts, "prompts").contains(&"test_typed_prompt".to_owned()));
+    for (method, params) in [
+        ("resources/read", json!({"uri": "test://static-text"})),
+        ("resources/read", json!({"uri": "test://blocks/1"})),
+        (
+            "prompts/get",
+            json!({"name": "test_typed_prompt", "arguments": {"period": "day", "count": "1"}}),
+        ),
+        (
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "test_typed_prompt"}, "argument": {"name": "period", "value": ""}}),
+        ),
+    ] {
+        assert_eq!(
+            error(&legacy(&base, method, params.clone()).await).0,
+            -32602,
+            "{method} {params}"
+        );
+    }
+    let visible = result(&legacy(&base, "resources/read", json!({"uri": "test://template/1/data"})).await);
+    assert_eq!(visible["contents"][0]["uri"], "test://template/1/data");
+}
