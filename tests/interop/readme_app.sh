@@ -65,7 +65,8 @@ mcp() { # method, params, extra header args...
         -d "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"$method\", \"params\": $params}"
 }
 init=$(mcp initialize '{"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "sh", "version": "1"}}')
-check "initialize serverInfo" '"serverInfo":{"description":"What my API does, in one sentence.","name":"my-api","version":"0.1.0"}' "$init"
+check "initialize serverInfo.name" '"serverInfo":{"name":"my-api","version":"0.1.0"' "$init"
+check "initialize serverInfo.description" '"description":"What my API does, in one sentence."' "$init"
 discover=$(mcp server/discover '{"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "sh", "version": "1"}}}' \
     -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: server/discover')
 check "server/discover serverInfo" '"name":"my-api"' "$discover"
