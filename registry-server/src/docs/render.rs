@@ -438,7 +438,8 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
         let request = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
         let _ = write!(
             out,
-            "<div class=\"snippet\"><div class=\"snippet-head\"><span>MCP · POST /mcp · {method}</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-mcp>{}</code></pre></div>",
+            "<div class=\"snippet\"><div class=\"snippet-head\"><span>MCP · POST /mcp · {method}</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-mcp{}>{}</code></pre></div>",
+            mcp_attributes(function),
             esc(&serde_json::to_string_pretty(&request).unwrap_or_default())
         );
     }
@@ -453,6 +454,18 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
         );
     }
     out.push_str("</div></section>");
+}
+
+/// What the script needs to rewrite a resource's or prompt's MCP request
+/// from the form (a tool's needs nothing: its snippet is `tools/call`).
+fn mcp_attributes(function: &registry_core::ApiFunction) -> String {
+    if let Some(spec) = function.resource() {
+        format!(" data-mcp-method=\"resources/read\" data-uri=\"{}\"", esc(spec.uri))
+    } else if function.prompt().is_some() {
+        " data-mcp-method=\"prompts/get\"".to_owned()
+    } else {
+        String::new()
+    }
 }
 
 /// The MCP request that runs `entry` with the example `args`: `tools/call`,

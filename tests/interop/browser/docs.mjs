@@ -114,6 +114,16 @@ try {
   else console.error("docs_browser: resource, template, binary and prompt forms answered");
   if ((await page.locator("section#fn-test_block .chip-uri").innerText()) !== "test://blocks/{height}")
     fail("the template's URI chip is missing");
+  // The MCP snippets follow the forms with the right method.
+  const blockMcp = JSON.parse(await page.locator("section#fn-test_block [data-mcp]").innerText());
+  if (blockMcp.method !== "resources/read" || blockMcp.params.uri !== "test://blocks/42")
+    fail(`the template's MCP snippet reads ${JSON.stringify(blockMcp)}`);
+  const promptMcp = JSON.parse(await page.locator("section#fn-test_typed_prompt [data-mcp]").innerText());
+  if (promptMcp.method !== "prompts/get" || promptMcp.params.arguments.count !== "3")
+    fail(`the prompt's MCP snippet reads ${JSON.stringify(promptMcp)}`);
+  const addMcp = JSON.parse(await page.locator("section#fn-add [data-mcp]").innerText());
+  if (addMcp.method !== "tools/call" || addMcp.params.arguments.a !== 19)
+    fail(`the add MCP snippet reads ${JSON.stringify(addMcp)}`);
 
   // Take the screenshot with the add result in view.
   await page.evaluate(() => {
