@@ -95,7 +95,7 @@ impl Prompts {
                 }
             },
         };
-        let args = text_arguments(entry, given)?;
+        let args = text_arguments(entry, given, self.debug_errors)?;
         let value = self
             .registry
             .call(Call::new(entry, Value::Object(args), ctx))

@@ -104,7 +104,11 @@ impl Resources {
         let Some((entry, variables)) = found else {
             return Err(RpcError::invalid_params(format!("Resource not found: {uri}")).data(json!({ "uri": uri })));
         };
-        let args = text_arguments(entry, variables.into_iter().map(|(k, v)| (k, Value::String(v))))?;
+        let args = text_arguments(
+            entry,
+            variables.into_iter().map(|(k, v)| (k, Value::String(v))),
+            self.debug_errors,
+        )?;
         let value = self
             .registry
             .call(Call::new(entry, Value::Object(args), ctx))
@@ -165,11 +169,13 @@ fn definition(entry: &Entry) -> Value {
 
 /// Arguments that arrive as text (template variables, prompt arguments),
 /// each read as its declared type the way REST reads a query string
-/// ([`coerce`]); a value that does not read is -32602 naming the argument.
+/// ([`coerce`]); a value that does not read is an invalid-arguments error
+/// naming the argument (-32602 through [`rpc_error`], like every other).
 /// Names the schema does not know pass through, so the call reports them.
 pub(crate) fn text_arguments(
     entry: &Entry,
     given: impl IntoIterator<Item = (String, Value)>,
+    debug_errors: bool,
 ) -> Result<Map<String, Value>, RpcError> {
     let properties = entry.schemas().input.get("properties").and_then(Value::as_object);
     let mut args = Map::new();
@@ -177,8 +183,10 @@ pub(crate) fn text_arguments(
         let kind = properties.and_then(|p| p.get(&name)).and_then(coerce::classify);
         let value = match (value, kind) {
             (Value::String(text), Some(ArgKind::One(types))) => coerce::coerce(&text, &types).map_err(|reason| {
-                RpcError::invalid_params(format!("Invalid argument `{name}`: {reason}"))
-                    .data(json!({ "fields": [{ "field": name, "reason": reason }] }))
+                rpc_error(
+                    &registry_core::ApiError::invalid_field(name.clone(), reason),
+                    debug_errors,
+                )
             })?,
             (value, _) => value,
         };
