@@ -27,6 +27,22 @@ impl Registry {
     /// The resource `uri` names on `protocol`, with its template variables:
     /// a fixed resource whose URI is `uri`, else the first template (in
     /// name order) that matches it.
+    ///
+    /// ```
+    /// use registry_core::{api_resource, Protocol, Registry};
+    ///
+    /// /// A block by height.
+    /// #[api_resource(uri = "doc://blocks/{height}")]
+    /// fn doc_block(height: u64) -> String {
+    ///     format!("block {height}")
+    /// }
+    ///
+    /// let registry = Registry::builder().name("doc_block").build().unwrap();
+    /// let (entry, variables) = registry.resource_for_uri("doc://blocks/7", Protocol::Mcp).unwrap();
+    /// assert_eq!(entry.name(), "doc_block");
+    /// assert_eq!(variables, [("height".to_owned(), "7".to_owned())]);
+    /// assert!(registry.resource_for_uri("doc://blocks/7/extra", Protocol::Mcp).is_none());
+    /// ```
     pub fn resource_for_uri(&self, uri: &str, protocol: Protocol) -> Option<(&Entry, Vec<(String, String)>)> {
         let resources = || {
             self.exposed(protocol)
@@ -49,6 +65,33 @@ impl Entry {
     /// The completion provider declared for `argument` (`#[arg(complete =
     /// path)]`), as an entry to call through [`Registry::call`] with
     /// `{"prefix": "..."}`; it answers a JSON array of strings.
+    ///
+    /// ```
+    /// use registry_core::content::PromptMessage;
+    /// use registry_core::{api_prompt, Call, Context, Protocol, Registry};
+    /// use serde_json::json;
+    ///
+    /// fn colours(prefix: String, _ctx: &Context) -> Vec<String> {
+    ///     ["red", "green", "grey"].into_iter().filter(|c| c.starts_with(&prefix)).map(String::from).collect()
+    /// }
+    ///
+    /// /// Paint something.
+    /// #[api_prompt]
+    /// fn doc_paint(#[arg(complete = colours)] colour: String) -> Vec<PromptMessage> {
+    ///     vec![PromptMessage::user(format!("Paint it {colour}."))]
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let registry = Registry::builder().name("doc_paint").build().unwrap();
+    /// let completer = registry.get("doc_paint").unwrap().completer("colour").unwrap();
+    /// let values = registry
+    ///     .call(Call::new(&completer, json!({"prefix": "gr"}), Context::new(Protocol::Mcp)))
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(values, json!(["green", "grey"]));
+    /// # }
+    /// ```
     pub fn completer(&self, argument: &str) -> Option<Entry> {
         self.function()
             .completers()
