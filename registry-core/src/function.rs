@@ -182,6 +182,85 @@ impl fmt::Debug for Surfaces {
     }
 }
 
+/// What a function is for MCP: a tool (the default), a resource or
+/// resource template, or a prompt. Every kind is called the same way,
+/// through [`Registry::call`](crate::Registry::call).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Primitive {
+    /// `#[api_function]`: an MCP tool.
+    Tool,
+    /// `#[api_resource]`: a fixed resource (no arguments) or a resource
+    /// template (its URI's `{variables}` are the arguments).
+    Resource(&'static ResourceSpec),
+    /// `#[api_prompt]`: a prompt whose arguments are the function's.
+    Prompt(&'static PromptSpec),
+    /// A completion provider (`#[arg(complete = path)]`) of another
+    /// function's argument: never listed, reached through
+    /// [`Entry::completer`](crate::Entry::completer).
+    Completion,
+}
+
+impl Primitive {
+    /// `"tool"`, `"resource"`, `"prompt"` or `"completion"`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Primitive::Tool => "tool",
+            Primitive::Resource(_) => "resource",
+            Primitive::Prompt(_) => "prompt",
+            Primitive::Completion => "completion",
+        }
+    }
+}
+
+/// Who a resource is meant for, and how much it matters (MCP `annotations`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ResourceAnnotations {
+    /// `audience`: `"user"`, `"assistant"` or both; empty leaves it unset.
+    pub audience: &'static [crate::content::Role],
+    /// `priority`, from 0 (optional) to 1 (required).
+    pub priority: Option<f64>,
+}
+
+/// A completion provider for one argument: a hidden function taking
+/// `{"prefix": "..."}` and returning the candidate values.
+#[derive(Clone, Copy, Debug)]
+pub struct Completer {
+    /// The argument (template variable or prompt argument) it completes.
+    pub argument: &'static str,
+    /// The provider, called through [`Registry::call`](crate::Registry::call).
+    pub function: &'static ApiFunction,
+}
+
+/// What `#[api_resource]` declares besides the common options.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceSpec {
+    /// The URI, or an RFC 6570 level 1 template (`scheme://things/{id}`).
+    pub uri: &'static str,
+    /// The declared MIME type, when given.
+    pub mime_type: Option<&'static str>,
+    /// Audience and priority.
+    pub annotations: ResourceAnnotations,
+    /// The size in bytes, when known.
+    pub size: Option<u64>,
+    /// Completion providers of template variables.
+    pub completers: &'static [Completer],
+}
+
+impl ResourceSpec {
+    /// Whether the URI has `{variables}`: a resource template.
+    pub fn is_template(&self) -> bool {
+        self.uri.contains('{')
+    }
+}
+
+/// What `#[api_prompt]` declares besides the common options.
+#[derive(Clone, Copy, Debug)]
+pub struct PromptSpec {
+    /// Completion providers of arguments.
+    pub completers: &'static [Completer],
+}
+
 /// Everything the macro knows about a function; constructed by generated code only.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
@@ -202,6 +281,9 @@ pub struct Spec {
     pub input_schema: fn(&mut SchemaGenerator) -> Schema,
     pub output_schema: fn(&mut SchemaGenerator) -> Schema,
     pub handler: Handler,
+    pub primitive: Primitive,
+    /// A `data:` URI (`icon = "..."`, embedded at compile time).
+    pub icon: Option<&'static str>,
 }
 
 /// The descriptor `#[api_function]` registers for one function.
@@ -332,6 +414,46 @@ impl ApiFunction {
             Handler::Sync(_) => FunctionKind::Sync,
             Handler::Async(_) => FunctionKind::Async,
         }
+    }
+
+    /// Tool, resource, prompt or completion provider.
+    pub fn primitive(&self) -> Primitive {
+        self.spec.primitive
+    }
+
+    /// Whether this is an MCP tool (`#[api_function]`).
+    pub fn is_tool(&self) -> bool {
+        matches!(self.spec.primitive, Primitive::Tool)
+    }
+
+    /// The resource declaration, for `#[api_resource]`.
+    pub fn resource(&self) -> Option<&'static ResourceSpec> {
+        match self.spec.primitive {
+            Primitive::Resource(spec) => Some(spec),
+            _ => None,
+        }
+    }
+
+    /// The prompt declaration, for `#[api_prompt]`.
+    pub fn prompt(&self) -> Option<&'static PromptSpec> {
+        match self.spec.primitive {
+            Primitive::Prompt(spec) => Some(spec),
+            _ => None,
+        }
+    }
+
+    /// The completion providers of its arguments (resources and prompts only).
+    pub fn completers(&self) -> &'static [Completer] {
+        match self.spec.primitive {
+            Primitive::Resource(spec) => spec.completers,
+            Primitive::Prompt(spec) => spec.completers,
+            Primitive::Tool | Primitive::Completion => &[],
+        }
+    }
+
+    /// The icon, as a `data:` URI.
+    pub fn icon(&self) -> Option<&'static str> {
+        self.spec.icon
     }
 
     /// The handler the registry calls.

@@ -12,7 +12,11 @@ pub use std::time::Duration;
 
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 
-pub use crate::function::{Annotations, BoxFuture, CallResult, Handler, Location, Method, ParamDoc, Spec, Surfaces};
+pub use crate::content::{PromptOutput, Role};
+pub use crate::function::{
+    Annotations, BoxFuture, CallResult, Completer, Handler, Location, Method, ParamDoc, Primitive, PromptSpec,
+    ResourceAnnotations, ResourceSpec, Spec, Surfaces,
+};
 pub use crate::quota::Policy;
 pub use crate::{ApiError, ApiFunction, Arguments, Context, Quota};
 
@@ -103,4 +107,86 @@ pub fn output_schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 #[inline]
 pub fn require_send<F: std::future::Future + Send>(future: F) -> F {
     future
+}
+
+/// Proves at compile time that a prompt returns prompt messages.
+#[inline]
+pub fn require_prompt_output<T: PromptOutput>() {}
+
+/// The descriptor of a completion provider (`#[arg(complete = path)]`) of
+/// the function `owner`'s argument: called like any function, with
+/// `{"prefix": "..."}`, under the owner's timeout, surfaces and scopes.
+pub const fn completer_spec(
+    owner: &'static str,
+    timeout: Option<Duration>,
+    surfaces: Surfaces,
+    scopes: &'static [&'static str],
+    location: Location,
+    handler: Handler,
+) -> Spec {
+    Spec {
+        name: owner,
+        title: None,
+        description: "",
+        params: &[],
+        tags: &[],
+        method: Method::Post,
+        path: None,
+        timeout,
+        annotations: Annotations {
+            read_only: Some(true),
+            destructive: None,
+            idempotent: None,
+            open_world: None,
+        },
+        surfaces,
+        scopes,
+        policy: Policy::NONE,
+        location,
+        input_schema: completion_input_schema,
+        output_schema: output_schema::<Vec<String>>,
+        handler,
+        primitive: Primitive::Completion,
+        icon: None,
+    }
+}
+
+fn completion_input_schema(generator: &mut SchemaGenerator) -> Schema {
+    input_schema::<CompletionArgs>(generator)
+}
+
+/// What a completion provider is called with.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionArgs {
+    /// What the user typed so far.
+    pub prefix: String,
+}
+
+/// A completion provider's result, sync or async, before it is awaited:
+/// [`Completions::resolve`] turns either into a future.
+#[derive(Debug)]
+pub struct Completions<T>(pub T);
+
+impl Completions<Vec<String>> {
+    /// A sync provider's values, ready.
+    pub fn resolve(self) -> std::future::Ready<Vec<String>> {
+        std::future::ready(self.0)
+    }
+}
+
+/// An async provider's future ([`Completions::resolve`] for a `Vec` is the
+/// inherent method, found first).
+pub trait ResolveCompletions {
+    /// The future to await.
+    type Future: std::future::Future<Output = Vec<String>>;
+    /// The provider's future itself.
+    fn resolve(self) -> Self::Future;
+}
+
+impl<F: std::future::Future<Output = Vec<String>>> ResolveCompletions for Completions<F> {
+    type Future = F;
+    fn resolve(self) -> F {
+        self.0
+    }
 }

@@ -22,6 +22,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry for a function outside the registry's list (a completion provider).
+    pub(crate) fn detached(function: &'static ApiFunction) -> Entry {
+        Entry {
+            function,
+            schemas: OnceLock::new(),
+            path: function.path(),
+        }
+    }
+
     /// The function's descriptor.
     pub fn function(&self) -> &'static ApiFunction {
         self.function

@@ -18,6 +18,7 @@ use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use crate::ApiFunction;
+use crate::content::OutputKind;
 
 /// The standard `format` values of JSON Schema 2020-12.
 const STANDARD_FORMATS: &[&str] = &[
@@ -54,6 +55,9 @@ pub struct Schemas {
     pub mcp_output: Value,
     /// Whether [`Schemas::mcp_output`] wraps the value as `{"result": ...}`.
     pub wraps_output: bool,
+    /// How adapters render a result: JSON, text, bytes or content
+    /// ([`crate::content`]), read from the output schema before normalization.
+    pub output_kind: OutputKind,
 }
 
 fn settings() -> SchemaSettings {
@@ -72,6 +76,7 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
     let mut output_gen = settings().for_serialize().into_generator();
     let output = function.output_schema_with(&mut output_gen);
     let mut output = self_contained(output, &mut output_gen);
+    let output_kind = OutputKind::of_schema(&output);
     normalize_common(&mut output);
     let wraps_output = !is_plain_object(&output);
     let mcp_output = if wraps_output {
@@ -84,6 +89,7 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
         output,
         mcp_output,
         wraps_output,
+        output_kind,
     }
 }
 

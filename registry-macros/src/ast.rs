@@ -63,6 +63,8 @@ pub(crate) struct Arg<'a> {
     pub(crate) doc: String,
     /// `#[arg(sensitive)]`: never logged, redacted by the audit hook.
     pub(crate) sensitive: bool,
+    /// `#[arg(complete = path::to_fn)]`: its completion provider.
+    pub(crate) complete: Option<syn::Path>,
 }
 
 /// What the function returns, as far as the syntax tells.
@@ -152,6 +154,7 @@ impl<'a> Function<'a> {
                         default,
                         sensitive,
                         rename,
+                        complete,
                     } = argument_options(&typed.attrs, errors);
                     let rust_name = unraw(ident);
                     let doc = docs.argument(&rust_name).unwrap_or_default().to_owned();
@@ -165,6 +168,7 @@ impl<'a> Function<'a> {
                         default,
                         doc,
                         sensitive,
+                        complete,
                     }));
                 }
             }
@@ -291,6 +295,8 @@ struct ArgOptions {
     sensitive: bool,
     /// `#[arg(rename = "...")]`: the JSON property name.
     rename: Option<String>,
+    /// `#[arg(complete = path)]`.
+    complete: Option<syn::Path>,
 }
 
 fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
@@ -298,16 +304,24 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
         default: None,
         sensitive: false,
         rename: None,
+        complete: None,
     };
     for attr in attrs {
         if !attr.path().is_ident("arg") {
             errors.push(
                 attr.span(),
-                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]`, `#[arg(rename = \"...\")]` or `#[arg(sensitive)]`; remove this attribute",
+                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]`, `#[arg(rename = \"...\")]`, `#[arg(complete = path)]` or `#[arg(sensitive)]`; remove this attribute",
             );
             continue;
         }
         let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("complete") {
+                if !meta.input.peek(syn::Token![=]) {
+                    return Err(meta.error("write `complete = path::to_fn`, naming a `fn(String, &Context) -> Vec<String>` (or an `async fn`)"));
+                }
+                options.complete = Some(meta.value()?.parse::<syn::Path>()?);
+                return Ok(());
+            }
             if meta.path.is_ident("sensitive") {
                 if meta.input.peek(syn::Token![=]) {
                     return Err(meta.error("`sensitive` is a marker: write `#[arg(sensitive)]`"));
@@ -332,7 +346,7 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
             }
             if !meta.path.is_ident("default") {
                 return Err(meta.error(
-                    "unknown `#[arg]` option; expected `default`, `default = expr`, `rename = \"...\"` or `sensitive`",
+                    "unknown `#[arg]` option; expected `default`, `default = expr`, `rename = \"...\"`, `complete = path` or `sensitive`",
                 ));
             }
             if meta.input.peek(syn::Token![=]) {

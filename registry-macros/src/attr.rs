@@ -12,25 +12,85 @@ use syn::{LitBool, LitInt, LitStr, Token};
 
 use crate::valid::Errors;
 
-/// Every option the attribute accepts, in the order the docs list them.
-pub(crate) const OPTIONS: &[&str] = &[
-    "name",
-    "title",
-    "description",
-    "tags",
-    "method",
-    "path",
-    "timeout",
-    "read_only",
-    "destructive",
-    "idempotent",
-    "open_world",
-    "hidden_from",
-    "scopes",
-    "rate_limit",
-    "max_concurrency",
-    "crate",
-];
+/// Which attribute is being read: they share this parser, each accepting its own options.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Attribute {
+    /// `#[api_function]`: a tool.
+    Function,
+    /// `#[api_resource]`: a resource or resource template.
+    Resource,
+    /// `#[api_prompt]`: a prompt.
+    Prompt,
+}
+
+impl Attribute {
+    /// `#[api_function]`, as error messages name it.
+    pub(crate) fn display(self) -> &'static str {
+        match self {
+            Attribute::Function => "#[api_function]",
+            Attribute::Resource => "#[api_resource]",
+            Attribute::Prompt => "#[api_prompt]",
+        }
+    }
+
+    /// Every option the attribute accepts, in the order the docs list them.
+    pub(crate) fn options(self) -> &'static [&'static str] {
+        match self {
+            Attribute::Function => &[
+                "name",
+                "title",
+                "description",
+                "tags",
+                "method",
+                "path",
+                "timeout",
+                "read_only",
+                "destructive",
+                "idempotent",
+                "open_world",
+                "hidden_from",
+                "scopes",
+                "rate_limit",
+                "max_concurrency",
+                "icon",
+                "crate",
+            ],
+            Attribute::Resource => &[
+                "uri",
+                "mime_type",
+                "name",
+                "title",
+                "description",
+                "audience",
+                "priority",
+                "size",
+                "tags",
+                "path",
+                "timeout",
+                "hidden_from",
+                "scopes",
+                "rate_limit",
+                "max_concurrency",
+                "icon",
+                "crate",
+            ],
+            Attribute::Prompt => &[
+                "name",
+                "title",
+                "description",
+                "tags",
+                "path",
+                "timeout",
+                "hidden_from",
+                "scopes",
+                "rate_limit",
+                "max_concurrency",
+                "icon",
+                "crate",
+            ],
+        }
+    }
+}
 
 /// The options as written, each with the literal that carries its span.
 #[derive(Default)]
@@ -51,6 +111,12 @@ pub(crate) struct Attrs {
     pub(crate) rate_limit: Option<LitStr>,
     pub(crate) max_concurrency: Option<LitInt>,
     pub(crate) krate: Option<LitStr>,
+    pub(crate) icon: Option<LitStr>,
+    pub(crate) uri: Option<LitStr>,
+    pub(crate) mime_type: Option<LitStr>,
+    pub(crate) audience: Option<Vec<LitStr>>,
+    pub(crate) priority: Option<syn::Lit>,
+    pub(crate) size: Option<syn::LitInt>,
 }
 
 /// A boolean option, written bare (`read_only`) or with a value (`read_only = false`).
@@ -62,10 +128,10 @@ pub(crate) struct Flag {
 impl Attrs {
     /// Reads every option, recording each problem in `errors` and going on
     /// with the next option.
-    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    pub(crate) fn parse(tokens: TokenStream, attribute: Attribute, errors: &mut Errors) -> Self {
         let mut attrs = Attrs::default();
         let parser = syn::meta::parser(|meta| {
-            if let Err(err) = attrs.parse_one(&meta) {
+            if let Err(err) = attrs.parse_one(&meta, attribute) {
                 errors.push_error(err);
                 // Skip the rest of this option so the next one still parses.
                 while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
@@ -80,12 +146,15 @@ impl Attrs {
         attrs
     }
 
-    fn parse_one(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    fn parse_one(&mut self, meta: &ParseNestedMeta<'_>, attribute: Attribute) -> syn::Result<()> {
         let Some(ident) = meta.path.get_ident() else {
-            return Err(meta.error(unknown_option_message("this")));
+            return Err(meta.error(unknown_option_message(attribute, "this")));
         };
         let key = ident.to_string();
         let span = ident.span();
+        if !attribute.options().contains(&key.as_str()) {
+            return Err(syn::Error::new(span, unknown_option_message(attribute, &key)));
+        }
         match key.as_str() {
             "name" => set(&mut self.name, string(meta)?, span, &key),
             "title" => set(&mut self.title, string(meta)?, span, &key),
@@ -103,16 +172,48 @@ impl Attrs {
             "rate_limit" => set(&mut self.rate_limit, string(meta)?, span, &key),
             "max_concurrency" => set(&mut self.max_concurrency, integer(meta)?, span, &key),
             "crate" => set(&mut self.krate, string(meta)?, span, &key),
-            other => Err(syn::Error::new(span, unknown_option_message(other))),
+            "icon" => set(&mut self.icon, string(meta)?, span, &key),
+            "uri" => set(&mut self.uri, string(meta)?, span, &key),
+            "mime_type" => set(&mut self.mime_type, string(meta)?, span, &key),
+            "audience" => set(&mut self.audience, list(meta, &key)?, span, &key),
+            "priority" => set(&mut self.priority, number(meta)?, span, &key),
+            "size" => {
+                let lit = match number(meta)? {
+                    syn::Lit::Int(int) => int,
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "option `size` takes a whole number of bytes",
+                        ));
+                    }
+                };
+                set(&mut self.size, lit, span, &key)
+            }
+            other => Err(syn::Error::new(span, unknown_option_message(attribute, other))),
         }
     }
 }
 
-fn unknown_option_message(found: &str) -> String {
+fn unknown_option_message(attribute: Attribute, found: &str) -> String {
     format!(
-        "unknown #[api_function] option `{found}`; expected one of: {}",
-        OPTIONS.join(", ")
+        "unknown {} option `{found}`; expected one of: {}",
+        attribute.display(),
+        attribute.options().join(", ")
     )
+}
+
+fn number(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Lit> {
+    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+    if !meta.input.peek(Token![=]) {
+        return Err(meta.error(format!("option `{key}` needs a value: write `{key} = 0.5`")));
+    }
+    match meta.value()?.parse::<syn::Lit>()? {
+        lit @ (syn::Lit::Int(_) | syn::Lit::Float(_)) => Ok(lit),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("option `{key}` takes a number literal: write `{key} = 0.5`"),
+        )),
+    }
 }
 
 fn set<T>(slot: &mut Option<T>, value: T, span: Span, key: &str) -> syn::Result<()> {

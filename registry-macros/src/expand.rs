@@ -12,11 +12,12 @@ use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Path};
 
 use crate::ast::{self, Function, Input, Output};
-use crate::attr::Attrs;
+use crate::attr::{Attribute, Attrs};
 use crate::docs;
-use crate::valid::{self, Errors, Method, Model, Surface};
+use crate::valid::{self, Errors, Method, Model, Primitive, Role, Surface};
 
-pub(crate) fn api_function(args: TokenStream, input: TokenStream) -> TokenStream {
+/// `#[api_function]`, `#[api_resource]` or `#[api_prompt]` on `input`.
+pub(crate) fn entry(attribute: Attribute, args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match ast::item(input.clone()) {
         Ok(item) => item,
         Err(err) => {
@@ -25,7 +26,7 @@ pub(crate) fn api_function(args: TokenStream, input: TokenStream) -> TokenStream
         }
     };
     let clean = strip_arg_attrs(&item);
-    match expand(args, &item) {
+    match expand(attribute, args, &item) {
         Ok(generated) => quote!(#clean #generated),
         Err(err) => {
             // Keep the function so the rest of the crate still type-checks
@@ -48,12 +49,12 @@ fn strip_arg_attrs(item: &ItemFn) -> ItemFn {
 }
 
 /// Parse, validate, then generate (thiserror's `try_expand`).
-fn expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
+fn expand(attribute: Attribute, args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut errors = Errors::new();
-    let attrs = Attrs::parse(args, &mut errors);
+    let attrs = Attrs::parse(args, attribute, &mut errors);
     let docs = docs::read(&item.attrs);
     let function = Function::from_item(item, &docs, &mut errors);
-    let model = valid::check(&attrs, function, docs, &mut errors);
+    let model = valid::check(attribute, &attrs, function, docs, &mut errors);
     errors.finish()?;
     Ok(generate(&model))
 }
@@ -194,6 +195,20 @@ fn generate(model: &Model<'_>) -> TokenStream {
     let surfaces = surfaces(&model.surfaces);
     let policy = policy(model);
     let location = quote_spanned!(fn_ident.span()=> ::core::file!(), ::core::line!(), ::core::module_path!());
+    let (primitive, primitive_items) = primitive(model, &output_ty, &timeout, &surfaces, &location);
+    let (icon, icon_items) = match &model.icon {
+        Some(icon) => {
+            let (data_uri, file) = (&icon.data_uri, &icon.file);
+            (
+                quote!(::core::option::Option::Some(#data_uri)),
+                // Rebuild when the file changes.
+                quote!(
+                    const _: &[u8] = ::core::include_bytes!(#file);
+                ),
+            )
+        }
+        None => (quote!(::core::option::Option::None), TokenStream::new()),
+    };
 
     quote! {
         #[doc(hidden)]
@@ -222,6 +237,8 @@ fn generate(model: &Model<'_>) -> TokenStream {
             }
 
             #handler
+            #primitive_items
+            #icon_items
 
             __rt::inventory::submit! {
                 __rt::ApiFunction::__new(__rt::Spec {
@@ -246,9 +263,125 @@ fn generate(model: &Model<'_>) -> TokenStream {
                     input_schema: __rt::input_schema::<__Args>,
                     output_schema: __output_schema,
                     handler: #handler_value,
+                    primitive: #primitive,
+                    icon: #icon,
                 })
             }
         };
+    }
+}
+
+/// `icon!("assets/x.svg")`: the `data:` URI as a literal (read by the same
+/// rule as `icon = "..."`), with an `include_bytes!` so a change rebuilds.
+pub(crate) fn icon(input: TokenStream) -> TokenStream {
+    let lit = match syn::parse2::<LitStr>(input) {
+        Ok(lit) => lit,
+        Err(err) => {
+            return syn::Error::new(
+                err.span(),
+                "write `icon!(\"assets/icon.svg\")`, a path relative to the crate",
+            )
+            .to_compile_error();
+        }
+    };
+    let mut errors = Errors::new();
+    let icon = valid::icon(&lit, &mut errors);
+    if let Err(err) = errors.finish() {
+        return err.to_compile_error();
+    }
+    let Some(icon) = icon else {
+        return TokenStream::new();
+    };
+    let (data_uri, file) = (&icon.data_uri, &icon.file);
+    quote!({
+        const _: &[u8] = ::core::include_bytes!(#file);
+        #data_uri
+    })
+}
+
+/// The `primitive` field and the items it refers to: the resource or prompt
+/// declaration, its completion providers and, for a prompt, the check that
+/// it returns messages. A tool needs none of them.
+fn primitive(
+    model: &Model<'_>,
+    output_ty: &TokenStream,
+    timeout: &TokenStream,
+    surfaces: &TokenStream,
+    location: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let name = &model.name;
+    let scopes = &model.scopes;
+    let mut items = TokenStream::new();
+    let mut completers = Vec::new();
+    for (i, arg) in model.function.args().enumerate() {
+        let Some(path) = &arg.complete else { continue };
+        let shim = format_ident!("__complete{}", i);
+        let descriptor = format_ident!("__COMPLETER{}", i);
+        let argument = &arg.name;
+        // Spanned on the path, so a provider of the wrong shape points there.
+        let call = quote_spanned!(path.span()=> __rt::Completions(#path(__prefix, __ctx)).resolve().await);
+        items.extend(quote! {
+            fn #shim<'a>(__args: __rt::Arguments, __ctx: &'a __rt::Context) -> __rt::BoxFuture<'a, __rt::CallResult> {
+                __rt::Box::pin(async move {
+                    #[allow(unused_imports)]
+                    use __rt::ResolveCompletions as _;
+                    let __rt::CompletionArgs { prefix: __prefix } = __rt::decode_args::<__rt::CompletionArgs>(__args)?;
+                    let __values: ::std::vec::Vec<::std::string::String> = #call;
+                    __rt::encode_value(__values)
+                })
+            }
+            static #descriptor: __rt::ApiFunction = __rt::ApiFunction::__new(__rt::completer_spec(
+                #name,
+                #timeout,
+                #surfaces,
+                &[#(#scopes),*],
+                __rt::Location::new(#location),
+                __rt::Handler::Async(#shim),
+            ));
+        });
+        completers.push(quote!(__rt::Completer { argument: #argument, function: &#descriptor }));
+    }
+    match &model.primitive {
+        Primitive::Tool => (quote!(__rt::Primitive::Tool), items),
+        Primitive::Resource {
+            uri,
+            mime_type,
+            audience,
+            priority,
+            size,
+        } => {
+            let mime_type = option_str(mime_type.as_deref());
+            let audience = audience.iter().map(|role| match role {
+                Role::User => quote!(__rt::Role::User),
+                Role::Assistant => quote!(__rt::Role::Assistant),
+            });
+            let priority = match priority {
+                Some(p) => quote!(::core::option::Option::Some(#p)),
+                None => quote!(::core::option::Option::None),
+            };
+            let size = match size {
+                Some(n) => quote!(::core::option::Option::Some(#n)),
+                None => quote!(::core::option::Option::None),
+            };
+            items.extend(quote! {
+                static __RESOURCE: __rt::ResourceSpec = __rt::ResourceSpec {
+                    uri: #uri,
+                    mime_type: #mime_type,
+                    annotations: __rt::ResourceAnnotations { audience: &[#(#audience),*], priority: #priority },
+                    size: #size,
+                    completers: &[#(#completers),*],
+                };
+            });
+            (quote!(__rt::Primitive::Resource(&__RESOURCE)), items)
+        }
+        Primitive::Prompt => {
+            let check = quote_spanned!(output_span(model)=> __rt::require_prompt_output::<#output_ty>);
+            items.extend(quote! {
+                static __PROMPT: __rt::PromptSpec = __rt::PromptSpec { completers: &[#(#completers),*] };
+                const _: fn() = #check;
+            });
+            (quote!(__rt::Primitive::Prompt(&__PROMPT)), items)
+        }
     }
 }
 
@@ -278,6 +411,15 @@ fn policy(model: &Model<'_>) -> TokenStream {
             max_concurrency: #max_concurrency,
             sensitive: &[#(#sensitive),*],
         }
+    }
+}
+
+/// Where an error about the return type points.
+fn output_span(model: &Model<'_>) -> Span {
+    match &model.function.output {
+        Output::Unit => model.function.ident.span(),
+        Output::Result { ok, .. } => ok.span(),
+        Output::Plain(ty) => ty.span(),
     }
 }
 

@@ -22,10 +22,33 @@ mod expand;
 mod tests;
 mod valid;
 
+/// The URI template grammar, shared with the runtime (`registry-core`).
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../registry-core/src/uri_template.rs"]
+mod uri_template;
+
 use proc_macro::TokenStream;
 
 /// Registers a function with the API registry. See `registry_core::api_function`.
 #[proc_macro_attribute]
 pub fn api_function(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand::api_function(args.into(), input.into()).into()
+    expand::entry(attr::Attribute::Function, args.into(), input.into()).into()
+}
+
+/// Registers a function as an MCP resource or resource template. See `registry_core::api_resource`.
+#[proc_macro_attribute]
+pub fn api_resource(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::entry(attr::Attribute::Resource, args.into(), input.into()).into()
+}
+
+/// An SVG or PNG file as a `data:` URI string literal. See `registry_core::icon`.
+#[proc_macro]
+pub fn icon(input: TokenStream) -> TokenStream {
+    expand::icon(input.into()).into()
+}
+
+/// Registers a function as an MCP prompt. See `registry_core::api_prompt`.
+#[proc_macro_attribute]
+pub fn api_prompt(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::entry(attr::Attribute::Prompt, args.into(), input.into()).into()
 }

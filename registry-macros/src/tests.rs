@@ -5,10 +5,15 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::expand::api_function;
+use crate::attr::Attribute;
+use crate::expand::entry;
 
 fn expand(args: TokenStream, input: TokenStream) -> String {
-    let output = api_function(args, input);
+    expand_as(Attribute::Function, args, input)
+}
+
+fn expand_as(attribute: Attribute, args: TokenStream, input: TokenStream) -> String {
+    let output = entry(attribute, args, input);
     let file = syn::parse2::<syn::File>(output).expect("the expansion parses as items");
     prettyplease::unparse(&file)
 }
@@ -75,6 +80,39 @@ fn defaults_with_a_crate_path() {
             /// Write one log line.
             fn write_log(line: String, #[arg(default)] level: u8, #[arg(default = 3)] retries: u32) {
                 let _ = (line, level, retries);
+            }
+        },
+    ));
+}
+
+#[test]
+fn resource_template_with_completer() {
+    insta::assert_snapshot!(expand_as(
+        Attribute::Resource,
+        quote!(
+            uri = "hashstats://blocks/{height}",
+            mime_type = "application/json",
+            audience = ["user"],
+            priority = 0.5
+        ),
+        quote! {
+            /// One block by height.
+            async fn block(ctx: &Context, #[arg(complete = recent_heights)] height: u64) -> Result<Block, ApiError> {
+                fetch(ctx, height).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn prompt() {
+    insta::assert_snapshot!(expand_as(
+        Attribute::Prompt,
+        quote!(title = "Explain a period"),
+        quote! {
+            /// Ask the model to explain a period.
+            fn explain(period: Period) -> Vec<PromptMessage> {
+                vec![PromptMessage::user(format!("Explain {period:?}"))]
             }
         },
     ));

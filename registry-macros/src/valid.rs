@@ -16,8 +16,9 @@ use proc_macro2::Span;
 use syn::{LitStr, Path};
 
 use crate::ast::Function;
-use crate::attr::Attrs;
+use crate::attr::{Attribute, Attrs};
 use crate::docs::Docs;
+use crate::uri_template::UriTemplate;
 /// Collects errors; dropping it without calling [`Errors::finish`] is a bug.
 pub(crate) struct Errors {
     errors: Option<Vec<syn::Error>>,
@@ -81,6 +82,36 @@ pub(crate) struct Model<'a> {
     pub(crate) rate_limit: Option<(u32, u64)>,
     /// `max_concurrency = 4`.
     pub(crate) max_concurrency: Option<u32>,
+    /// Tool, resource or prompt, with what each declares.
+    pub(crate) primitive: Primitive,
+    /// `icon = "..."`: the file's contents as a `data:` URI, and its absolute path.
+    pub(crate) icon: Option<Icon>,
+}
+
+/// What the attribute made of the function.
+pub(crate) enum Primitive {
+    Tool,
+    Resource {
+        uri: String,
+        mime_type: Option<String>,
+        audience: Vec<Role>,
+        priority: Option<f64>,
+        size: Option<u64>,
+    },
+    Prompt,
+}
+
+/// MCP `Role` in `audience = [..]`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Role {
+    User,
+    Assistant,
+}
+
+/// An icon read at compile time.
+pub(crate) struct Icon {
+    pub(crate) data_uri: String,
+    pub(crate) file: String,
 }
 
 /// The MCP hints, as written.
@@ -135,7 +166,13 @@ impl Surface {
 /// Checks the options against the function and its docs, recording every
 /// problem in `errors`. The model is complete even when errors were found;
 /// the caller must not generate from it then ([`Errors::finish`] says).
-pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, errors: &mut Errors) -> Model<'a> {
+pub(crate) fn check<'a>(
+    attribute: Attribute,
+    attrs: &Attrs,
+    function: Function<'a>,
+    docs: Docs,
+    errors: &mut Errors,
+) -> Model<'a> {
     let name = match &attrs.name {
         Some(lit) => {
             if let Err(message) = tool_name(&lit.value()) {
@@ -145,11 +182,32 @@ pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, error
         }
         None => crate::ast::unraw(function.ident),
     };
-    let method = attrs
-        .method
-        .as_ref()
-        .and_then(|lit| method(lit, errors))
-        .unwrap_or(Method::Post);
+    let primitive = match attribute {
+        Attribute::Function => Primitive::Tool,
+        Attribute::Resource => resource(attrs, &function, errors),
+        Attribute::Prompt => Primitive::Prompt,
+    };
+    completers_allowed(attribute, &function, errors);
+    let method = match attribute {
+        Attribute::Function => attrs
+            .method
+            .as_ref()
+            .and_then(|lit| method(lit, errors))
+            .unwrap_or(Method::Post),
+        Attribute::Resource => Method::Get,
+        Attribute::Prompt => Method::Post,
+    };
+    let path_value = match (&attrs.path, &primitive) {
+        (Some(lit), _) => Some(lit.value()),
+        // An invalid template has its own error already.
+        (None, Primitive::Resource { uri, .. }) if UriTemplate::parse(uri).is_ok() => {
+            derived_path(uri, attrs.uri.as_ref(), errors)
+        }
+        (None, Primitive::Resource { .. }) => None,
+        (None, Primitive::Prompt) => Some(format!("/api/prompts/{name}")),
+        (None, Primitive::Tool) => None,
+    };
+    let icon = attrs.icon.as_ref().and_then(|lit| icon(lit, errors));
     let path_params = attrs.path.as_ref().map(|lit| path(lit, errors)).unwrap_or_default();
     let timeout_ms = attrs.timeout.as_ref().and_then(|lit| timeout(lit, errors));
     let rate_limit = attrs.rate_limit.as_ref().and_then(|lit| rate_limit(lit, errors));
@@ -186,7 +244,7 @@ pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, error
         tags,
         scopes,
         method,
-        path: attrs.path.as_ref().map(LitStr::value),
+        path: path_value,
         timeout_ms,
         annotations: Annotations {
             read_only: attrs.read_only.map(|flag| flag.value),
@@ -198,6 +256,186 @@ pub(crate) fn check<'a>(attrs: &Attrs, function: Function<'a>, docs: Docs, error
         rate_limit,
         max_concurrency,
         function,
+        primitive,
+        icon,
+    }
+}
+
+/// `#[api_resource]`: the URI (or template) against the arguments, and the
+/// resource's own options.
+fn resource(attrs: &Attrs, function: &Function<'_>, errors: &mut Errors) -> Primitive {
+    let fn_ident = function.ident;
+    let uri = match &attrs.uri {
+        Some(lit) => {
+            let value = lit.value();
+            match UriTemplate::parse(&value) {
+                Ok(template) => {
+                    for variable in template.variables() {
+                        if !function.args().any(|arg| arg.name == variable) {
+                            errors.push(
+                                lit.span(),
+                                format!("the URI template variable `{{{variable}}}` names no argument of `{fn_ident}`; add an argument `{variable}: String` (or another type that reads from text) or remove `{{{variable}}}` from the URI"),
+                            );
+                        }
+                    }
+                    for arg in function.args() {
+                        if !template.variables().any(|variable| variable == arg.name) {
+                            let name = &arg.name;
+                            errors.push(
+                                arg.ident.span(),
+                                if template.is_fixed() {
+                                    format!("the argument `{name}` is not in the URI `{value}`: a resource's arguments are its URI template variables; write the URI as a template such as \"{value}/{{{name}}}\" or remove the argument")
+                                } else {
+                                    format!("the argument `{name}` is not in the URI template `{value}`: a resource's arguments are its template variables; add `{{{name}}}` to the URI or remove the argument")
+                                },
+                            );
+                        }
+                    }
+                }
+                Err(message) => errors.push(lit.span(), format!("invalid URI template: {message}")),
+            }
+            value
+        }
+        None => {
+            errors.push(
+                Span::call_site(),
+                "#[api_resource] needs a URI: write `#[api_resource(uri = \"myapp://things/{id}\")]`",
+            );
+            String::new()
+        }
+    };
+    let mime_type = attrs.mime_type.as_ref().map(|lit| {
+        let value = lit.value();
+        let well_formed = value
+            .split_once('/')
+            .is_some_and(|(kind, sub)| !kind.is_empty() && !sub.is_empty() && !value.contains(char::is_whitespace));
+        if !well_formed {
+            errors.push(
+                lit.span(),
+                format!("`{value}` is not a MIME type; write one such as \"application/json\" or \"image/png\""),
+            );
+        }
+        value
+    });
+    let audience = attrs
+        .audience
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|lit| match lit.value().as_str() {
+            "user" => Some(Role::User),
+            "assistant" => Some(Role::Assistant),
+            other => {
+                errors.push(
+                    lit.span(),
+                    format!("unknown audience `{other}`; write \"user\" or \"assistant\""),
+                );
+                None
+            }
+        })
+        .collect();
+    let priority = attrs.priority.as_ref().and_then(|lit| {
+        let parsed = match lit {
+            syn::Lit::Float(f) => f.base10_parse::<f64>().ok(),
+            syn::Lit::Int(i) => i.base10_parse::<f64>().ok(),
+            _ => None,
+        };
+        let valid = parsed.filter(|p| (0.0..=1.0).contains(p));
+        if valid.is_none() {
+            errors.push(lit.span(), "priority is a number from 0.0 (optional) to 1.0 (required)");
+        }
+        valid
+    });
+    let size = attrs.size.as_ref().and_then(|lit| match lit.base10_parse::<u64>() {
+        Ok(size) => Some(size),
+        Err(err) => {
+            errors.push(lit.span(), format!("size is a whole number of bytes: {err}"));
+            None
+        }
+    });
+    Primitive::Resource {
+        uri,
+        mime_type,
+        audience,
+        priority,
+        size,
+    }
+}
+
+/// The REST path of a resource without `path = "..."`: `/api/resources/`
+/// and the URI after its scheme (`myapp://blocks/{height}` →
+/// `/api/resources/blocks/{height}`), which must be a valid route.
+fn derived_path(uri: &str, lit: Option<&LitStr>, errors: &mut Errors) -> Option<String> {
+    let lit = lit?;
+    let rest = match uri.split_once("://") {
+        Some((_, rest)) => rest,
+        None => uri.split_once(':').map_or(uri, |(_, rest)| rest),
+    };
+    let rest = rest.trim_matches('/');
+    let derived = if rest.is_empty() {
+        "/api/resources".to_owned()
+    } else {
+        format!("/api/resources/{rest}")
+    };
+    let mut inner = Errors::new();
+    path(&LitStr::new(&derived, lit.span()), &mut inner);
+    if let Err(err) = inner.finish() {
+        errors.push(
+            lit.span(),
+            format!("the REST path derived from this URI, `{derived}`, is not a valid route ({err}); set `path = \"/api/resources/...\"` with each `{{variable}}` as a whole segment"),
+        );
+        return None;
+    }
+    Some(derived)
+}
+
+/// `#[arg(complete = ...)]` is for prompt arguments and template variables.
+fn completers_allowed(attribute: Attribute, function: &Function<'_>, errors: &mut Errors) {
+    if attribute != Attribute::Function {
+        return;
+    }
+    for arg in function.args() {
+        if let Some(path) = &arg.complete {
+            errors.push(
+                syn::spanned::Spanned::span(path),
+                "`#[arg(complete = ...)]` completes #[api_prompt] arguments and #[api_resource] template variables; MCP has no completion for tool arguments, so remove it",
+            );
+        }
+    }
+}
+
+/// `icon = "assets/x.svg"`: read relative to the crate (`CARGO_MANIFEST_DIR`), SVG or PNG.
+pub(crate) fn icon(lit: &LitStr, errors: &mut Errors) -> Option<Icon> {
+    use base64::Engine as _;
+    let relative = lit.value();
+    let mime = match relative.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => {
+            errors.push(
+                lit.span(),
+                "an icon is an SVG or PNG file: write `icon = \"assets/icon.svg\"`",
+            );
+            return None;
+        }
+    };
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let file = std::path::Path::new(&dir).join(&relative);
+    match std::fs::read(&file) {
+        Ok(bytes) => Some(Icon {
+            data_uri: format!(
+                "data:{mime};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            ),
+            file: file.to_string_lossy().into_owned(),
+        }),
+        Err(err) => {
+            errors.push(
+                lit.span(),
+                format!("cannot read the icon `{relative}` (a path relative to the crate's Cargo.toml): {err}"),
+            );
+            None
+        }
     }
 }
 

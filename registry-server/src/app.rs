@@ -58,6 +58,10 @@ pub struct AppInfo {
     /// Guidance for the models using the server, sent as MCP `instructions`
     /// by `initialize` and `server/discover`.
     pub instructions: Option<String>,
+    /// The application's icon, a `data:` (or `https:`) URI: MCP
+    /// `serverInfo.icons` and the docs page's header. Embed a file at
+    /// compile time with [`registry_core::icon!`].
+    pub icon: Option<String>,
 }
 
 impl AppInfo {
@@ -70,6 +74,7 @@ impl AppInfo {
             description: None,
             website: None,
             instructions: None,
+            icon: None,
         }
     }
 
@@ -110,6 +115,20 @@ impl AppInfo {
     #[must_use]
     pub fn instructions(mut self, text: impl Into<String>) -> Self {
         self.instructions = Some(text.into());
+        self
+    }
+
+    /// Sets the icon, a `data:` or `https:` URI (see [`AppInfo::icon`]).
+    ///
+    /// ```
+    /// use registry_server::AppInfo;
+    ///
+    /// let info = AppInfo::new("demo", "1.0.0").icon(registry_core::icon!("../examples/hashstats/assets/chart.svg"));
+    /// assert!(info.icon.unwrap().starts_with("data:image/svg+xml;base64,"));
+    /// ```
+    #[must_use]
+    pub fn icon(mut self, uri: impl Into<String>) -> Self {
+        self.icon = Some(uri.into());
         self
     }
 
@@ -184,6 +203,13 @@ impl App {
     #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.config.app.title = Some(title.into());
+        self
+    }
+
+    /// Sets the icon (see [`AppInfo::icon`]); embed a file with [`registry_core::icon!`].
+    #[must_use]
+    pub fn icon(mut self, uri: impl Into<String>) -> Self {
+        self.config.app.icon = Some(uri.into());
         self
     }
 

@@ -378,7 +378,12 @@ fn list(registry: &Registry) -> String {
             } else {
                 format!("{} (no MCP)", function.name())
             };
-            [name, function.kind().as_str().to_owned(), route, function.summary()]
+            // `sync`/`async`, and what it is when it is not a tool: `async resource`.
+            let kind = match function.primitive() {
+                registry_core::Primitive::Tool => function.kind().as_str().to_owned(),
+                other => format!("{} {}", function.kind().as_str(), other.as_str()),
+            };
+            [name, kind, route, function.summary()]
         })
         .collect();
     let header = ["NAME", "KIND", "REST ROUTE", "DESCRIPTION"].map(str::to_owned);

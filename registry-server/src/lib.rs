@@ -35,6 +35,7 @@ pub mod lambda;
 pub mod mcp;
 pub mod openapi;
 mod problem;
+mod render;
 mod rest;
 mod server;
 pub mod testing;

@@ -266,6 +266,12 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));
     }
+    // Which MCP primitive the operation is, besides a tool.
+    if let Some(spec) = function.resource() {
+        op.insert("x-mcp-resource".into(), json!(spec.uri));
+    } else if function.prompt().is_some() {
+        op.insert("x-mcp-prompt".into(), json!(function.name()));
+    }
     if let Some(quota) = function.rate_limit() {
         // The function's declared limit, per caller, in the fields of the
         // `RateLimit-Policy` header (`q` calls per `w` seconds); enforced
@@ -304,6 +310,14 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
             "204".into(),
             json!({ "description": "Done; the function returns nothing." }),
         );
+    } else if crate::rest::renders_as_body(routes.entry(route)) {
+        responses.insert(
+            "200".into(),
+            json!({
+                "description": "The result's own bytes, with its MIME type.",
+                "content": body_content(routes.entry(route), output),
+            }),
+        );
     } else {
         responses.insert(
             "200".into(),
@@ -326,6 +340,47 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
     responses.insert("default".into(), reference("Error"));
     op.insert("responses".into(), Value::Object(responses));
     Value::Object(op)
+}
+
+/// The `content` of a route that answers its result's own bytes
+/// ([`crate::rest::renders_as_body`]): text and JSON resources under their
+/// declared (or default) MIME type with a schema; media and blobs under
+/// their family (`image/*`, `audio/*`, `*/*`) without one, as OpenAPI 3.1
+/// describes raw binary bodies.
+fn body_content(entry: &registry_core::Entry, output: Value) -> Value {
+    use registry_core::content::OutputKind;
+    let declared = entry.function().resource().and_then(|spec| spec.mime_type);
+    let mut content = Map::new();
+    match entry.schemas().output_kind {
+        OutputKind::Text => {
+            content.insert(
+                declared.unwrap_or("text/plain").into(),
+                json!({"schema": {"type": "string"}}),
+            );
+        }
+        OutputKind::Bytes => {
+            content.insert(declared.unwrap_or("application/octet-stream").into(), json!({}));
+        }
+        OutputKind::Image => {
+            content.insert("image/*".into(), json!({}));
+        }
+        OutputKind::Audio => {
+            content.insert("audio/*".into(), json!({}));
+        }
+        OutputKind::Blob | OutputKind::Resource => {
+            content.insert("*/*".into(), json!({}));
+        }
+        _ => {
+            let mime = declared.unwrap_or("application/json");
+            let media = if mime.ends_with("json") {
+                json!({ "schema": output })
+            } else {
+                json!({"schema": {"type": "string"}})
+            };
+            content.insert(mime.into(), media);
+        }
+    }
+    Value::Object(content)
 }
 
 fn parameter(name: &str, location: Location, required: bool, schema: &Value) -> Value {

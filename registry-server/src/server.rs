@@ -117,6 +117,7 @@ impl Server {
                 docs::Settings {
                     title: config.app.display_title().to_owned(),
                     version: config.app.version.clone(),
+                    icon: config.app.icon.clone(),
                 },
             ))
             .merge(health::router(&self.registry));
@@ -202,10 +203,15 @@ impl Server {
             tracing::warn!("{warning}");
         }
         let prefix = self.config.path_prefix.as_deref().unwrap_or_default();
+        let on_mcp = |f: fn(&registry_core::ApiFunction) -> bool| {
+            self.registry.exposed(Protocol::Mcp).filter(|e| f(e.function())).count()
+        };
         tracing::info!(
             address = %local,
             functions = self.registry.len(),
-            mcp_tools = self.registry.exposed(Protocol::Mcp).count(),
+            mcp_tools = on_mcp(|f| f.is_tool()),
+            mcp_resources = on_mcp(|f| f.resource().is_some()),
+            mcp_prompts = on_mcp(|f| f.prompt().is_some()),
             rest_routes = self.registry.exposed(Protocol::Rest).count(),
             "serving on {local}{prefix}"
         );

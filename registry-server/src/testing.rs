@@ -156,11 +156,33 @@ impl TestClient {
 
     /// The Streamable HTTP request for MCP `tools/call` of `name` with `args`.
     pub fn mcp_request(name: &str, args: Value) -> Request<Body> {
+        Self::mcp_method_request("tools/call", json!({"name": name, "arguments": args}))
+    }
+
+    /// Sends any MCP request (`resources/read`, `prompts/get`, ...) with
+    /// `params` (2025-11-25 era) and returns the JSON-RPC response.
+    ///
+    /// ```
+    /// # use registry_core::Registry;
+    /// # use registry_server::testing::TestClient;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = TestClient::new(Registry::builder().build().unwrap());
+    /// let answer = client.mcp_method("ping", serde_json::json!({})).await;
+    /// assert_eq!(answer["result"], serde_json::json!({}));
+    /// # }
+    /// ```
+    pub async fn mcp_method(&self, method: &str, params: Value) -> Value {
+        self.send(Self::mcp_method_request(method, params)).await.1
+    }
+
+    /// The Streamable HTTP request for the MCP `method` with `params`.
+    pub fn mcp_method_request(method: &str, params: Value) -> Request<Body> {
         let body = json!({
             "jsonrpc": "2.0",
             "id": 1,
-            "method": "tools/call",
-            "params": {"name": name, "arguments": args},
+            "method": method,
+            "params": params,
         });
         Request::post("/mcp")
             .header(header::CONTENT_TYPE, "application/json")

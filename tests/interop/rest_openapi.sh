@@ -32,11 +32,14 @@ if [ ! -x "$VENV/bin/st" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7" "schemathesis>=4,<5"
 fi
 
+# `conformance-server`: the fixture functions plus the resources, templates,
+# prompts and media results of tests/src/rich_fixtures.rs, so the text,
+# binary and JSON resource routes and the prompt routes are covered too.
 log "building the fixture server"
-(cd "$ROOT" && cargo build --quiet -p registry-tests --bin fixture-server)
+(cd "$ROOT" && cargo build --quiet -p registry-tests --bin conformance-server)
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
-SERVER="$TARGET/debug/fixture-server"
+SERVER="$TARGET/debug/conformance-server"
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 BASE="http://127.0.0.1:$PORT"

@@ -10,6 +10,9 @@
 //! - [`mempool`]: a sync function using `reqwest::blocking`, which the
 //!   framework runs on the blocking pool so it cannot stall the runtime.
 //!
+//! - [`primitives`]: MCP resources (fixed, a template, a rendered SVG
+//!   chart), prompts and a tool returning an image, on REST as well.
+//!
 //! With no upstream configured, [`offline`] serves a bundled snapshot on a
 //! loopback port, through the same HTTP code path.
 
@@ -17,6 +20,7 @@ pub mod compute;
 pub mod mempool;
 pub mod network;
 pub mod offline;
+pub mod primitives;
 mod upstream;
 
 use std::time::Duration;
@@ -26,7 +30,7 @@ use registry_core::{Registry, RegistryError};
 pub use upstream::{Upstream, UpstreamError};
 
 /// How many functions this crate registers (checked by its tests).
-pub const FUNCTION_COUNT: usize = 22;
+pub const FUNCTION_COUNT: usize = 29;
 
 /// The registry with every hashstats function, talking to `upstream`.
 pub fn registry(upstream: Upstream) -> Result<Registry, RegistryError> {

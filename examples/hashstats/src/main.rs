@@ -28,7 +28,8 @@ async fn main() -> ExitCode {
     // Name, version and description come from this crate's Cargo.toml.
     let app = registry_server::app!()
         .title("Hash statistics")
-        .instructions(include_str!("../INSTRUCTIONS.md"));
+        .instructions(include_str!("../INSTRUCTIONS.md"))
+        .icon(registry_core::icon!("assets/chart.svg"));
     let args: Args = app.parse();
     let upstream = match args.upstream {
         Some(url) => {

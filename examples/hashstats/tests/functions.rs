@@ -163,3 +163,35 @@ async fn an_unreachable_upstream_is_an_upstream_error() {
     let err = call(&r, "mempool_summary", json!({})).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Upstream, "the blocking client maps the same way");
 }
+
+#[tokio::test]
+async fn resources_prompts_and_the_chart() {
+    let r = registry().await;
+    let kinds = |f: fn(&registry_core::ApiFunction) -> bool| r.entries().iter().filter(|e| f(e.function())).count();
+    assert_eq!(kinds(|f| f.resource().is_some()), 4);
+    assert_eq!(kinds(|f| f.prompt().is_some()), 2);
+    let (entry, vars) = r.resource_for_uri("hashstats://blocks/924995", Protocol::Mcp).unwrap();
+    assert_eq!(
+        (entry.name(), vars),
+        ("block_resource", vec![("height".to_owned(), "924995".to_owned())])
+    );
+    let chart = call(&r, "difficulty_chart_resource", json!({})).await.unwrap();
+    assert_eq!(chart["mimeType"], "image/svg+xml");
+    let image = call(&r, "difficulty_chart", json!({"limit": 5})).await.unwrap();
+    assert_eq!(image["type"], "image");
+    assert_eq!(
+        call(&r, "difficulty_chart", json!({"limit": 1}))
+            .await
+            .unwrap_err()
+            .fields()[0]
+            .field,
+        "limit"
+    );
+    let svg = hashstats::primitives::chart_svg(&[(1, 1.0), (2, 3.0), (3, 2.0)]);
+    assert!(svg.starts_with("<svg") && svg.contains("polyline points=\"10.0,110.0 160.0,10.0 310.0,60.0\""));
+    let report = call(&r, "mining_report", json!({"period": "1w"})).await.unwrap();
+    assert_eq!(report[0]["role"], "user");
+    assert!(report[0]["content"]["text"].as_str().unwrap().contains("last 1w"));
+    let explained = call(&r, "explain_block", json!({"height": 924_995})).await.unwrap();
+    assert_eq!(explained[0]["content"]["resource"]["uri"], "hashstats://blocks/924995");
+}

@@ -50,3 +50,34 @@ async fn both_protocols_fail_the_same_way() {
         Err("timeout".to_owned())
     );
 }
+
+#[tokio::test]
+async fn resources_and_the_prompt() {
+    let builder = quickstart::FUNCTIONS
+        .iter()
+        .chain(&quickstart::PRIMITIVES)
+        .fold(Registry::builder(), |b, name| b.name(*name));
+    let client = TestClient::new(builder.build().unwrap());
+    let read = client
+        .mcp_method("resources/read", json!({"uri": "quickstart://greetings/Ada"}))
+        .await;
+    assert_eq!(read["result"]["contents"][0]["text"], "Hello, Ada!");
+    let about = client
+        .mcp_method("resources/read", json!({"uri": "quickstart://about"}))
+        .await;
+    assert_eq!(about["result"]["contents"][0]["mimeType"], "text/markdown");
+    let got = client
+        .mcp_method(
+            "prompts/get",
+            json!({"name": "review", "arguments": {"code": "fn f() {}", "strictness": "strict"}}),
+        )
+        .await;
+    assert_eq!(got["result"]["messages"][1]["role"], "assistant");
+    let completed = client
+        .mcp_method(
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "review"}, "argument": {"name": "strictness", "value": "g"}}),
+        )
+        .await;
+    assert_eq!(completed["result"]["completion"]["values"], json!(["gentle"]));
+}

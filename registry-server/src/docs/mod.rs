@@ -38,6 +38,8 @@ pub(crate) struct Settings {
     pub(crate) title: String,
     /// The API's version.
     pub(crate) version: String,
+    /// The server's icon, a URI.
+    pub(crate) icon: Option<String>,
 }
 
 /// The page, rendered once: the pieces between the places a [`BasePath`]

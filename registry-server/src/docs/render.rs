@@ -30,14 +30,37 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
         }
     }
     let rest = routes.entries().filter(|e| e.function().on_rest()).count();
-    let mcp = routes.entries().filter(|e| e.function().on_mcp()).count();
-    let counts = format!(
+    let on_mcp = |f: fn(&registry_core::ApiFunction) -> bool| {
+        routes
+            .entries()
+            .filter(|e| e.function().on_mcp() && f(e.function()))
+            .count()
+    };
+    let mcp = on_mcp(|f| f.is_tool());
+    let mut counts = format!(
         "{} functions · {rest} REST routes · {mcp} MCP tools",
         routes.entries().count()
     );
+    // Only when present, so a tools-only page reads as it always did.
+    for (count, what) in [
+        (on_mcp(|f| f.resource().is_some()), "MCP resources"),
+        (on_mcp(|f| f.prompt().is_some()), "MCP prompts"),
+    ] {
+        if count > 0 {
+            let _ = write!(counts, " · {count} {what}");
+        }
+    }
     // Page-level values first; the style and script go in last so their text is never scanned.
     TEMPLATE
         .replace("{{base}}", &BASE.to_string())
+        .replace(
+            "{{brand_icon}}",
+            &settings
+                .icon
+                .as_deref()
+                .map(|icon| format!("<img class=\"brand-icon\" alt=\"\" src=\"{}\">", esc(icon)))
+                .unwrap_or_default(),
+        )
         .replace("{{title}}", &esc(&settings.title))
         .replace("{{version}}", &esc(&settings.version))
         .replace("{{counts}}", &esc(&counts))
@@ -299,8 +322,25 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     } else {
         out.push_str("<span class=\"m m-mcp\">MCP</span><code class=\"route\">tools/call</code>");
     }
+    if let Some(icon) = function.icon() {
+        let _ = write!(out, "<img class=\"fn-icon\" alt=\"\" src=\"{}\">", esc(icon));
+    }
     let _ = write!(out, "<h2><a href=\"#fn-{name}\">{name}</a></h2><div class=\"chips\">");
     let mut chips: Vec<(String, &str)> = vec![(function.kind().as_str().to_owned(), "kind")];
+    if let Some(spec) = function.resource() {
+        let what = if spec.is_template() {
+            "MCP resource template"
+        } else {
+            "MCP resource"
+        };
+        chips.push((what.into(), "kind"));
+        chips.push((spec.uri.to_owned(), "uri"));
+        if let Some(mime) = spec.mime_type {
+            chips.push((mime.to_owned(), "hint"));
+        }
+    } else if function.prompt().is_some() {
+        chips.push(("MCP prompt".into(), "kind"));
+    }
     if !function.on_mcp() {
         chips.push(("REST only".into(), "only"));
     }
@@ -383,7 +423,7 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
         try_form(out, route, &params, &args);
     } else {
         out.push_str(
-            "<div class=\"panel try\"><h3>Try it</h3><p class=\"muted\">Hidden from REST: call it as an MCP tool (<code>POST /mcp</code>).</p></div>",
+            "<div class=\"panel try\"><h3>Try it</h3><p class=\"muted\">Hidden from REST: call it over MCP (<code>POST /mcp</code>).</p></div>",
         );
     }
     out.push_str("<div class=\"panel usage\"><h3>Call it</h3>");
@@ -394,15 +434,12 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
         );
     }
     if function.on_mcp() {
-        let request = json!({
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "tools/call",
-            "params": { "name": function.name(), "arguments": args },
-        });
+        let (method, params) = mcp_request(entry, &args);
+        let request = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
         let _ = write!(
             out,
-            "<div class=\"snippet\"><div class=\"snippet-head\"><span>MCP · POST /mcp · tools/call</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-mcp>{}</code></pre></div>",
+            "<div class=\"snippet\"><div class=\"snippet-head\"><span>MCP · POST /mcp · {method}</span><button type=\"button\" class=\"copy\">Copy</button></div><pre><code data-mcp{}>{}</code></pre></div>",
+            mcp_attributes(function),
             esc(&serde_json::to_string_pretty(&request).unwrap_or_default())
         );
     }
@@ -417,6 +454,41 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
         );
     }
     out.push_str("</div></section>");
+}
+
+/// What the script needs to rewrite a resource's or prompt's MCP request
+/// from the form (a tool's needs nothing: its snippet is `tools/call`).
+fn mcp_attributes(function: &registry_core::ApiFunction) -> String {
+    if let Some(spec) = function.resource() {
+        format!(" data-mcp-method=\"resources/read\" data-uri=\"{}\"", esc(spec.uri))
+    } else if function.prompt().is_some() {
+        " data-mcp-method=\"prompts/get\"".to_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// The MCP request that runs `entry` with the example `args`: `tools/call`,
+/// `resources/read` (the URI with its variables filled) or `prompts/get`
+/// (arguments as the strings MCP sends).
+fn mcp_request(entry: &Entry, args: &Map<String, Value>) -> (&'static str, Value) {
+    let function = entry.function();
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    if let Some(spec) = function.resource() {
+        let mut uri = spec.uri.to_owned();
+        for (name, value) in args {
+            uri = uri.replace(&format!("{{{name}}}"), &text(value));
+        }
+        ("resources/read", json!({ "uri": uri }))
+    } else if function.prompt().is_some() {
+        let strings: Map<String, Value> = args.iter().map(|(k, v)| (k.clone(), Value::String(text(v)))).collect();
+        ("prompts/get", json!({ "name": function.name(), "arguments": strings }))
+    } else {
+        ("tools/call", json!({ "name": function.name(), "arguments": args }))
+    }
 }
 
 fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<String, Value>) {

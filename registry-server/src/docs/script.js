@@ -77,12 +77,25 @@
     return `curl ${verb}${shellQuote(req.url)} \\\n  -H 'Content-Type: application/json' \\\n  -d ${shellQuote(req.body)}`;
   }
 
-  function mcpRequest(name, args) {
-    return JSON.stringify(
-      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } },
-      null,
-      2,
-    );
+  // tools/call by default; a resource reads its URI with the variables
+  // filled in, a prompt sends its arguments as the strings MCP carries.
+  function mcpRequest(code, name, args) {
+    const text = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+    let method = "tools/call";
+    let params = { name, arguments: args };
+    if (code.dataset.mcpMethod === "resources/read") {
+      method = "resources/read";
+      const uri = code.dataset.uri.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, key) =>
+        key in args ? encodeURIComponent(text(args[key])) : whole,
+      );
+      params = { uri };
+    } else if (code.dataset.mcpMethod === "prompts/get") {
+      method = "prompts/get";
+      const strings = {};
+      for (const [key, value] of Object.entries(args || {})) strings[key] = text(value);
+      params = { name, arguments: strings };
+    }
+    return JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }, null, 2);
   }
 
   function refreshSnippets(form) {
@@ -91,7 +104,7 @@
     const curl = section.querySelector("[data-curl]");
     if (curl) curl.textContent = curlLine(req);
     const mcp = section.querySelector("[data-mcp]");
-    if (mcp) mcp.textContent = mcpRequest(form.dataset.name, req.args);
+    if (mcp) mcp.textContent = mcpRequest(mcp, form.dataset.name, req.args);
   }
 
   async function send(form) {
@@ -122,7 +135,26 @@
         init.headers["Content-Type"] = "application/json";
       }
       const response = await fetch(req.url, init);
-      const text = await response.text();
+      const type = response.headers.get("content-type") || "";
+      // An image result (a resource or a media tool) is shown as the picture.
+      const picture = out.parentElement.querySelector("img.result-image");
+      if (picture) picture.remove();
+      if (response.ok && type.startsWith("image/")) {
+        const blob = await response.blob();
+        const img = document.createElement("img");
+        img.className = "result-image";
+        img.alt = `${type} result`;
+        // A data: URL, which the page's Content-Security-Policy allows for images.
+        img.src = await new Promise((resolve) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(reader.result);
+          reader.readAsDataURL(blob);
+        });
+        out.parentElement.insertBefore(img, out);
+      }
+      const text = type.startsWith("image/") || type.startsWith("audio/") || type === "application/octet-stream"
+        ? `(${type} body)`
+        : await response.text();
       const ms = Math.round(performance.now() - started);
       status.textContent = `${response.status} ${response.statusText}`.trim();
       status.className = "status " + (response.ok ? "ok" : response.status >= 500 ? "server" : "client");

@@ -11,8 +11,11 @@ use serde_json::{Map, Value, json};
 use crate::call_env::CallEnv;
 
 use super::Settings;
+use super::completion::Completions;
 use super::jsonrpc::{Kind, Payload, Reply, RpcError, code};
+use super::prompts::Prompts;
 use super::request::{Message, Method};
+use super::resources::Resources;
 use super::tools::Tools;
 use super::version::{self, Era};
 
@@ -32,6 +35,9 @@ pub(crate) struct RequestEnv {
 #[derive(Debug)]
 pub(crate) struct Dispatcher {
     tools: Tools,
+    resources: Resources,
+    prompts: Prompts,
+    completions: Completions,
     /// The `initialize` result for each legacy version, serialized once.
     initialize: Vec<(&'static str, Arc<str>)>,
     /// The `server/discover` result, serialized once.
@@ -54,11 +60,25 @@ impl Dispatcher {
                 info[key] = json!(value);
             }
         }
+        if let Some(icon) = &app.icon {
+            info["icons"] = crate::render::icon_list(icon);
+        }
         let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
-        let capabilities: Map<String, Value> = [tools.capability()]
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect();
+        let resources = Resources::new(registry, info.clone(), settings.page_size, settings.debug_errors);
+        let prompts = Prompts::new(registry, info.clone(), settings.page_size, settings.debug_errors);
+        let completions = Completions::new(registry, settings.debug_errors);
+        // Each capability only when present: a tools-only server's answers
+        // are what they were before the others existed.
+        let capabilities: Map<String, Value> = [
+            Some(tools.capability()),
+            resources.capability(),
+            prompts.capability(),
+            completions.capability(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
         let initialize = version::LEGACY
             .iter()
             .map(|&v| {
@@ -82,6 +102,9 @@ impl Dispatcher {
         version::modern_result(&mut discover, Some(&info));
         Dispatcher {
             tools,
+            resources,
+            prompts,
+            completions,
             initialize,
             discover: Arc::from(Value::Object(discover).to_string()),
         }
@@ -117,6 +140,20 @@ impl Dispatcher {
         match &message.method {
             Method::ToolsCall => self.tools.call(id, message, env, era).await,
             Method::ToolsList => self.tools.list(id, &message, env, era),
+            Method::ResourcesList if self.resources.capability().is_some() => {
+                self.resources.list(id, &message, env, era, false)
+            }
+            Method::ResourceTemplatesList if self.resources.capability().is_some() => {
+                self.resources.list(id, &message, env, era, true)
+            }
+            Method::ResourcesRead if self.resources.capability().is_some() => {
+                self.resources.read(id, message, env, era).await
+            }
+            Method::PromptsList if self.prompts.capability().is_some() => self.prompts.list(id, &message, env, era),
+            Method::PromptsGet if self.prompts.capability().is_some() => self.prompts.get(id, message, env, era).await,
+            Method::Complete if self.completions.capability().is_some() => {
+                self.completions.complete(id, message, env, era).await
+            }
             Method::Initialize => {
                 let requested = message.params.get("protocolVersion").and_then(Value::as_str);
                 let chosen = version::negotiate_legacy(requested);
@@ -143,7 +180,14 @@ impl Dispatcher {
                 }
                 Ok(Reply::result(id, &result))
             }
-            Method::Cancelled | Method::Other(_) => {
+            Method::ResourcesList
+            | Method::ResourceTemplatesList
+            | Method::ResourcesRead
+            | Method::PromptsList
+            | Method::PromptsGet
+            | Method::Complete
+            | Method::Cancelled
+            | Method::Other(_) => {
                 let error = RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {}", message.method));
                 Err(match era {
                     Era::Modern => error.status(404),

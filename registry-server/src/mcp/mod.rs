@@ -8,8 +8,9 @@
 //!   enum, `params`, the `_meta` keys we act on);
 //! - [`version`]: every era and version rule;
 //! - [`dispatch`]: the one dispatch every transport calls, routing methods
-//!   to one module per capability ([`tools`]; each contributes its part of
-//!   `capabilities`), with [`paged`] lists any capability can reuse;
+//!   to one module per capability ([`tools`], [`resources`], [`prompts`],
+//!   [`completion`]; each contributes its part of `capabilities`, and only
+//!   when the registry has something for it), with [`paged`] lists they share;
 //! - thin transports ([`http`], [`stdio`]).
 //!
 //! No session state is kept, no task is spawned per request, and every tool
@@ -44,6 +45,21 @@
 //! errors are `isError` results; a panic is -32603 with a masked message
 //! unless `ServerConfig::debug_errors` is on.
 //!
+//! # Resources, prompts and completions
+//!
+//! `#[api_resource]` and `#[api_prompt]` functions are entries like tools
+//! and are called the same way; they never appear in `tools/list`.
+//! `resources/list` and `resources/templates/list` list them (paginated
+//! like tools); `resources/read` resolves the URI (a fixed URI first, then
+//! the first matching template in name order), reads each template variable
+//! as its argument's type and answers one `contents` item (see
+//! `crate::render`). `prompts/get` reads the string arguments the same way.
+//! A caller's mistake (unknown URI or prompt, a variable or argument that
+//! does not read, a missing argument) is -32602 naming it.
+//! `completion/complete` serves prompt arguments and template variables.
+//! In the 2026-07-28 era `Mcp-Name` must equal the URI (`resources/read`)
+//! or the name (`prompts/get`), as for `tools/call`.
+//!
 //! # Progress and cancellation
 //!
 //! A `tools/call` with `_meta.progressToken` over HTTP is answered as SSE
@@ -59,11 +75,14 @@
 //! 2026-07-28 era, closing the response is the cancel signal.
 
 mod cancel;
+mod completion;
 mod dispatch;
 mod http;
 mod jsonrpc;
 mod paged;
+mod prompts;
 mod request;
+mod resources;
 mod stdio;
 mod tools;
 mod version;

@@ -26,6 +26,18 @@ pub(crate) enum Method {
     ToolsList,
     /// `tools/call`.
     ToolsCall,
+    /// `resources/list`.
+    ResourcesList,
+    /// `resources/templates/list`.
+    ResourceTemplatesList,
+    /// `resources/read`.
+    ResourcesRead,
+    /// `prompts/list`.
+    PromptsList,
+    /// `prompts/get`.
+    PromptsGet,
+    /// `completion/complete`.
+    Complete,
     /// `notifications/cancelled`.
     Cancelled,
     /// Any other method, as sent.
@@ -40,6 +52,12 @@ impl Method {
             "server/discover" => Method::ServerDiscover,
             "tools/list" => Method::ToolsList,
             "tools/call" => Method::ToolsCall,
+            "resources/list" => Method::ResourcesList,
+            "resources/templates/list" => Method::ResourceTemplatesList,
+            "resources/read" => Method::ResourcesRead,
+            "prompts/list" => Method::PromptsList,
+            "prompts/get" => Method::PromptsGet,
+            "completion/complete" => Method::Complete,
             "notifications/cancelled" => Method::Cancelled,
             _ => Method::Other(method),
         }
@@ -53,6 +71,12 @@ impl Method {
             Method::ServerDiscover => "server/discover",
             Method::ToolsList => "tools/list",
             Method::ToolsCall => "tools/call",
+            Method::ResourcesList => "resources/list",
+            Method::ResourceTemplatesList => "resources/templates/list",
+            Method::ResourcesRead => "resources/read",
+            Method::PromptsList => "prompts/list",
+            Method::PromptsGet => "prompts/get",
+            Method::Complete => "completion/complete",
             Method::Cancelled => "notifications/cancelled",
             Method::Other(method) => method,
         }
@@ -61,7 +85,7 @@ impl Method {
     /// Whether requests of this method name one thing in `Mcp-Name`
     /// (`tools/call`, `resources/read`, `prompts/get`).
     pub(crate) fn names_a_target(&self) -> bool {
-        matches!(self.as_str(), "tools/call" | "resources/read" | "prompts/get")
+        matches!(self, Method::ToolsCall | Method::ResourcesRead | Method::PromptsGet)
     }
 }
 
@@ -302,6 +326,12 @@ mod tests {
             "server/discover",
             "tools/list",
             "tools/call",
+            "resources/list",
+            "resources/templates/list",
+            "resources/read",
+            "prompts/list",
+            "prompts/get",
+            "completion/complete",
             "notifications/cancelled",
         ] {
             assert_eq!(Method::parse(known.to_owned()).as_str(), known);

@@ -28,8 +28,16 @@ type Call = Pin<Box<dyn Future<Output = (String, Option<Reply>)> + Send>>;
 /// Serves `registry` over stdin/stdout until stdin closes.
 pub(crate) async fn serve(registry: Registry, settings: &Settings) -> std::io::Result<()> {
     let mcp = Arc::new(Dispatcher::new(&registry, settings));
+    let on_mcp = |f: fn(&registry_core::ApiFunction) -> bool| {
+        registry
+            .exposed(registry_core::Protocol::Mcp)
+            .filter(|e| f(e.function()))
+            .count()
+    };
     tracing::info!(
-        tools = registry.exposed(registry_core::Protocol::Mcp).count(),
+        tools = on_mcp(|f| f.is_tool()),
+        resources = on_mcp(|f| f.resource().is_some()),
+        prompts = on_mcp(|f| f.prompt().is_some()),
         "serving MCP on stdio"
     );
     run(

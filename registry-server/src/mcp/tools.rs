@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ServerError;
 use crate::errors::{self, MCP_ERROR_META, McpError};
+use crate::render;
 
 use super::dispatch::RequestEnv;
 use super::jsonrpc::{Id, Payload, Reply, RpcError, code, to_json};
@@ -76,7 +77,7 @@ impl Tools {
         let mut ctx = env.call.context(Protocol::Mcp);
         // A function hidden from this caller is as unknown as one never registered.
         let entry = match self.registry.lookup(&name, Protocol::Mcp) {
-            Ok(entry) if self.registry.visible(entry, &ctx) => entry,
+            Ok(entry) if entry.function().is_tool() && self.registry.visible(entry, &ctx) => entry,
             _ => return Err(RpcError::invalid_params(format!("Unknown tool: {name}"))),
         };
         let wraps = entry.schemas().wraps_output;
@@ -90,27 +91,52 @@ impl Tools {
             ctx = ctx.with_progress(move |progress| sink(progress_notification(&token, &progress)));
         }
         let payload = match self.registry.call(Call::new(entry, args, ctx)).await {
+            Ok(value) if entry.schemas().output_kind.is_content() => {
+                Payload::Json(content_success(render::content_blocks(entry, value), era))
+            }
             Ok(value) => Payload::Json(success(&value, wraps, era)),
             Err(err) => match errors::mcp_error(err.kind()) {
                 McpError::ToolResult => Payload::Json(failure(&err, era)),
-                McpError::Internal => {
-                    let detail = err.internal_detail().unwrap_or(err.message());
-                    let message = if self.debug_errors || err.kind() != ErrorKind::Internal {
-                        format!("{}: {detail}", err.kind().title())
-                    } else {
-                        format!("{} (see the server log)", ErrorKind::Internal.title())
-                    };
-                    Payload::Error(RpcError::new(code::INTERNAL_ERROR, message))
-                }
+                McpError::Internal => Payload::Error(internal_error(&err, self.debug_errors)),
             },
         };
         Ok(Reply { id, payload })
     }
 }
 
+/// -32603 for an internal error, its message masked unless `debug_errors`.
+fn internal_error(err: &ApiError, debug_errors: bool) -> RpcError {
+    let detail = err.internal_detail().unwrap_or(err.message());
+    let message = if debug_errors || err.kind() != ErrorKind::Internal {
+        format!("{}: {detail}", err.kind().title())
+    } else {
+        format!("{} (see the server log)", ErrorKind::Internal.title())
+    };
+    RpcError::new(code::INTERNAL_ERROR, message)
+}
+
+/// The JSON-RPC error of a failed call from a method without `isError`
+/// results (`resources/read`, `prompts/get`, `completion/complete`): the
+/// caller's mistakes (invalid arguments, an unknown target) are -32602
+/// with the message and the invalid fields as `data`; an internal error is
+/// -32603, masked as for tools; any other kind is -32603 with its message.
+pub(crate) fn rpc_error(err: &ApiError, debug_errors: bool) -> RpcError {
+    match err.kind() {
+        ErrorKind::InvalidArguments | ErrorKind::NotFound => RpcError::invalid_params(err.message().to_owned())
+            .data(json!({ MCP_ERROR_META: { "kind": err.kind().code(), "fields": err.fields() } })),
+        ErrorKind::Internal => internal_error(err, debug_errors),
+        _ => RpcError::new(
+            code::INTERNAL_ERROR,
+            format!("{}: {}", err.kind().title(), err.message()),
+        )
+        .data(json!({ MCP_ERROR_META: { "kind": err.kind().code(), "fields": [] } })),
+    }
+}
+
 /// The definitions of `entries`, leaving out (and logging) those MCP cannot describe.
 fn tools<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Value> {
     entries
+        .filter(|entry| entry.function().is_tool())
         .filter_map(|entry| match check_roots(entry) {
             Ok(()) => Some(tool(entry)),
             Err(err) => {
@@ -161,18 +187,22 @@ fn tool(entry: &Entry) -> Value {
             annotations.insert(key.into(), Value::Bool(hint));
         }
     }
-    json!({
-        "name": function.name(),
-        "title": title,
-        "description": description,
-        "inputSchema": schemas.input,
-        "outputSchema": schemas.mcp_output,
-        "annotations": annotations,
-    })
+    let mut definition = Map::new();
+    definition.insert("name".into(), json!(function.name()));
+    definition.insert("title".into(), json!(title));
+    definition.insert("description".into(), json!(description));
+    definition.insert("inputSchema".into(), schemas.input.clone());
+    // Content results carry no `structuredContent`, so no schema for it.
+    if !schemas.output_kind.is_content() {
+        definition.insert("outputSchema".into(), schemas.mcp_output.clone());
+    }
+    definition.insert("annotations".into(), Value::Object(annotations));
+    render::insert_icons(entry, &mut definition);
+    Value::Object(definition)
 }
 
 /// `get_item` → `Get item`: the display title of a tool that declares none.
-fn humanize(name: &str) -> String {
+pub(crate) fn humanize(name: &str) -> String {
     let spaced: String = name
         .chars()
         .map(|c| if c == '_' || c == '-' || c == '.' { ' ' } else { c })
@@ -214,6 +244,25 @@ struct CallToolResult<'a> {
     result_type: Option<&'static str>,
     #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
     meta: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct ContentResult {
+    content: Vec<Value>,
+    #[serde(rename = "isError")]
+    is_error: bool,
+    #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+}
+
+/// A successful `tools/call` result of content blocks (images, audio,
+/// resources, links, mixed lists): the blocks, no `structuredContent`.
+pub(crate) fn content_success(content: Vec<Value>, era: Era) -> Vec<u8> {
+    to_json(&ContentResult {
+        content,
+        is_error: false,
+        result_type: result_type(era),
+    })
 }
 
 fn result_type(era: Era) -> Option<&'static str> {

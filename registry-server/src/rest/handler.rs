@@ -68,6 +68,12 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
     match state.registry.call(Call::new(entry, args, ctx)).await {
         // A function returning `()` answers 204.
         Ok(Value::Null) if state.plan.no_content(&state.registry) => StatusCode::NO_CONTENT.into_response(),
+        Ok(value) if renders_as_body(entry) => match crate::render::body(entry, value).and_then(body_response) {
+            Ok(response) => response,
+            Err(error) => Problem::from_api_error(&error, state.settings.debug_errors)
+                .with_request_id(&*request_id)
+                .into_response(),
+        },
         Ok(value) => json_response(&value),
         // The body went in as text, unchecked: when it does not decode, tell
         // malformed JSON (400) from a bad argument (422).
@@ -81,6 +87,27 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
             .with_request_id(&*request_id)
             .into_response(),
     }
+}
+
+/// Whether the route answers the result's own bytes and MIME type rather
+/// than JSON: every resource, and a function returning an image, audio, a
+/// blob or an embedded resource. A mixed list or a resource link stays JSON
+/// (the MCP blocks as they are).
+pub(crate) fn renders_as_body(entry: &Entry) -> bool {
+    use registry_core::content::OutputKind;
+    entry.function().resource().is_some()
+        || matches!(
+            entry.schemas().output_kind,
+            OutputKind::Image | OutputKind::Audio | OutputKind::Blob | OutputKind::Resource
+        )
+}
+
+fn body_response(body: crate::render::Body) -> Result<Response, registry_core::ApiError> {
+    let mime = HeaderValue::from_str(body.mime_type())
+        .map_err(|_| registry_core::ApiError::internal(format_args!("bad MIME type `{}`", body.mime_type())))?;
+    let mut response = Response::new(Body::from(body.into_bytes()?));
+    response.headers_mut().insert(header::CONTENT_TYPE, mime);
+    Ok(response)
 }
 
 fn json_response(value: &Value) -> Response {

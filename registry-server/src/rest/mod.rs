@@ -14,10 +14,11 @@
 //! with the wrong method `405` (with `Allow`). Every response carries
 //! `x-request-id`: the caller's when it sent one, else a fresh id.
 
-mod coerce;
+pub(crate) mod coerce;
 mod handler;
 mod plan;
 
+pub(crate) use handler::renders_as_body;
 pub(crate) use plan::{Location, Route, Routes};
 
 use std::collections::BTreeMap;

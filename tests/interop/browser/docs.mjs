@@ -84,6 +84,47 @@ try {
   const problem = JSON.parse(await item.locator(".result-body").innerText());
   if (problem.code !== "not_found") fail(`get_item(0) showed ${JSON.stringify(problem)}`);
 
+  // Resources and prompts: each form answers with its own content type.
+  const send = async (name, values) => {
+    const f = page.locator(`section#fn-${name} form.try`);
+    for (const [field, value] of Object.entries(values)) {
+      const input = f.locator(`[name=${field}]`);
+      const tag = await input.evaluate((el) => el.tagName);
+      if (tag === "SELECT") await input.selectOption(value);
+      else await input.fill(value);
+    }
+    await f.locator("button.send").click();
+    await f.locator(".result .status").filter({ hasText: "200" }).waitFor({ timeout: 10_000 });
+    return f;
+  };
+  const text = await send("test_static_text", {});
+  const shown = (await text.locator(".result-body").innerText()).trim();
+  if (shown !== "This is the content of the static text resource.") fail(`the text resource showed ${JSON.stringify(shown)}`);
+  const block = await send("test_block", { height: "42" });
+  const blockBody = JSON.parse(await block.locator(".result-body").innerText());
+  if (blockBody.height !== 42) fail(`the block template showed ${JSON.stringify(blockBody)}`);
+  const binary = await send("test_static_binary", {});
+  await binary.locator("img.result-image").waitFor({ timeout: 10_000 });
+  const width = await binary.locator("img.result-image").evaluate((img) => img.decode().then(() => img.naturalWidth));
+  if (width !== 1) fail(`the PNG resource rendered ${width} pixels wide, expected 1`);
+  const prompt = await send("test_typed_prompt", { period: "week", count: "3" });
+  const messages = JSON.parse(await prompt.locator(".result-body").innerText());
+  if (!Array.isArray(messages) || messages[0].role !== "user" || !messages[0].content.text.includes("top 3"))
+    fail(`the prompt form showed ${JSON.stringify(messages)}`);
+  else console.error("docs_browser: resource, template, binary and prompt forms answered");
+  if ((await page.locator("section#fn-test_block .chip-uri").innerText()) !== "test://blocks/{height}")
+    fail("the template's URI chip is missing");
+  // The MCP snippets follow the forms with the right method.
+  const blockMcp = JSON.parse(await page.locator("section#fn-test_block [data-mcp]").innerText());
+  if (blockMcp.method !== "resources/read" || blockMcp.params.uri !== "test://blocks/42")
+    fail(`the template's MCP snippet reads ${JSON.stringify(blockMcp)}`);
+  const promptMcp = JSON.parse(await page.locator("section#fn-test_typed_prompt [data-mcp]").innerText());
+  if (promptMcp.method !== "prompts/get" || promptMcp.params.arguments.count !== "3")
+    fail(`the prompt's MCP snippet reads ${JSON.stringify(promptMcp)}`);
+  const addMcp = JSON.parse(await page.locator("section#fn-add [data-mcp]").innerText());
+  if (addMcp.method !== "tools/call" || addMcp.params.arguments.a !== 19)
+    fail(`the add MCP snippet reads ${JSON.stringify(addMcp)}`);
+
   // Take the screenshot with the add result in view.
   await page.evaluate(() => {
     document.documentElement.style.scrollBehavior = "auto";

@@ -9,12 +9,15 @@ REPO_ROOT="$(cd "$INTEROP_DIR/../../.." && pwd)"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 
+# FIXTURE_BIN picks the binary: `fixture-server` (the default) or
+# `conformance-server` (the same tools plus resources, prompts and rich results).
 build_fixture_server() {
-    log "building the fixture server"
-    (cd "$REPO_ROOT" && cargo build --quiet -p registry-tests --bin fixture-server)
+    local bin="${FIXTURE_BIN:-fixture-server}"
+    log "building $bin"
+    (cd "$REPO_ROOT" && cargo build --quiet -p registry-tests --bin "$bin")
     local target="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
     case "$target" in /*) ;; *) target="$REPO_ROOT/$target" ;; esac
-    FIXTURE_SERVER="$target/debug/fixture-server"
+    FIXTURE_SERVER="$target/debug/$bin"
     [ -x "$FIXTURE_SERVER" ] || { log "no binary at $FIXTURE_SERVER"; return 1; }
 }
 

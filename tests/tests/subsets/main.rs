@@ -21,3 +21,4 @@ mod parity;
 mod reexport;
 mod renamed;
 pub mod rest_startup;
+mod rmcp_primitives;

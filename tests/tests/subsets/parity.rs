@@ -84,8 +84,14 @@ enum Expect {
 
 use Expect::{Error, Value as Ok};
 
+/// The tools whose results are JSON (resources, prompts and content
+/// results have their own parity test below).
 fn names(registry: &Registry) -> BTreeSet<String> {
-    registry.exposed(Protocol::Mcp).map(|e| e.name().to_owned()).collect()
+    registry
+        .exposed(Protocol::Mcp)
+        .filter(|e| e.function().is_tool() && !e.schemas().output_kind.is_content())
+        .map(|e| e.name().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -180,7 +186,131 @@ async fn hashstats_functions_agree_on_both_protocols() {
         ("recommended_fees", json!({}), Ok),
         ("tip_height", json!({}), Ok),
     ];
+    assert_eq!(registry.len(), hashstats::FUNCTION_COUNT);
     let expected = names(&registry);
-    assert_eq!(expected.len(), hashstats::FUNCTION_COUNT);
     assert_eq!(check(registry, &cases).await, expected, "every function is covered");
+}
+
+/// An MCP request body over the socket; returns its `result`.
+async fn mcp_result(http: &reqwest::Client, base: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let response = http
+        .post(format!("{base}/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let answer: Value = response.json().await.unwrap();
+    assert!(answer.get("error").is_none(), "{method} {body}: {answer}");
+    answer["result"].clone()
+}
+
+/// Each hashstats resource read over REST is its MCP contents (bytes and
+/// MIME type), each prompt's REST JSON its `prompts/get` messages, and the
+/// image tool's REST body the MCP image block's bytes.
+#[tokio::test]
+async fn hashstats_resources_prompts_and_images_agree_on_both_protocols() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let upstream = hashstats::offline::spawn().await.unwrap();
+    let registry = hashstats::registry(hashstats::Upstream::new(upstream)).unwrap();
+    let base = serve(registry.clone()).await;
+    let http = reqwest::Client::new();
+    let mut covered = BTreeSet::new();
+    for entry in registry.entries() {
+        let function = entry.function();
+        let Some(spec) = function.resource() else { continue };
+        let (uri, path) = if spec.is_template() {
+            (
+                spec.uri.replace("{height}", "924995"),
+                entry.path().replace("{height}", "924995"),
+            )
+        } else {
+            (spec.uri.to_owned(), entry.path().to_owned())
+        };
+        let read = mcp_result(&http, &base, "resources/read", json!({ "uri": uri })).await;
+        let contents = &read["contents"][0];
+        let rest = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(rest.status(), 200, "{uri}");
+        let mime = rest.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(contents["mimeType"].as_str().unwrap(), mime, "{uri}");
+        let bytes = rest.bytes().await.unwrap().to_vec();
+        let mcp_bytes = match (contents.get("text"), contents.get("blob")) {
+            (Some(text), _) => text.as_str().unwrap().as_bytes().to_vec(),
+            (None, Some(blob)) => b64.decode(blob.as_str().unwrap()).unwrap(),
+            _ => panic!("{uri}: neither text nor blob"),
+        };
+        assert_eq!(mcp_bytes, bytes, "{uri}");
+        covered.insert(function.name());
+    }
+    for (name, strings, typed) in [
+        ("mining_report", json!({"period": "1w"}), json!({"period": "1w"})),
+        ("explain_block", json!({"height": "924995"}), json!({"height": 924_995})),
+    ] {
+        let got = mcp_result(&http, &base, "prompts/get", json!({"name": name, "arguments": strings})).await;
+        let rest = http
+            .post(format!("{base}/api/prompts/{name}"))
+            .json(&typed)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rest.status(), 200, "{name}");
+        assert_eq!(rest.json::<Value>().await.unwrap(), got["messages"], "{name}");
+        covered.insert(name);
+    }
+    let call = mcp_result(
+        &http,
+        &base,
+        "tools/call",
+        json!({"name": "difficulty_chart", "arguments": {"limit": 4}}),
+    )
+    .await;
+    let image = &call["content"][0];
+    assert_eq!(image["type"], "image");
+    let rest = http
+        .post(format!("{base}/api/difficulty_chart"))
+        .json(&json!({"limit": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.headers()["content-type"], "image/svg+xml");
+    assert_eq!(
+        rest.bytes().await.unwrap().to_vec(),
+        b64.decode(image["data"].as_str().unwrap()).unwrap()
+    );
+    covered.insert("difficulty_chart");
+    let everything_else: BTreeSet<&str> = registry
+        .entries()
+        .iter()
+        .map(|e| e.name())
+        .filter(|n| !names(&registry).contains(*n))
+        .collect();
+    assert_eq!(
+        covered, everything_else,
+        "every resource, prompt and content tool is covered"
+    );
+
+    // The enum argument completes from its schema, the height from its provider.
+    let period = mcp_result(
+        &http,
+        &base,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "mining_report"}, "argument": {"name": "period", "value": "3"}}),
+    )
+    .await;
+    assert_eq!(period["completion"]["values"], json!(["3d"]));
+    let heights = mcp_result(
+        &http,
+        &base,
+        "completion/complete",
+        json!({"ref": {"type": "ref/resource", "uri": "hashstats://blocks/{height}"}, "argument": {"name": "height", "value": "92499"}}),
+    )
+    .await;
+    let values = heights["completion"]["values"].as_array().unwrap();
+    assert!(
+        !values.is_empty() && values.iter().all(|v| v.as_str().unwrap().starts_with("92499")),
+        "{heights}"
+    );
 }

@@ -184,6 +184,8 @@ const fn descriptor(name: &'static str, method: Method, path: &'static str) -> A
         input_schema: args_schema,
         output_schema: no_schema,
         handler: Handler::Sync(never),
+        primitive: registry_core::Primitive::Tool,
+        icon: None,
     })
 }
 
