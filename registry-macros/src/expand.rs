@@ -103,6 +103,14 @@ fn generate(model: &Model<'_>) -> TokenStream {
             quote_spanned!(ty.span()=> __rt::arg_type::<#ty>();)
         })
         .collect::<Vec<_>>();
+    // Never called: an argument type that cannot be decoded or described
+    // fails here first, with a note saying what to derive.
+    let check_args = (!arg_checks.is_empty()).then(|| {
+        quote! {
+            #[allow(dead_code)]
+            fn __check_args() { #(#arg_checks)* }
+        }
+    });
     // Bind each field to a generated local, so an argument named like the
     // function (`fn page(page: Page)`) cannot shadow the function being called.
     let bindings = function
@@ -216,10 +224,7 @@ fn generate(model: &Model<'_>) -> TokenStream {
         const _: () = {
             use #krate::__private as __rt;
 
-            // Never called: an argument type that cannot be decoded or
-            // described fails here first, with a note saying what to derive.
-            #[allow(dead_code)]
-            fn __check_args() { #(#arg_checks)* }
+            #check_args
 
             // The fields are the arguments, named as the user named them.
             #[allow(non_snake_case)]
