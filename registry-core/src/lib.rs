@@ -54,6 +54,7 @@ mod function;
 pub mod hook;
 mod invoke;
 mod quota;
+mod quota_grammar;
 mod registry;
 mod request_id;
 mod resource;

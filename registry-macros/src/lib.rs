@@ -22,6 +22,10 @@ mod expand;
 mod tests;
 mod valid;
 
+/// The rate-limit grammar, shared with the runtime (`registry-core`).
+#[path = "../../registry-core/src/quota_grammar.rs"]
+mod quota_grammar;
+
 /// The URI template grammar, shared with the runtime (`registry-core`).
 #[allow(unreachable_pub, dead_code)]
 #[path = "../../registry-core/src/uri_template.rs"]

@@ -572,19 +572,7 @@ fn duration(text: &str) -> Option<std::time::Duration> {
 /// `FromStr` (`registry-core/src/quota.rs`), whose tests read the same cases.
 pub(crate) fn rate_limit(lit: &LitStr, errors: &mut Errors) -> Option<(u32, u64)> {
     let value = lit.value();
-    let parsed = value.split_once('/').and_then(|(calls, unit)| {
-        let calls = calls.trim();
-        if calls.is_empty() || !calls.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let secs = match unit.trim() {
-            "s" => 1,
-            "min" => 60,
-            "h" => 3600,
-            _ => return None,
-        };
-        calls.parse::<u32>().ok().filter(|&n| n > 0).map(|n| (n, secs))
-    });
+    let parsed = crate::quota_grammar::parse(&value);
     if parsed.is_none() {
         errors.push(
             lit.span(),
@@ -759,19 +747,7 @@ mod tests {
         assert_eq!(rate_limit(&lit("1/h"), &mut errors), Some((1, 3600)));
         assert!(errors.finish().is_ok());
         // The same refusals as `registry_core::Quota`'s tests.
-        for bad in [
-            "",
-            "10",
-            "/s",
-            "0/s",
-            "-1/s",
-            "1.5/s",
-            "10/m",
-            "10/sec",
-            "10/d",
-            "99999999999/s",
-            "10/s/s",
-        ] {
+        for bad in crate::quota_grammar::REFUSED {
             let mut errors = Errors::new();
             assert_eq!(rate_limit(&lit(bad), &mut errors), None, "{bad}");
             assert!(errors.finish().is_err(), "{bad} should be rejected");
