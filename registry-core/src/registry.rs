@@ -241,6 +241,14 @@ impl Registry {
         }
     }
 
+    /// The entry named `name` as the caller `ctx` describes sees it: exposed
+    /// on `ctx`'s protocol and visible to that caller (the [`Visibility`]
+    /// filters); a hidden function is as absent as one never registered.
+    pub fn lookup_for(&self, name: &str, ctx: &Context) -> Option<&Entry> {
+        self.get(name)
+            .filter(|entry| entry.exposed_on(ctx.protocol()) && self.visible(entry, ctx))
+    }
+
     /// The entry named `name`, whatever its visibility.
     pub fn get(&self, name: &str) -> Option<&Entry> {
         // Sorted by unique names: a binary search is cheaper than hashing the name.

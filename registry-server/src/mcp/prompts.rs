@@ -76,12 +76,10 @@ impl Prompts {
             _ => return Err(RpcError::invalid_params("`params.name` must be the prompt's name")),
         };
         let ctx = env.call.context(Protocol::Mcp);
-        // A prompt hidden from this caller is as unknown as one never registered.
         let entry = self
             .registry
-            .lookup(&name, Protocol::Mcp)
-            .ok()
-            .filter(|entry| entry.function().prompt().is_some() && self.registry.visible(entry, &ctx))
+            .lookup_for(&name, &ctx)
+            .filter(|entry| entry.function().prompt().is_some())
             .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
         let given = match message.arguments.take() {
             None => Map::new(),

@@ -75,9 +75,8 @@ impl Tools {
             _ => return Err(RpcError::invalid_params("`params.name` must be the tool's name")),
         };
         let mut ctx = env.call.context(Protocol::Mcp);
-        // A function hidden from this caller is as unknown as one never registered.
-        let entry = match self.registry.lookup(&name, Protocol::Mcp) {
-            Ok(entry) if entry.function().is_tool() && self.registry.visible(entry, &ctx) => entry,
+        let entry = match self.registry.lookup_for(&name, &ctx) {
+            Some(entry) if entry.function().is_tool() => entry,
             _ => return Err(RpcError::invalid_params(format!("Unknown tool: {name}"))),
         };
         let wraps = entry.schemas().wraps_output;
