@@ -7,10 +7,10 @@
 //! existed (one `is_empty` check); `no_hook` is that path.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use registry_benches as _;
+use registry_benches::timed;
 use registry_core::hook::{Hook, Next, before};
 use registry_core::{Call, CallResult, Context, Protocol, Registry};
 use serde_json::json;
@@ -22,14 +22,6 @@ impl Hook for Noop {
     async fn call(&self, call: &mut Call<'_>, next: Next<'_>) -> CallResult {
         next.run(call).await
     }
-}
-
-fn timed<F: std::future::Future<Output = ()>>(rt: &tokio::runtime::Runtime, body: F) -> Duration {
-    rt.block_on(async {
-        let start = Instant::now();
-        body.await;
-        start.elapsed()
-    })
 }
 
 fn benches(c: &mut Criterion) {

@@ -7,10 +7,10 @@
 //! (`invoke` consumes its arguments); `args/clone` is that clone alone.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use registry_benches::{add, add_sync};
+use registry_benches::{add, add_sync, timed};
 use registry_core::{Context, Protocol, Registry};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,14 +19,6 @@ use serde_json::{Value, json};
 struct AddArgs {
     a: i64,
     b: i64,
-}
-
-fn timed<F: std::future::Future<Output = ()>>(rt: &tokio::runtime::Runtime, body: F) -> Duration {
-    rt.block_on(async {
-        let start = Instant::now();
-        body.await;
-        start.elapsed()
-    })
 }
 
 fn benches(c: &mut Criterion) {

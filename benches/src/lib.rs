@@ -48,3 +48,14 @@ pub fn block10() -> i64 {
 pub async fn probe() -> i64 {
     1
 }
+
+/// Runs `body` inside one `block_on` of `rt` and returns how long it took:
+/// the criterion `iter_custom` timer of the async rows, so runtime entry is
+/// not counted per call.
+pub fn timed<F: std::future::Future<Output = ()>>(rt: &tokio::runtime::Runtime, body: F) -> std::time::Duration {
+    rt.block_on(async {
+        let start = std::time::Instant::now();
+        body.await;
+        start.elapsed()
+    })
+}
