@@ -171,7 +171,7 @@ fn not_an_object(value: &Value) -> ApiError {
     invalid(fields.to_vec())
 }
 
-fn invalid(fields: Vec<FieldError>) -> ApiError {
+pub(crate) fn invalid(fields: Vec<FieldError>) -> ApiError {
     let mut error = ApiError::new(ErrorKind::InvalidArguments, describe_fields(&fields));
     error.set_fields(fields);
     error
@@ -241,9 +241,10 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&text[from..from + len])
 }
 
-/// Serializes a result value.
+/// Serializes a result value; a non-finite float in it is an internal
+/// error naming where it was, not a `null` that breaks the output schema.
 pub(crate) fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value)
+    crate::finite::to_value(value)
         .map_err(|err| ApiError::internal(format_args!("the function's result could not be serialized: {err}")))
 }
 

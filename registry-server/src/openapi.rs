@@ -90,20 +90,20 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
     let mut operations: Vec<(&Route, Value, Value)> = Vec::new();
     for route in routes.iter() {
         let function = routes.entry(route).function();
-        let mut input = function.input_schema_with(&mut input_gen).to_value();
-        if let Value::Object(root) = &mut input {
-            root.remove("title");
-            root.remove("$schema");
-        }
+        let input = function.input_schema_with(&mut input_gen).to_value();
         let output = function.output_schema_with(&mut output_gen).to_value();
         operations.push((route, input, output));
     }
     let mut components = Components::default();
     components.add_contract(input_gen.take_definitions(true), Contract::Input);
     components.add_contract(output_gen.take_definitions(true), Contract::Output);
+    // The registry's dialect, as on MCP: standard formats, integer bounds,
+    // no type arrays, unit enums as `enum`, optional arguments without `null`.
     for (_, input, output) in &mut operations {
         components.rewrite(input, Contract::Input);
         components.rewrite(output, Contract::Output);
+        registry_core::__private::normalize_input(input);
+        registry_core::__private::normalize_common(output);
     }
     let problem = components.own("Problem", problem_schema());
     let field = components.own("ProblemField", field_schema());
@@ -529,6 +529,10 @@ impl Components {
         for component in added {
             let mut schema = self.schemas.remove(&component).unwrap_or_default();
             self.rewrite(&mut schema, contract);
+            registry_core::__private::normalize_common(&mut schema);
+            if contract == Contract::Input {
+                registry_core::__private::optional_without_null(&mut schema);
+            }
             self.schemas.insert(component, schema);
         }
     }
