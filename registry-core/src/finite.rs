@@ -195,7 +195,8 @@ impl<'a, S: Serializer> Serializer for Check<'a, S> {
         self.inner.serialize_unit_variant(name, index, variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<S::Ok, S::Error> {
-        self.inner.serialize_newtype_struct(name, &nested(value, self.node, self.keys))
+        self.inner
+            .serialize_newtype_struct(name, &nested(value, self.node, self.keys))
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -321,7 +322,9 @@ macro_rules! record {
             type Ok = C::Ok;
             type Error = C::Error;
             fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), C::Error> {
-                self.field(key, |inner, node, keys| inner.serialize_field(key, &nested(value, node, keys)))
+                self.field(key, |inner, node, keys| {
+                    inner.serialize_field(key, &nested(value, node, keys))
+                })
             }
             fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
                 self.inner.skip_field(key)
@@ -407,7 +410,11 @@ mod tests {
         let list = vec![1.0, f64::NAN];
         assert!(encode(&list).unwrap_err().contains("(NaN) at `1`"));
         let map = BTreeMap::from([("a", vec![0.0f32]), ("b", vec![1.0, f32::NEG_INFINITY])]);
-        assert!(encode(&map).unwrap_err().contains("(-inf) at `b.1`"), "{:?}", encode(&map));
+        assert!(
+            encode(&map).unwrap_err().contains("(-inf) at `b.1`"),
+            "{:?}",
+            encode(&map)
+        );
         assert!(encode(&f64::NAN).unwrap_err().contains("at the result itself"));
     }
 }

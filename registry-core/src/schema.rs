@@ -80,7 +80,8 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
     } else {
         output.clone()
     };
-    let output_check = (cfg!(debug_assertions) && output_kind == OutputKind::Json).then(|| Checker::for_output(output.clone()));
+    let output_check =
+        (cfg!(debug_assertions) && output_kind == OutputKind::Json).then(|| Checker::for_output(output.clone()));
     Schemas {
         input,
         output,
@@ -188,7 +189,9 @@ pub fn normalize_common(schema: &mut Value) {
 /// Standard formats only: integer formats become their type's bounds, `ip` a
 /// choice of `ipv4` and `ipv6`, any other non-standard format is dropped.
 fn formats(object: &mut Map<String, Value>) {
-    let Some(Value::String(format)) = object.get("format") else { return };
+    let Some(Value::String(format)) = object.get("format") else {
+        return;
+    };
     if crate::format::STANDARD.contains(&format.as_str()) {
         return;
     }
@@ -223,7 +226,9 @@ const ANNOTATIONS: &[&str] = &[
 
 /// `{"type": ["string", "null"], ...}` becomes `{"anyOf": [{"type": "string", ...}, {"type": "null"}]}`.
 fn no_type_array(object: &mut Map<String, Value>) {
-    let Some(Value::Array(types)) = object.get("type") else { return };
+    let Some(Value::Array(types)) = object.get("type") else {
+        return;
+    };
     let has_null = types.iter().any(|t| t == "null");
     let others: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
     if !has_null {
@@ -267,12 +272,16 @@ fn no_type_array(object: &mut Map<String, Value>) {
 /// A `oneOf` of string `const`s (schemars' form for documented unit
 /// variants) becomes `"enum"`; the variants' descriptions are kept.
 fn unit_enum(object: &mut Map<String, Value>) {
-    let Some(Value::Array(branches)) = object.get("oneOf") else { return };
+    let Some(Value::Array(branches)) = object.get("oneOf") else {
+        return;
+    };
     let mut values = Vec::new();
     let mut descriptions = Map::new();
     for branch in branches {
         let Value::Object(branch) = branch else { return };
-        let Some(Value::String(value)) = branch.get("const") else { return };
+        let Some(Value::String(value)) = branch.get("const") else {
+            return;
+        };
         let plain = branch
             .iter()
             .all(|(k, v)| k == "const" || k == "description" || (k == "type" && v == "string"));

@@ -149,13 +149,23 @@ impl Checker {
         if let Some(Value::String(reference)) = schema.get("$ref") {
             match self.resolve(reference) {
                 Some(target) => self.validate(target, value, path, out, depth + 1),
-                None => push(out, path, false, format!("the schema refers to `{reference}`, which it does not define")),
+                None => push(
+                    out,
+                    path,
+                    false,
+                    format!("the schema refers to `{reference}`, which it does not define"),
+                ),
             }
         }
         if let Some(expected) = schema.get("type")
             && !type_matches(expected, value)
         {
-            push(out, path, true, format!("expected {}, found {}", describe_type(expected), found(value)));
+            push(
+                out,
+                path,
+                true,
+                format!("expected {}, found {}", describe_type(expected), found(value)),
+            );
             // The other keywords would only repeat the mismatch.
             return;
         }
@@ -163,7 +173,12 @@ impl Checker {
             && !allowed.iter().any(|candidate| equal(candidate, value))
         {
             let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
-            push(out, path, true, format!("expected one of {}, found {value}", list.join(", ")));
+            push(
+                out,
+                path,
+                true,
+                format!("expected one of {}, found {value}", list.join(", ")),
+            );
         }
         if let Some(constant) = schema.get("const")
             && !equal(constant, value)
@@ -223,11 +238,23 @@ impl Checker {
             && let Some(valid) = crate::format::check(format, text)
             && !valid
         {
-            push(out, path, false, format!("must be a valid `{format}` ({})", crate::format::describe(format)));
+            push(
+                out,
+                path,
+                false,
+                format!("must be a valid `{format}` ({})", crate::format::describe(format)),
+            );
         }
     }
 
-    fn array(&self, schema: &Map<String, Value>, items: &[Value], path: &mut Vec<String>, out: &mut Vec<Violation>, depth: usize) {
+    fn array(
+        &self,
+        schema: &Map<String, Value>,
+        items: &[Value],
+        path: &mut Vec<String>,
+        out: &mut Vec<Violation>,
+        depth: usize,
+    ) {
         let count = items.len() as u64;
         let min = schema.get("minItems").and_then(Value::as_u64);
         let max = schema.get("maxItems").and_then(Value::as_u64);
@@ -247,7 +274,12 @@ impl Checker {
             'outer: for (i, a) in items.iter().enumerate() {
                 for (j, b) in items.iter().enumerate().skip(i + 1) {
                     if equal(a, b) {
-                        push(out, path, false, format!("must not repeat an item: items {i} and {j} are equal"));
+                        push(
+                            out,
+                            path,
+                            false,
+                            format!("must not repeat an item: items {i} and {j} are equal"),
+                        );
                         break 'outer;
                     }
                 }
@@ -270,12 +302,27 @@ impl Checker {
             let min = schema.get("minContains").and_then(Value::as_u64).unwrap_or(1);
             let max = schema.get("maxContains").and_then(Value::as_u64);
             if matching < min || max.is_some_and(|max| matching > max) {
-                push(out, path, false, format!("has {matching} matching items; the schema's `contains` wants at least {min}{}", max.map(|m| format!(" and at most {m}")).unwrap_or_default()));
+                push(
+                    out,
+                    path,
+                    false,
+                    format!(
+                        "has {matching} matching items; the schema's `contains` wants at least {min}{}",
+                        max.map(|m| format!(" and at most {m}")).unwrap_or_default()
+                    ),
+                );
             }
         }
     }
 
-    fn object(&self, schema: &Map<String, Value>, object: &Map<String, Value>, path: &mut Vec<String>, out: &mut Vec<Violation>, depth: usize) {
+    fn object(
+        &self,
+        schema: &Map<String, Value>,
+        object: &Map<String, Value>,
+        path: &mut Vec<String>,
+        out: &mut Vec<Violation>,
+        depth: usize,
+    ) {
         let required = match schema.get("required") {
             Some(Value::Array(required)) => required.as_slice(),
             _ => &[],
@@ -293,12 +340,22 @@ impl Checker {
         if let Some(min) = schema.get("minProperties").and_then(Value::as_u64)
             && count < min
         {
-            push(out, path, false, format!("must have at least {min} {}, got {count}", plural(min, "property")));
+            push(
+                out,
+                path,
+                false,
+                format!("must have at least {min} {}, got {count}", plural(min, "property")),
+            );
         }
         if let Some(max) = schema.get("maxProperties").and_then(Value::as_u64)
             && count > max
         {
-            push(out, path, false, format!("must have at most {max} {}, got {count}", plural(max, "property")));
+            push(
+                out,
+                path,
+                false,
+                format!("must have at most {max} {}, got {count}", plural(max, "property")),
+            );
         }
         if let Some(Value::Object(dependent)) = schema.get("dependentRequired") {
             for (name, needs) in dependent {
@@ -330,9 +387,20 @@ impl Checker {
             path.push(name.clone());
             if let Some(names) = schema.get("propertyNames") {
                 let mut inner = Vec::new();
-                self.validate(names, &Value::String(name.clone()), &mut Vec::new(), &mut inner, depth + 1);
+                self.validate(
+                    names,
+                    &Value::String(name.clone()),
+                    &mut Vec::new(),
+                    &mut inner,
+                    depth + 1,
+                );
                 for violation in inner {
-                    push(out, path, violation.structural, format!("invalid property name: {}", violation.reason));
+                    push(
+                        out,
+                        path,
+                        violation.structural,
+                        format!("invalid property name: {}", violation.reason),
+                    );
                 }
             }
             let mut matched = false;
@@ -359,14 +427,23 @@ impl Checker {
         }
     }
 
-    fn combinators(&self, schema: &Map<String, Value>, value: &Value, path: &mut Vec<String>, out: &mut Vec<Violation>, depth: usize) {
+    fn combinators(
+        &self,
+        schema: &Map<String, Value>,
+        value: &Value,
+        path: &mut Vec<String>,
+        out: &mut Vec<Violation>,
+        depth: usize,
+    ) {
         if let Some(Value::Array(all)) = schema.get("allOf") {
             for sub in all {
                 self.validate(sub, value, path, out, depth + 1);
             }
         }
         for (key, exactly_one) in [("anyOf", false), ("oneOf", true)] {
-            let Some(Value::Array(branches)) = schema.get(key) else { continue };
+            let Some(Value::Array(branches)) = schema.get(key) else {
+                continue;
+            };
             let results: Vec<Vec<Violation>> = branches
                 .iter()
                 .map(|branch| {
@@ -383,19 +460,41 @@ impl Checker {
                 if let [only] = shaped.as_slice() {
                     out.extend(only.iter().cloned());
                 } else {
-                    push(out, path, true, format!("does not match {} of the allowed shapes", if exactly_one { "exactly one" } else { "any" }));
+                    push(
+                        out,
+                        path,
+                        true,
+                        format!(
+                            "does not match {} of the allowed shapes",
+                            if exactly_one { "exactly one" } else { "any" }
+                        ),
+                    );
                 }
             } else if exactly_one && passing > 1 {
-                push(out, path, true, format!("matches {passing} of the allowed shapes; exactly one must match"));
+                push(
+                    out,
+                    path,
+                    true,
+                    format!("matches {passing} of the allowed shapes; exactly one must match"),
+                );
             }
         }
         if let Some(not) = schema.get("not")
             && self.is_valid(not, value, depth)
         {
-            push(out, path, false, "matches a shape the schema rules out (`not`)".to_owned());
+            push(
+                out,
+                path,
+                false,
+                "matches a shape the schema rules out (`not`)".to_owned(),
+            );
         }
         if let Some(condition) = schema.get("if") {
-            let branch = if self.is_valid(condition, value, depth) { "then" } else { "else" };
+            let branch = if self.is_valid(condition, value, depth) {
+                "then"
+            } else {
+                "else"
+            };
             if let Some(sub) = schema.get(branch) {
                 self.validate(sub, value, path, out, depth + 1);
             }
@@ -430,17 +529,31 @@ fn number(schema: &Map<String, Value>, value: &Value, path: &[String], out: &mut
     let shown = |key: &str| schema.get(key).map(Value::to_string).unwrap_or_default();
     if below("minimum") || above("maximum") {
         let reason = match (min, max) {
-            (Some(_), Some(_)) => format!("must be between {} and {}, got {value}", shown("minimum"), shown("maximum")),
+            (Some(_), Some(_)) => format!(
+                "must be between {} and {}, got {value}",
+                shown("minimum"),
+                shown("maximum")
+            ),
             (Some(_), None) => format!("must be at least {}, got {value}", shown("minimum")),
             _ => format!("must be at most {}, got {value}", shown("maximum")),
         };
         push(out, path, false, reason);
     }
     if exclusive_min.is_some_and(|b| x <= b) {
-        push(out, path, false, format!("must be greater than {}, got {value}", shown("exclusiveMinimum")));
+        push(
+            out,
+            path,
+            false,
+            format!("must be greater than {}, got {value}", shown("exclusiveMinimum")),
+        );
     }
     if exclusive_max.is_some_and(|b| x >= b) {
-        push(out, path, false, format!("must be less than {}, got {value}", shown("exclusiveMaximum")));
+        push(
+            out,
+            path,
+            false,
+            format!("must be less than {}, got {value}", shown("exclusiveMaximum")),
+        );
     }
     if let Some(step) = schema.get("multipleOf") {
         let ok = match (value.as_u64(), value.as_i64(), step.as_u64()) {
@@ -501,7 +614,12 @@ fn describe_type(expected: &Value) -> String {
     };
     match expected {
         Value::String(name) => article(name),
-        Value::Array(names) => names.iter().filter_map(Value::as_str).map(article).collect::<Vec<_>>().join(" or "),
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(article)
+            .collect::<Vec<_>>()
+            .join(" or "),
         other => other.to_string(),
     }
 }
@@ -574,11 +692,29 @@ mod tests {
             "big": {"type": "integer", "minimum": 0, "maximum": 18446744073709551615u64},
             "pos": {"type": "number", "exclusiveMinimum": 0}
         }});
-        assert_eq!(reasons(schema.clone(), json!({"count": 0})), [("count".into(), "must be between 1 and 33, got 0".into())]);
-        assert!(reasons(schema.clone(), json!({"count": 33, "step": 0.3, "big": 18446744073709551615u64})).is_empty());
-        assert_eq!(reasons(schema.clone(), json!({"step": 0.35})), [("step".into(), "must be a multiple of 0.1, got 0.35".into())]);
-        assert_eq!(reasons(schema.clone(), json!({"pos": 0})), [("pos".into(), "must be greater than 0, got 0".into())]);
-        assert_eq!(reasons(schema, json!({"count": "x"})), [("count".into(), "expected an integer, found string \"x\"".into())]);
+        assert_eq!(
+            reasons(schema.clone(), json!({"count": 0})),
+            [("count".into(), "must be between 1 and 33, got 0".into())]
+        );
+        assert!(
+            reasons(
+                schema.clone(),
+                json!({"count": 33, "step": 0.3, "big": 18446744073709551615u64})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            reasons(schema.clone(), json!({"step": 0.35})),
+            [("step".into(), "must be a multiple of 0.1, got 0.35".into())]
+        );
+        assert_eq!(
+            reasons(schema.clone(), json!({"pos": 0})),
+            [("pos".into(), "must be greater than 0, got 0".into())]
+        );
+        assert_eq!(
+            reasons(schema, json!({"count": "x"})),
+            [("count".into(), "expected an integer, found string \"x\"".into())]
+        );
     }
 
     #[test]
@@ -600,12 +736,24 @@ mod tests {
             [
                 ("tags".into(), "must have at most 2 items, got 3".into()),
                 ("tags".into(), "must not repeat an item: items 0 and 1 are equal".into()),
-                ("tags.2".into(), "must be a valid `email` (an email address such as `name@example.com`)".into())
+                (
+                    "tags.2".into(),
+                    "must be a valid `email` (an email address such as `name@example.com`)".into()
+                )
             ]
         );
-        assert_eq!(reasons(schema.clone(), json!({"name": "a", "point": {"x": 2}})), [("point.x".into(), "must be at most 1, got 2".into())]);
-        assert_eq!(reasons(schema.clone(), json!({})), [("name".into(), "required field is missing".into())]);
-        assert_eq!(reasons(schema, json!({"name": "a", "b": 1})), [("b".into(), "unknown field".into())]);
+        assert_eq!(
+            reasons(schema.clone(), json!({"name": "a", "point": {"x": 2}})),
+            [("point.x".into(), "must be at most 1, got 2".into())]
+        );
+        assert_eq!(
+            reasons(schema.clone(), json!({})),
+            [("name".into(), "required field is missing".into())]
+        );
+        assert_eq!(
+            reasons(schema, json!({"name": "a", "b": 1})),
+            [("b".into(), "unknown field".into())]
+        );
     }
 
     #[test]
@@ -614,19 +762,34 @@ mod tests {
             {"type": "object", "properties": {"circle": {"type": "number", "minimum": 0}}, "required": ["circle"], "additionalProperties": false},
             {"type": "object", "properties": {"square": {"type": "number"}}, "required": ["square"], "additionalProperties": false}
         ]});
-        assert_eq!(reasons(schema.clone(), json!({"circle": -1})), [("circle".into(), "must be at least 0, got -1".into())]);
+        assert_eq!(
+            reasons(schema.clone(), json!({"circle": -1})),
+            [("circle".into(), "must be at least 0, got -1".into())]
+        );
         assert!(reasons(schema.clone(), json!({"square": -1})).is_empty());
-        assert_eq!(reasons(schema, json!({"x": 1})), [("".into(), "does not match exactly one of the allowed shapes".into())]);
+        assert_eq!(
+            reasons(schema, json!({"x": 1})),
+            [("".into(), "does not match exactly one of the allowed shapes".into())]
+        );
         let nullable = json!({"anyOf": [{"type": "string", "minLength": 2}, {"type": "null"}]});
         assert!(reasons(nullable.clone(), json!(null)).is_empty());
-        assert_eq!(reasons(nullable, json!("a")), [("".into(), "must be at least 2 characters long, got 1".into())]);
+        assert_eq!(
+            reasons(nullable, json!("a")),
+            [("".into(), "must be at least 2 characters long, got 1".into())]
+        );
     }
 
     #[test]
     fn needs_a_check_only_for_declared_constraints() {
         let never = |_: &Map<String, Value>, _: &str| false;
-        assert!(!Checker::is_needed(&json!({"type": "object", "properties": {"a": {"type": "string"}}}), &never));
-        assert!(Checker::is_needed(&json!({"properties": {"a": {"type": "string", "pattern": "x"}}}), &never));
+        assert!(!Checker::is_needed(
+            &json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+            &never
+        ));
+        assert!(Checker::is_needed(
+            &json!({"properties": {"a": {"type": "string", "pattern": "x"}}}),
+            &never
+        ));
         let all = |_: &Map<String, Value>, _: &str| true;
         assert!(!Checker::is_needed(&json!({"properties": {"a": {"minimum": 0}}}), &all));
     }

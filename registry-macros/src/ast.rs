@@ -72,7 +72,9 @@ pub(crate) struct Arg<'a> {
 }
 
 /// A constraint on an argument's value, as written in `#[arg(...)]`; its
-/// rules are checked in `valid.rs`.
+/// rules are checked in `valid.rs`. (A macro's short-lived syntax: the size
+/// of the `Range` variant does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Constraint {
     /// `range(min = 1, max = 33)`, or `exclusive_min` / `exclusive_max` for
     /// bounds the value may not equal; any bound may be left out.
@@ -388,7 +390,8 @@ fn bounds(meta: &syn::meta::ParseNestedMeta<'_>, keyword: &str) -> syn::Result<B
         *slot = Some(bound.value()?.parse::<Expr>()?);
         Ok(())
     })?;
-    if bounds.min.is_none() && bounds.max.is_none() && bounds.exclusive_min.is_none() && bounds.exclusive_max.is_none() {
+    if bounds.min.is_none() && bounds.max.is_none() && bounds.exclusive_min.is_none() && bounds.exclusive_max.is_none()
+    {
         return Err(meta.error(hint));
     }
     Ok(bounds)
@@ -407,7 +410,9 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
         if !attr.path().is_ident("arg") {
             errors.push(
                 attr.span(),
-                format!("#[api_function] arguments accept only `#[arg(...)]` with {ARG_OPTIONS}; remove this attribute"),
+                format!(
+                    "#[api_function] arguments accept only `#[arg(...)]` with {ARG_OPTIONS}; remove this attribute"
+                ),
             );
             continue;
         }

@@ -302,7 +302,9 @@ fn constraint_attrs(arg: &Arg<'_>) -> TokenStream {
                 ..
             } if exclusive_min.is_some() || exclusive_max.is_some() => {
                 // schemars' `range` has no exclusive bounds: all four as keywords.
-                let Constraint::Range { min, max, .. } = constraint else { unreachable!() };
+                let Constraint::Range { min, max, .. } = constraint else {
+                    unreachable!()
+                };
                 let keywords = [
                     ("minimum", min),
                     ("maximum", max),
