@@ -24,6 +24,17 @@ pub use crate::{ApiError, ApiFunction, Arguments, Context, Quota};
 /// to components rather than being inlined) and the benchmarks.
 pub use crate::schema::{normalize_common, normalize_input, optional_without_null, strip_null};
 
+/// Every way `value` breaks the input schema `schema` (`null` for an
+/// optional property meaning "not given"), for the docs page's tests of its
+/// examples.
+pub fn schema_violations(schema: &Value, value: &Value) -> Vec<crate::FieldError> {
+    crate::validate::Checker::for_input(schema.clone())
+        .check(value)
+        .into_iter()
+        .map(crate::FieldError::from)
+        .collect()
+}
+
 /// The text of a panic payload, for the server's own panic reports.
 pub use crate::invoke::panic_message;
 

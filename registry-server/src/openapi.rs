@@ -295,11 +295,17 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
             }
         }
         let body_required = body.get("required").is_some();
+        let mut media = json!({ "schema": body });
+        if let Some(example) = crate::docs::valid_example(routes.entry(route)) {
+            let mut example = example;
+            example.retain(|name, _| route.location(name) == Location::Body);
+            media["example"] = Value::Object(example);
+        }
         op.insert(
             "requestBody".into(),
             json!({
                 "required": body_required,
-                "content": { "application/json": { "schema": body } },
+                "content": { "application/json": media },
             }),
         );
     }
