@@ -226,7 +226,11 @@ pub fn halving_schedule(
 /// * `from` - its unit, such as "EH/s"
 /// * `to` - the unit wanted
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn convert_hashrate(value: f64, from: HashUnit, to: HashUnit) -> f64 {
+pub fn convert_hashrate(
+    #[arg(range(min = 0, max = 1e30), example = 750)] value: f64,
+    from: HashUnit,
+    to: HashUnit,
+) -> f64 {
     value * from.factor() / to.factor()
 }
 
@@ -237,7 +241,12 @@ pub fn convert_hashrate(value: f64, from: HashUnit, to: HashUnit) -> f64 {
 /// * `from` - its unit
 /// * `to` - the unit wanted
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn convert_amount(amount: f64, from: BtcUnit, to: BtcUnit) -> f64 {
+pub fn convert_amount(
+    // At most every satoshi there will ever be, in any unit.
+    #[arg(range(min = 0, max = 2.1e15), example = 0.5)] amount: f64,
+    from: BtcUnit,
+    to: BtcUnit,
+) -> f64 {
     amount * from.sats() / to.sats()
 }
 
@@ -407,7 +416,10 @@ pub struct Retarget {
 /// # Arguments
 /// * `height` - the current height
 #[api_function(method = "GET", tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn next_retarget(height: u32) -> Retarget {
+pub fn next_retarget(
+    // Far beyond any real height, and below where the next retarget overflows a u32.
+    #[arg(range(max = 1_000_000_000), example = 925_000)] height: u32,
+) -> Retarget {
     let next = (height / RETARGET_INTERVAL + 1) * RETARGET_INTERVAL;
     let remaining = next - height;
     Retarget {

@@ -127,8 +127,12 @@ fn build(schema: &Value, root: &Value, depth: usize) -> Value {
 /// An integer inside the declared bounds, a multiple of `multipleOf`: 1 when allowed.
 fn integer(object: &Map<String, Value>) -> Value {
     let bound = |key: &str| object.get(key).and_then(Value::as_f64);
-    let mut low = bound("minimum").unwrap_or(f64::MIN).max(bound("exclusiveMinimum").map_or(f64::MIN, |b| b.floor() + 1.0));
-    let high = bound("maximum").unwrap_or(f64::MAX).min(bound("exclusiveMaximum").map_or(f64::MAX, |b| b.ceil() - 1.0));
+    let mut low = bound("minimum")
+        .unwrap_or(f64::MIN)
+        .max(bound("exclusiveMinimum").map_or(f64::MIN, |b| b.floor() + 1.0));
+    let high = bound("maximum")
+        .unwrap_or(f64::MAX)
+        .min(bound("exclusiveMaximum").map_or(f64::MAX, |b| b.ceil() - 1.0));
     if low <= 1.0 && 1.0 <= high {
         low = 1.0;
     }
@@ -173,7 +177,10 @@ fn number(object: &Map<String, Value>) -> Value {
 /// `"example"`, padded or cut to the declared length.
 fn string(object: &Map<String, Value>) -> Value {
     let min = object.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let max = object.get("maxLength").and_then(Value::as_u64).map_or(usize::MAX, |m| m as usize);
+    let max = object
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .map_or(usize::MAX, |m| m as usize);
     let mut text = String::from("example");
     while text.len() < min {
         text.push('x');
@@ -236,11 +243,7 @@ mod tests {
             "required": ["count", "step", "below", "ratio", "big", "fine", "code", "long", "bits"]
         });
         let args = Value::Object(arguments(&input));
-        assert_eq!(
-            registry_core::__private::schema_violations(&input, &args),
-            [],
-            "{args}"
-        );
+        assert_eq!(registry_core::__private::schema_violations(&input, &args), [], "{args}");
         assert_eq!(args["bits"], "17053894");
     }
 }
