@@ -630,8 +630,8 @@ impl Place {
             Side::Input => "input",
             Side::Output => "output",
         };
-        if self.path.is_empty() {
-            side.to_owned()
+        if self.path.is_empty() || self.path.starts_with(['[', '<']) {
+            format!("{side}{}", self.path)
         } else {
             format!("{side}.{}", self.path)
         }
@@ -914,7 +914,12 @@ impl Compare<'_> {
 
     fn restrictions(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, place: &Place) {
         for keyword in ["pattern", "format", "contentEncoding", "contentMediaType"] {
-            match (o.get(keyword), n.get(keyword)) {
+            let (old, new) = (o.get(keyword), n.get(keyword));
+            if keyword == "format" && !old.is_some_and(standard_format) && !new.is_some_and(standard_format) {
+                // `uint8`, `double`, ...: annotations, the bounds say the width.
+                continue;
+            }
+            match (old, new) {
                 (None, Some(new)) => self.at(place, true, Kind::ConstraintAdded, format!("{keyword} {new} added")),
                 (Some(old), None) => self.at(
                     place,
@@ -1296,6 +1301,33 @@ fn fold_alternatives(object: &mut Map<String, Value>) {
             }
         }
     }
+}
+
+/// The `format`s JSON Schema 2020-12 defines; others are annotations.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+fn standard_format(format: &Value) -> bool {
+    format.as_str().is_some_and(|f| STANDARD_FORMATS.contains(&f))
 }
 
 /// The one value a `{"const": v}` or `{"enum": [v]}` branch admits.

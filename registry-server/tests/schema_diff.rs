@@ -650,6 +650,20 @@ fn equivalent_spellings_are_no_change() {
 }
 
 #[test]
+fn non_standard_formats_are_no_change() {
+    // `uint32`, `double`: the framework drops them; the bounds say the width.
+    let mut new = tools();
+    object(at(&mut new, "/1/inputSchema/properties/vbytes")).insert("format".into(), json!("uint32"));
+    object(at(&mut new, "/1/outputSchema/properties/result")).insert("format".into(), json!("int64"));
+    let report = diff(&tools(), &new).unwrap();
+    assert!(report.changes.is_empty(), "{}", report.render());
+    // A standard one is a constraint.
+    object(at(&mut new, "/1/inputSchema/properties/vbytes")).insert("format".into(), json!("uuid"));
+    let report = diff(&tools(), &new).unwrap();
+    assert!(report.has(Kind::ConstraintAdded, "estimate_fee") && report.has_breaking());
+}
+
+#[test]
 fn recursive_types_end() {
     let mut new = openapi();
     // `parent` is an `Item`: the change shows once, under the root type.

@@ -160,7 +160,8 @@ fn save(name: &str, dump: &Value) -> String {
 #[test]
 fn schema_diff_fails_on_breaking_changes_between_saved_dumps() {
     // The `echo` tool's arguments: under `inputSchema`, or the JSON body of `POST /api/echo`.
-    let echo_args: [(&str, fn(&mut Value) -> &mut Value); 2] = [
+    type Args = fn(&mut Value) -> &mut Value;
+    let echo_args: [(&str, Args); 2] = [
         ("openapi", |d| {
             &mut d["paths"]["/api/echo"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         }),
