@@ -62,7 +62,7 @@ enum Command {
     Openapi,
     /// Print the `tools/list` definitions (schemas, annotations, fingerprints) as a JSON array.
     Tools,
-    /// Compare two saved `openapi` or `tools` dumps; exit 1 on a breaking change (see `schema_diff`).
+    /// Compare two saved `openapi` or `tools` dumps: exit 1 on a breaking change, 2 when they cannot be compared.
     SchemaDiff {
         /// The dump of the version callers use now, such as the main branch's.
         old: std::path::PathBuf,

@@ -664,6 +664,28 @@ fn non_standard_formats_are_no_change() {
 }
 
 #[test]
+fn openapi_3_0_spellings_are_no_change() {
+    // 3.1: `exclusiveMinimum: 0`, `type: [T, "null"]`; 3.0: a flag beside `minimum`, `nullable`.
+    let mut old = openapi();
+    *at(&mut old, "/components/schemas/Item/properties/size") =
+        json!({"type": "integer", "exclusiveMinimum": 0, "maximum": 100});
+    *at(&mut old, "/components/schemas/Item/properties/name") = json!({"type": ["string", "null"], "maxLength": 40});
+    let mut new = openapi();
+    new["openapi"] = json!("3.0.3");
+    *at(&mut new, "/components/schemas/Item/properties/size") =
+        json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 100});
+    *at(&mut new, "/components/schemas/Item/properties/name") =
+        json!({"type": "string", "nullable": true, "maxLength": 40});
+    let report = diff(&old, &new).unwrap();
+    assert!(report.changes.is_empty(), "{}", report.render());
+    // Dropping the flag admits 0: wider on input, wider on `get_item`'s output.
+    object(at(&mut new, "/components/schemas/Item/properties/size")).remove("exclusiveMinimum");
+    let report = diff(&old, &new).unwrap();
+    assert!(report.has(Kind::RangeWidened, "put_item") && report.has(Kind::RangeWidened, "get_item"));
+    assert!(report.has_breaking(), "{}", report.render());
+}
+
+#[test]
 fn recursive_types_end() {
     let mut new = openapi();
     // `parent` is an `Item`: the change shows once, under the root type.
