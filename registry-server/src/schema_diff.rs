@@ -530,8 +530,9 @@ fn compare_functions(name: &str, old: &Function<'_>, new: &Function<'_>, changes
             );
         }
     }
-    for (key, text) in &old.docs {
-        if new.docs.iter().find(|(k, _)| k == key).map(|(_, t)| t) != Some(text) {
+    let doc = |docs: &[(&'static str, String)], key: &str| docs.iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone());
+    for key in ["title", "summary", "description"] {
+        if doc(&old.docs, key) != doc(&new.docs, key) {
             cx.push(Severity::Info, Kind::DocChanged, "", format!("{key} changed"));
         }
     }
@@ -618,7 +619,7 @@ impl Place {
     }
 
     fn child(&self, segment: &str) -> Place {
-        let path = match (self.path.is_empty(), segment.starts_with('[')) {
+        let path = match (self.path.is_empty(), segment.starts_with(['[', '{'])) {
             (true, _) | (false, true) => format!("{}{segment}", self.path),
             (false, false) => format!("{}.{segment}", self.path),
         };
@@ -630,7 +631,7 @@ impl Place {
             Side::Input => "input",
             Side::Output => "output",
         };
-        if self.path.is_empty() || self.path.starts_with(['[', '<']) {
+        if self.path.is_empty() || self.path.starts_with(['[', '{', '<']) {
             format!("{side}{}", self.path)
         } else {
             format!("{side}.{}", self.path)
@@ -673,7 +674,7 @@ impl Compare<'_> {
     }
 
     fn schema(&mut self, old: Schema<'_>, new: Schema<'_>, place: &Place) {
-        let depth = place.path.matches(['.', '[']).count();
+        let depth = place.path.matches(['.', '[', '{', '<']).count();
         if depth > MAX_DEPTH {
             return;
         }
@@ -723,7 +724,13 @@ impl Compare<'_> {
         self.restrictions(o, n, place);
         self.combinators(o, old_root, n, new_root, place);
         self.properties(o, old_root, n, new_root, place);
-        for key in ["items", "additionalItems", "contains"] {
+        // Array items as `x[]`, map values (`additionalProperties`) as `x{}`.
+        for (key, segment) in [
+            ("items", "[]"),
+            ("additionalItems", "[]"),
+            ("contains", "[]"),
+            ("additionalProperties", "{}"),
+        ] {
             if let (Some(a), Some(b)) = (
                 o.get(key).filter(|v| v.is_object()),
                 n.get(key).filter(|v| v.is_object()),
@@ -737,7 +744,7 @@ impl Compare<'_> {
                         value: b,
                         root: new_root,
                     },
-                    &place.child("[]"),
+                    &place.child(segment),
                 );
             }
         }

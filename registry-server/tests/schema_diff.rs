@@ -686,6 +686,43 @@ fn openapi_3_0_spellings_are_no_change() {
 }
 
 #[test]
+fn map_values_and_doc_additions_are_compared() {
+    let mut old = tools();
+    object(at(&mut old, "/1/outputSchema/properties")).insert(
+        "by_pool".into(),
+        json!({"type": "object", "additionalProperties": {"type": "integer", "maximum": 10}}),
+    );
+    let mut new = old.clone();
+    *at(
+        &mut new,
+        "/1/outputSchema/properties/by_pool/additionalProperties/maximum",
+    ) = json!(20);
+    object(at(&mut new, "/1")).remove("title");
+    let report = diff(&old, &new).unwrap();
+    let widened = report
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::RangeWidened)
+        .expect("widened");
+    assert_eq!(widened.at, "output.by_pool{}");
+    assert!(widened.is_breaking(), "a map's values are results too");
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.kind == Kind::DocChanged && c.detail == "title changed")
+    );
+    // A doc that appears is a change too.
+    let report = diff(&new, &old).unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.kind == Kind::DocChanged && c.detail == "title changed")
+    );
+}
+
+#[test]
 fn recursive_types_end() {
     let mut new = openapi();
     // `parent` is an `Item`: the change shows once, under the root type.
