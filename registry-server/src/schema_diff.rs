@@ -324,6 +324,12 @@ struct Schema<'a> {
     root: &'a Value,
 }
 
+impl<'a> Schema<'a> {
+    fn of(value: &'a Value, root: &'a Value) -> Self {
+        Schema { value, root }
+    }
+}
+
 /// One function as a dump describes it.
 struct Function<'a> {
     route: Option<(String, String)>,
@@ -351,15 +357,9 @@ fn tool_functions(dump: &Value) -> BTreeMap<String, Function<'_>> {
             continue;
         };
         let input = tool.get("inputSchema").unwrap_or(&Value::Null);
-        let output = tool.get("outputSchema").map(|schema| {
-            (
-                None,
-                Schema {
-                    value: schema,
-                    root: schema,
-                },
-            )
-        });
+        let output = tool
+            .get("outputSchema")
+            .map(|schema| (None, Schema::of(schema, schema)));
         let docs = ["title", "description"]
             .into_iter()
             .filter_map(|key| Some((key, tool.get(key)?.as_str()?.to_owned())))
@@ -482,13 +482,7 @@ fn openapi_output<'a>(operation: &'a Value, document: &'a Value) -> Option<(Opti
         .or_else(|| content.iter().next())?;
     static ANY: Value = Value::Bool(true);
     let schema = body.get("schema").unwrap_or(&ANY);
-    Some((
-        Some(media.clone()),
-        Schema {
-            value: schema,
-            root: document,
-        },
-    ))
+    Some((Some(media.clone()), Schema::of(schema, document)))
 }
 
 /// `value`, or what its `$ref` points to (a few levels deep).
@@ -538,14 +532,8 @@ fn compare_functions(name: &str, old: &Function<'_>, new: &Function<'_>, changes
     }
     let before = cx.changes.len();
     cx.schema(
-        Schema {
-            value: &old.input,
-            root: old.input_root,
-        },
-        Schema {
-            value: &new.input,
-            root: new.input_root,
-        },
+        Schema::of(&old.input, old.input_root),
+        Schema::of(&new.input, new.input_root),
         &Place::root(Side::Input),
     );
     match (&old.output, &new.output) {
@@ -735,30 +723,14 @@ impl Compare<'_> {
                 o.get(key).filter(|v| v.is_object()),
                 n.get(key).filter(|v| v.is_object()),
             ) {
-                self.schema(
-                    Schema {
-                        value: a,
-                        root: old_root,
-                    },
-                    Schema {
-                        value: b,
-                        root: new_root,
-                    },
-                    &place.child(segment),
-                );
+                self.schema(Schema::of(a, old_root), Schema::of(b, new_root), &place.child(segment));
             }
         }
         if let (Some(Value::Array(a)), Some(Value::Array(b))) = (o.get("prefixItems"), n.get("prefixItems")) {
             for (i, (a, b)) in a.iter().zip(b).enumerate() {
                 self.schema(
-                    Schema {
-                        value: a,
-                        root: old_root,
-                    },
-                    Schema {
-                        value: b,
-                        root: new_root,
-                    },
+                    Schema::of(a, old_root),
+                    Schema::of(b, new_root),
                     &place.child(&format!("[{i}]")),
                 );
             }
@@ -997,17 +969,7 @@ impl Compare<'_> {
                             side: place.side,
                             path: format!("{}<{keyword} {i}>", place.path),
                         };
-                        self.schema(
-                            Schema {
-                                value: a,
-                                root: old_root,
-                            },
-                            Schema {
-                                value: b,
-                                root: new_root,
-                            },
-                            &branch,
-                        );
+                        self.schema(Schema::of(a, old_root), Schema::of(b, new_root), &branch);
                     }
                 }
                 (None, None) => {}
@@ -1105,14 +1067,8 @@ impl Compare<'_> {
                 _ => {}
             }
             self.schema(
-                Schema {
-                    value: old_schema,
-                    root: old_root,
-                },
-                Schema {
-                    value: new_schema,
-                    root: new_root,
-                },
+                Schema::of(old_schema, old_root),
+                Schema::of(new_schema, new_root),
                 &here,
             );
         }
