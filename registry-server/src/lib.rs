@@ -27,6 +27,7 @@ mod cli;
 mod config;
 mod docs;
 mod errors;
+pub mod fingerprint;
 mod health;
 pub mod hooks;
 mod http;
@@ -37,6 +38,7 @@ pub mod openapi;
 mod problem;
 mod render;
 mod rest;
+pub mod schema_diff;
 mod server;
 pub mod testing;
 

@@ -266,6 +266,7 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));
     }
+    crate::fingerprint::insert_extension(&mut op, routes.entry(route));
     // Which MCP primitive the operation is, besides a tool.
     if let Some(spec) = function.resource() {
         op.insert("x-mcp-resource".into(), json!(spec.uri));
