@@ -151,7 +151,18 @@ fn integer(text: &str) -> Option<Value> {
     if let Ok(n) = text.parse::<i64>() {
         return Some(Value::from(n));
     }
-    text.parse::<u64>().ok().map(Value::from)
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(Value::from(n));
+    }
+    // `2.0` and `1e3` are integers to JSON Schema, as in a body.
+    let float = text.parse::<f64>().ok().filter(|f| f.is_finite() && f.fract() == 0.0)?;
+    if float >= i64::MIN as f64 && float < i64::MAX as f64 {
+        Some(Value::from(float as i64))
+    } else if float >= 0.0 && float < u64::MAX as f64 {
+        Some(Value::from(float as u64))
+    } else {
+        None
+    }
 }
 
 /// Decodes a query string into an arguments object.
@@ -240,6 +251,8 @@ mod tests {
         use Scalar::*;
         assert_eq!(coerce("42", &[Integer]), Ok(json!(42)));
         assert_eq!(coerce("18446744073709551615", &[Integer]), Ok(json!(u64::MAX)));
+        assert_eq!(coerce("2.0", &[Integer]), Ok(json!(2)));
+        assert!(coerce("2.5", &[Integer]).is_err());
         assert_eq!(coerce("1.5", &[Number]), Ok(json!(1.5)));
         assert_eq!(coerce("true", &[Boolean]), Ok(json!(true)));
         assert_eq!(coerce("7", &[Integer, String]), Ok(json!(7)));
