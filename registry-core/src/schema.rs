@@ -50,7 +50,8 @@ pub struct Schemas {
     /// The check of the arguments against `input`, when it declares more
     /// than decoding checks (a range, a length, a pattern, a format ...).
     pub(crate) input_check: Option<Checker>,
-    /// The check of results against `output`: debug builds only.
+    /// The check of results against `output`, in debug builds only.
+    #[cfg(debug_assertions)]
     pub(crate) output_check: Option<Checker>,
 }
 
@@ -80,8 +81,8 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
     } else {
         output.clone()
     };
-    let output_check =
-        (cfg!(debug_assertions) && output_kind == OutputKind::Json).then(|| Checker::for_output(output.clone()));
+    #[cfg(debug_assertions)]
+    let output_check = (output_kind == OutputKind::Json).then(|| Checker::for_output(output.clone()));
     Schemas {
         input,
         output,
@@ -89,6 +90,7 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
         wraps_output,
         output_kind,
         input_check,
+        #[cfg(debug_assertions)]
         output_check,
     }
 }

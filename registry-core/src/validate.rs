@@ -92,7 +92,8 @@ impl Checker {
         Checker::new(schema, true)
     }
 
-    /// A check of results against the output schema `schema`.
+    /// A check of results against the output schema `schema` (debug builds).
+    #[cfg(debug_assertions)]
     pub(crate) fn for_output(schema: Value) -> Checker {
         Checker::new(schema, false)
     }
