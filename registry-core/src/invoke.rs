@@ -1,5 +1,8 @@
 //! The one call path: timeouts, cancellation, panics, and where code runs.
 //!
+//! - Before the function runs, its arguments are checked against the
+//!   constraints its input schema declares ([`crate::validate`]); in debug
+//!   builds its result is checked against its output schema after.
 //! - An `async fn` is polled right here, on the caller's task: no spawn, no
 //!   runtime of its own, no thread hop.
 //! - A plain `fn` runs on tokio's blocking pool, so it may block freely.
