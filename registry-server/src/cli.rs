@@ -58,8 +58,12 @@ enum Command {
         #[arg(default_value = "{}")]
         args: String,
     },
-    /// Print the OpenAPI 3.1 document.
-    Openapi,
+    /// Print the OpenAPI 3.1 document (`--version 3.0`: the 3.0.3 down-level of /openapi-3.0.json).
+    Openapi {
+        /// The OpenAPI version: 3.1, or 3.0 for generators that do not read 3.1.
+        #[arg(long, value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]
+        version: String,
+    },
     /// Run as an AWS Lambda function (also chosen when no command is given and
     /// `AWS_LAMBDA_RUNTIME_API` is set).
     #[cfg(feature = "lambda")]
@@ -250,8 +254,12 @@ impl Cli {
                 ExitCode::SUCCESS
             }
             Command::Call { name, args } => call(&registry, &name, &args).await,
-            Command::Openapi => match crate::openapi::try_document(&registry, &config) {
+            Command::Openapi { version } => match crate::openapi::try_document(&registry, &config) {
                 Ok(document) => {
+                    let document = match version.as_str() {
+                        "3.0" => crate::openapi::v30::convert(&document),
+                        _ => document,
+                    };
                     print_stdout(&format!(
                         "{}\n",
                         serde_json::to_string_pretty(&document).expect("a JSON value always serializes")

@@ -40,7 +40,7 @@ mod rest;
 mod server;
 pub mod testing;
 
-pub use app::{App, AppInfo};
+pub use app::{App, AppInfo, Contact};
 pub use auth::{ApiKeys, AuthError, Authorizer};
 /// The `axum` the router is built with, for [`ServerConfig::extend_router`].
 pub use axum;
