@@ -58,7 +58,13 @@ enum Command {
         #[arg(default_value = "{}")]
         args: String,
     },
-    /// Print the OpenAPI 3.1 document (`--version 3.0`: the 3.0.3 down-level of /openapi-3.0.json).
+    /// Print the OpenAPI document: 3.1 as served at /openapi.json, or 3.0.3 with `--version 3.0`.
+    ///
+    /// It names the server (`servers`: the public URL, else `/`), the security every
+    /// operation needs (`[]` when the server is open), a description per tag, and the
+    /// license and contact from the application's Cargo.toml. `--version 3.0` prints the
+    /// down-level document of /openapi-3.0.json, for client generators that do not read
+    /// 3.1 yet (such as progenitor).
     Openapi {
         /// The OpenAPI version: 3.1, or 3.0 for generators that do not read 3.1.
         #[arg(long, value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]

@@ -1,7 +1,8 @@
 //! A client progenitor generated from hashstats' `GET /openapi-3.0.json`,
-//! calling three functions of a live hashstats server (its base URL is the
-//! first argument): a query-parameter GET, a path-parameter GET and a POST
-//! with a JSON body, then a call the server refuses with a 422 problem.
+//! calling functions of a live hashstats server (its base URL is the first
+//! argument): a query-parameter GET (`block_subsidy`), a path-parameter GET
+//! (`block_at`, after `tip_height`) and a POST with a JSON body
+//! (`convert_hashrate`), then a call the server refuses with a 422 problem.
 //! Each typed result is checked, then printed; any failure panics (exit 101).
 
 #[allow(unreachable_patterns, dead_code)] // progenitor matches `4XX` before the codes it covers; types the test does not use.
@@ -58,5 +59,5 @@ async fn main() {
         }
         other => panic!("expected a 422 problem, got {other:?}"),
     }
-    println!("progenitor client: 3 functions called, 1 problem read");
+    println!("progenitor client: 4 functions called, 1 problem read");
 }
