@@ -166,15 +166,15 @@ impl AppInfo {
         }
     }
 
-    /// What [`app!`](crate::app!) adds from `CARGO_PKG_LICENSE`,
-    /// `CARGO_PKG_LICENSE_FILE` and `CARGO_PKG_AUTHORS` (authors separated
-    /// by `:`; empty: unset). The contact is the first author; the OpenAPI
-    /// document gives it the website as its URL.
+    /// What [`app!`](crate::app!) adds from `CARGO_PKG_LICENSE` (an SPDX
+    /// expression; a `license-file` alone names none) and `CARGO_PKG_AUTHORS`
+    /// (authors separated by `:`; empty: unset). The contact is the first
+    /// author; the OpenAPI document gives it the website as its URL.
     #[doc(hidden)]
     #[must_use]
-    pub fn __with_cargo_meta(mut self, license: &str, license_file: &str, authors: &str) -> Self {
+    pub fn __with_cargo_meta(mut self, license: &str, authors: &str) -> Self {
         let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
-        self.license = some(license).or_else(|| some(license_file).map(|file| format!("see {file}")));
+        self.license = some(license);
         let contact = authors
             .split(':')
             .find(|author| !author.trim().is_empty())
@@ -256,9 +256,8 @@ impl Default for AppInfo {
 
 /// The application's identity from its own `Cargo.toml`, as an [`App`] ready
 /// to [`run`](App::run): `name`, `version`, `description`, `homepage`
-/// (else `repository`), `license` (else `license-file`) and the first of
-/// `authors` (the contact, with the website), read at the application's
-/// compile time.
+/// (else `repository`), `license` and the first of `authors` (the
+/// contact, with the website), read at the application's compile time.
 ///
 /// ```
 /// let app = registry_server::app!();
@@ -277,11 +276,7 @@ macro_rules! app {
                 ::core::env!("CARGO_PKG_HOMEPAGE"),
                 ::core::env!("CARGO_PKG_REPOSITORY"),
             )
-            .__with_cargo_meta(
-                ::core::env!("CARGO_PKG_LICENSE"),
-                ::core::env!("CARGO_PKG_LICENSE_FILE"),
-                ::core::env!("CARGO_PKG_AUTHORS"),
-            ),
+            .__with_cargo_meta(::core::env!("CARGO_PKG_LICENSE"), ::core::env!("CARGO_PKG_AUTHORS")),
         )
     };
 }
@@ -417,5 +412,34 @@ impl App {
     pub async fn run(self, registry: Registry) -> ExitCode {
         let cli = self.parse_args();
         self.run_with(cli, registry).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_metadata_gives_the_license_and_the_first_author() {
+        let info = AppInfo::__from_cargo("a", "1.0.0", "", "", "https://git.example.com/a")
+            .__with_cargo_meta("MIT", "Ada Lovelace <ada@example.com>:Charles Babbage");
+        assert_eq!(info.license.as_deref(), Some("MIT"));
+        assert_eq!(
+            info.contact,
+            Some(Contact::default().name("Ada Lovelace").email("ada@example.com"))
+        );
+        assert_eq!(info.website.as_deref(), Some("https://git.example.com/a"));
+        let bare = AppInfo::new("a", "1.0.0").__with_cargo_meta(" ", "");
+        assert_eq!((bare.license, bare.contact), (None, None));
+    }
+
+    #[test]
+    fn author_forms() {
+        assert_eq!(Contact::parse_author("Ada"), Contact::default().name("Ada"));
+        assert_eq!(
+            Contact::parse_author(" <ada@example.com> "),
+            Contact::default().email("ada@example.com")
+        );
+        assert!(Contact::parse_author("  ").is_empty());
     }
 }
