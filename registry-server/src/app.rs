@@ -173,8 +173,7 @@ impl AppInfo {
     #[doc(hidden)]
     #[must_use]
     pub fn __with_cargo_meta(mut self, license: &str, authors: &str) -> Self {
-        let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
-        self.license = some(license);
+        self.license = (!license.trim().is_empty()).then(|| license.trim().to_owned());
         let contact = authors
             .split(':')
             .find(|author| !author.trim().is_empty())
