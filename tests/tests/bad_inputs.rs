@@ -809,7 +809,7 @@ async fn the_principal_reaches_the_function_on_both_protocols() {
         json!({"id": "tester", "scopes": ["read"]})
     );
     // The pages stay public unless protect_docs is on.
-    for path in ["/healthz", "/openapi.json", "/docs"] {
+    for path in ["/healthz", "/openapi.json", "/openapi-3.0.json", "/docs"] {
         let status = client.get(format!("{base}{path}")).send().await.expect("sent").status();
         assert_eq!(status, 200, "{path}");
     }

@@ -43,7 +43,10 @@ async fn main() {
     // `count`, then `from_height`) comes back as an error response whose
     // body is the problem (progenitor types `application/json` bodies only,
     // so it hands over the `application/problem+json` bytes).
-    match client.halving_schedule(Some(200), None).await {
+    // `count` from JSON: typify picks its Rust type from the schema's bounds
+    // (`u8`, or `NonZeroU64` once the schema says `minimum: 1`).
+    let count = serde_json::from_value(serde_json::json!(200)).expect("200 fits the count type");
+    match client.halving_schedule(Some(count), None).await {
         Err(progenitor_client::Error::ErrorResponse(response)) => {
             assert_eq!(response.status().as_u16(), 422);
             let bytes: Vec<u8> = response
