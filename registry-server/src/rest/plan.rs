@@ -456,7 +456,14 @@ mod tests {
 
     #[test]
     fn the_servers_paths_are_reserved() {
-        for path in ["/mcp", "/mcp/x", "/docs", "/openapi.json", "/openapi-3.0.json", "/healthz"] {
+        for path in [
+            "/mcp",
+            "/mcp/x",
+            "/docs",
+            "/openapi.json",
+            "/openapi-3.0.json",
+            "/healthz",
+        ] {
             assert!(is_reserved(path), "{path}");
         }
         for path in ["/api/mcp", "/mcpx", "/docs/x", "/api/docs"] {
