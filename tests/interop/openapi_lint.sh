@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The served OpenAPI documents against linters stricter than a validator:
-# for hashstats and the fixture server (`conformance-server`), both
-# GET /openapi.json (3.1) and GET /openapi-3.0.json (the 3.0.3 down-level):
+# for hashstats (open, and behind API keys: security schemes, 401/403) and
+# the fixture server (`conformance-server`), both GET /openapi.json (3.1)
+# and GET /openapi-3.0.json (the 3.0.3 down-level):
 #   1. openapi-spec-validator (PyPI) validates it as what its `openapi` says;
 #   2. Redocly CLI (npm @redocly/cli) `lint --extends recommended`;
 #   3. Spectral (npm @stoplight/spectral-cli) `lint` with `spectral:oas`
@@ -48,11 +49,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start NAME BINARY: serves BINARY on a free loopback port; sets BASE.
+# start NAME BINARY [API_KEYS]: serves BINARY on a free loopback port; sets BASE.
 start() {
-    local name="$1" binary="$2" port
+    local name="$1" binary="$2" keys="${3:-}" port
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-    RUST_LOG=warn "$TARGET/debug/$binary" serve --host 127.0.0.1 --port "$port" >"$WORK/$name.log" 2>&1 &
+    API_KEYS="$keys" RUST_LOG=warn "$TARGET/debug/$binary" serve --host 127.0.0.1 --port "$port" >"$WORK/$name.log" 2>&1 &
     PIDS+=("$!")
     BASE="http://127.0.0.1:$port"
     for _ in $(seq 1 100); do
@@ -86,9 +87,13 @@ check() {
     fi
 }
 
-for server in hashstats:hashstats fixtures:conformance-server; do
-    name="${server%%:*}"
-    start "$name" "${server#*:}"
+for server in hashstats:hashstats: hashstats-keys:hashstats:lint-key fixtures:conformance-server:; do
+    IFS=: read -r name binary keys <<<"$server"
+    start "$name" "$binary" "$keys"
+    if [ -n "$keys" ]; then
+        curl -fsS "$BASE/openapi.json" | grep -q '"securitySchemes"' \
+            || { log "$name: no securitySchemes behind API keys"; failed=$((failed + 1)); }
+    fi
     for document in openapi.json openapi-3.0.json; do
         file="$WORK/$name-$document"
         curl -fsS "$BASE/$document" -o "$file"
