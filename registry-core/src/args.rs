@@ -117,6 +117,12 @@ fn decode_value<T: DeserializeOwned>(args: Value) -> Result<T, ApiError> {
         other => return Err(not_an_object(&other)),
     };
     T::deserialize(&args).or_else(|_| {
+        // JSON Schema's `integer` includes `2.0`; serde's integers do not.
+        if let Some(whole) = integral_floats_as_integers(&args)
+            && let Ok(decoded) = T::deserialize(&whole)
+        {
+            return Ok(decoded);
+        }
         serde_path_to_error::deserialize(args).map_err(|err| {
             let path = dotted(err.path());
             field_error(&path, &err.into_inner().to_string())
@@ -128,6 +134,13 @@ fn decode_text<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
     if let Ok(args) = serde_json::from_slice(text) {
         return Ok(args);
     }
+    // `2.0` for an integer: the value with whole numbers written as integers.
+    if let Ok(value) = serde_json::from_slice::<Value>(text)
+        && let Some(whole) = integral_floats_as_integers(&value)
+        && let Ok(decoded) = T::deserialize(&whole)
+    {
+        return Ok(decoded);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let args = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         if err.inner().is_data() {
@@ -138,6 +151,34 @@ fn decode_text<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
     })?;
     deserializer.end().map_err(|err| not_json(&err))?;
     Ok(args)
+}
+
+/// `value` with every float that is a whole number (`2.0`, `-3e2`) written
+/// as an integer, or `None` when it has none. An argument of a float type
+/// takes an integer as well, so only integer arguments see a difference.
+fn integral_floats_as_integers(value: &Value) -> Option<Value> {
+    fn convert(value: &Value, changed: &mut bool) -> Value {
+        match value {
+            Value::Number(n) if n.is_f64() => {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 {
+                    *changed = true;
+                    Value::from(f as i64)
+                } else if f.fract() == 0.0 && f >= 0.0 && f < u64::MAX as f64 {
+                    *changed = true;
+                    Value::from(f as u64)
+                } else {
+                    value.clone()
+                }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| convert(v, changed)).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), convert(v, changed))).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut changed = false;
+    let converted = convert(value, &mut changed);
+    changed.then_some(converted)
 }
 
 fn not_json(err: &serde_json::Error) -> ApiError {
@@ -171,7 +212,7 @@ fn not_an_object(value: &Value) -> ApiError {
     invalid(fields.to_vec())
 }
 
-fn invalid(fields: Vec<FieldError>) -> ApiError {
+pub(crate) fn invalid(fields: Vec<FieldError>) -> ApiError {
     let mut error = ApiError::new(ErrorKind::InvalidArguments, describe_fields(&fields));
     error.set_fields(fields);
     error
@@ -241,9 +282,10 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&text[from..from + len])
 }
 
-/// Serializes a result value.
+/// Serializes a result value; a non-finite float in it is an internal
+/// error naming where it was, not a `null` that breaks the output schema.
 pub(crate) fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value)
+    crate::finite::to_value(value)
         .map_err(|err| ApiError::internal(format_args!("the function's result could not be serialized: {err}")))
 }
 
@@ -307,6 +349,14 @@ mod tests {
         assert_eq!(
             fields(json!({"a": 1, "point": {"x": 1}, "list": [300]})),
             [("list.0".into(), "expected u8, found integer `300`".into())]
+        );
+        // A whole number written with a fraction is an integer, as JSON Schema says.
+        let whole = json!({"a": 2.0, "point": {"x": 1.5}, "list": [1e2]});
+        assert!(decode::<Args>(whole.clone().into()).is_ok());
+        assert!(decode::<Args>(Arguments::Json(whole.to_string().into_bytes())).is_ok());
+        assert_eq!(
+            fields(json!({"a": 2.5, "point": {"x": 1}, "list": []})),
+            [("a".into(), "expected i64, found floating point `2.5`".into())]
         );
         let unknown = fields(json!({"a": 1, "point": {"x": 1}, "list": [], "b": 2}));
         assert_eq!(unknown[0].0, "b");

@@ -22,11 +22,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::function::{CallResult, Handler};
 use crate::hook::{DynHook, Next};
-use crate::{ApiError, ApiFunction, Arguments, Call, Context, ErrorKind};
+use crate::validate::Checker;
+use crate::{ApiError, ApiFunction, Arguments, Call, Context, Entry, ErrorKind, FieldError};
 
-/// Runs `function` with `args` under `timeout`: the path of a registry without hooks.
-pub(crate) async fn call(function: &ApiFunction, args: Arguments, ctx: &Context, timeout: Duration) -> CallResult {
-    let outcome = race(function, ctx.cancel_token(), timeout, run_function(function, args, ctx)).await;
+/// Runs `entry`'s function with `args` under `timeout`: the path of a registry without hooks.
+pub(crate) async fn call(entry: &Entry, args: Arguments, ctx: &Context, timeout: Duration) -> CallResult {
+    let function = entry.function();
+    let outcome = race(function, ctx.cancel_token(), timeout, run_function(entry, args, ctx)).await;
     cancel_on_expiry(&outcome, ctx.cancel_token());
     outcome
 }
@@ -56,14 +58,83 @@ pub(crate) async fn call_with_hooks(hooks: &[Arc<dyn DynHook>], mut call: Call<'
 /// The end of a hook chain: the function itself (its timeout is the chain's),
 /// given the call's arguments.
 pub(crate) async fn run(call: &mut Call<'_>) -> CallResult {
-    let function = call.entry().function();
+    let entry = call.entry();
     let args = std::mem::replace(call.args_mut(), Arguments::Value(serde_json::Value::Null));
-    run_function(function, args, call.context()).await
+    run_function(entry, args, call.context()).await
 }
 
-/// The function's own future: polled here when async, joined from the
-/// blocking pool when sync; a panic becomes an internal error.
-async fn run_function(function: &ApiFunction, args: Arguments, ctx: &Context) -> CallResult {
+/// The function's own future, after its arguments pass the input schema's
+/// constraints: polled here when async, joined from the blocking pool when
+/// sync; a panic becomes an internal error. In debug builds the result is
+/// checked against the output schema.
+async fn run_function(entry: &Entry, args: Arguments, ctx: &Context) -> CallResult {
+    let schemas = entry.schemas();
+    if let Some(check) = &schemas.input_check {
+        check_arguments(check, &args)?;
+    }
+    let outcome = run_handler(entry.function(), args, ctx).await;
+    match (&schemas.output_check, outcome) {
+        (Some(check), Ok(value)) => check_result(entry, check, value),
+        (_, outcome) => outcome,
+    }
+}
+
+/// The arguments against the input schema's constraints. A value of the
+/// wrong shape (a type, a missing or unknown field) is left to decoding,
+/// which names it in serde's words, unless a constraint is broken too.
+fn check_arguments(check: &Checker, args: &Arguments) -> Result<(), ApiError> {
+    let parsed;
+    let value = match args {
+        Arguments::Value(value) => value,
+        Arguments::Json(text) => match serde_json::from_slice::<serde_json::Value>(text) {
+            Ok(value) => {
+                parsed = value;
+                &parsed
+            }
+            // Decoding reports text that is not JSON.
+            Err(_) => return Ok(()),
+        },
+    };
+    let empty = serde_json::Value::Object(serde_json::Map::new());
+    let value = if value.is_null() { &empty } else { value };
+    let broken: Vec<FieldError> = check
+        .check(value)
+        .into_iter()
+        .filter(|violation| !violation.structural)
+        .map(FieldError::from)
+        .collect();
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::args::invalid(broken))
+    }
+}
+
+/// A result that breaks the function's output schema (debug builds): an
+/// internal error that names the function and the field, logged.
+fn check_result(entry: &Entry, check: &Checker, value: serde_json::Value) -> CallResult {
+    let violations = check.check(&value);
+    if violations.is_empty() {
+        return Ok(value);
+    }
+    let list: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            if v.field.is_empty() {
+                v.reason.clone()
+            } else {
+                format!("`{}`: {}", v.field, v.reason)
+            }
+        })
+        .collect();
+    Err(ApiError::internal(format_args!(
+        "`{}` returned a result that does not match its output schema (checked in debug builds): {}",
+        entry.name(),
+        list.join("; ")
+    )))
+}
+
+async fn run_handler(function: &ApiFunction, args: Arguments, ctx: &Context) -> CallResult {
     match function.handler() {
         Handler::Async(handler) => {
             CatchUnwind {

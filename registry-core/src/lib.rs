@@ -50,6 +50,9 @@ mod args;
 pub mod content;
 mod context;
 mod error;
+mod finite;
+mod format;
+mod format_names;
 mod function;
 pub mod hook;
 mod invoke;
@@ -60,6 +63,7 @@ mod request_id;
 mod resource;
 pub mod schema;
 mod uri_template;
+mod validate;
 
 #[doc(hidden)]
 #[path = "private.rs"]

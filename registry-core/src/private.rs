@@ -20,9 +20,20 @@ pub use crate::function::{
 pub use crate::quota::Policy;
 pub use crate::{ApiError, ApiFunction, Arguments, Context, Quota};
 
-/// Schema normalization steps, for the OpenAPI builder (which keeps
-/// `null` in output schemas' optional fields) and the benchmarks.
-pub use crate::schema::{normalize_input, strip_null};
+/// Schema normalization steps, for the OpenAPI builder (whose schemas refer
+/// to components rather than being inlined) and the benchmarks.
+pub use crate::schema::{normalize_common, normalize_input, optional_without_null, strip_null};
+
+/// Every way `value` breaks the input schema `schema` (`null` for an
+/// optional property meaning "not given"), for the docs page's tests of its
+/// examples.
+pub fn schema_violations(schema: &Value, value: &Value) -> Vec<crate::FieldError> {
+    crate::validate::Checker::for_input(schema.clone())
+        .check(value)
+        .into_iter()
+        .map(crate::FieldError::from)
+        .collect()
+}
 
 /// The text of a panic payload, for the server's own panic reports.
 pub use crate::invoke::panic_message;
@@ -63,6 +74,59 @@ impl<T: DeserializeOwned + JsonSchema> ArgType for T {}
 /// Names an argument type in generated code that is never run.
 #[inline(always)]
 pub fn arg_type<T: ArgType>() {}
+
+/// A type `#[arg(range(...))]` and `#[arg(multiple_of = ...)]` apply to: a number.
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(range(...))]` and `#[arg(multiple_of = ...)]` apply to numbers, and `{Self}` is not one",
+    label = "this argument's type",
+    note = "a constraint on a field of your own type goes on the field, with schemars' `#[schemars(range(min = ..., max = ...))]`"
+)]
+pub trait NumberArg {}
+
+/// A type `#[arg(length(...))]` applies to: a string or a list.
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(length(...))]` applies to strings and lists, and `{Self}` is neither",
+    label = "this argument's type",
+    note = "a constraint on a field of your own type goes on the field, with schemars' `#[schemars(length(min = ..., max = ...))]`"
+)]
+pub trait LengthArg {}
+
+/// A type `#[arg(pattern = "...")]` and `#[arg(format = "...")]` apply to: a string.
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(pattern = ...)]` and `#[arg(format = ...)]` apply to strings, and `{Self}` is not one",
+    label = "this argument's type",
+    note = "a constraint on a field of your own type goes on the field, with schemars' `#[schemars(regex(pattern = ...))]` or `#[schemars(email)]`"
+)]
+pub trait TextArg {}
+
+macro_rules! marker {
+    ($trait:ident: $($ty:ty),*) => { $(impl $trait for $ty {})* };
+}
+marker!(NumberArg: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+marker!(TextArg: String, Box<str>, std::borrow::Cow<'static, str>);
+marker!(LengthArg: String, Box<str>, std::borrow::Cow<'static, str>);
+impl<T> LengthArg for Vec<T> {}
+impl<T> LengthArg for std::collections::VecDeque<T> {}
+impl<T, S> LengthArg for std::collections::HashSet<T, S> {}
+impl<T> LengthArg for std::collections::BTreeSet<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: NumberArg> NumberArg for Option<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: LengthArg> LengthArg for Option<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: TextArg> TextArg for Option<T> {}
+
+/// Names an argument with a numeric constraint in code that is never run.
+#[inline(always)]
+pub fn number_arg<T: NumberArg>() {}
+
+/// Names an argument with a length constraint in code that is never run.
+#[inline(always)]
+pub fn length_arg<T: LengthArg>() {}
+
+/// Names an argument with a pattern or format in code that is never run.
+#[inline(always)]
+pub fn text_arg<T: TextArg>() {}
 
 /// An error type a function may return: anything `Into<ApiError>`. A trait
 /// of its own only so that a type that is not says what to write instead.

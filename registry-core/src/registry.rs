@@ -186,7 +186,7 @@ impl Registry {
         let hooks = &self.inner.hooks.around;
         if hooks.is_empty() {
             let guard = ctx.cancel_token().drop_guard_ref();
-            let outcome = crate::invoke::call(entry.function, args, &ctx, timeout).await;
+            let outcome = crate::invoke::call(entry, args, &ctx, timeout).await;
             guard.disarm();
             if let Err(err) = &outcome {
                 log_failure(entry, ctx.protocol(), ctx.request_id(), err);

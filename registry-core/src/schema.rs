@@ -7,11 +7,22 @@
 //! - no `$schema`, no root `title`;
 //! - sub-schemas are inlined; only recursive types keep `$defs` (with `#/$defs/...` refs);
 //! - the input schema's root is always `{"type": "object", "properties": {...}}`;
-//! - an `Option<T>` field is an optional plain `T` (no `"null"` in its type;
-//!   `null` is still accepted on input);
-//! - only the JSON Schema standard `format`s survive (`uint8`, `double`, ... are dropped);
+//! - an optional `Option<T>` argument or field is an optional plain `T` (no
+//!   `"null"` in its type; `null` is still accepted on input);
+//! - no type arrays anywhere: a value that may be `null` (an `Option<T>` in a
+//!   result, say) is `{"anyOf": [T, {"type": "null"}]}`, a form every client
+//!   family reads, and which every result validates against;
+//! - only the JSON Schema standard `format`s survive, each one enforced
+//!   ([`crate::format`]); a Rust integer type becomes `"type": "integer"` with
+//!   the `minimum` and `maximum` of its type (`uint8` is `0..=255`), and
+//!   `"ip"` becomes `ipv4` or `ipv6`;
+//! - an enum of unit variants is a plain `"enum": [...]`, each variant's doc
+//!   comment kept in the description and in `x-enumDescriptions`;
+//! - object properties are in declaration order;
 //! - the MCP output schema is object-rooted: a function returning anything but
 //!   a plain object has its value wrapped as `{"result": value}`.
+//!
+//! What an input schema declares, the registry enforces ([`crate::validate`]).
 
 use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
@@ -19,29 +30,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ApiFunction;
 use crate::content::OutputKind;
-
-/// The standard `format` values of JSON Schema 2020-12.
-const STANDARD_FORMATS: &[&str] = &[
-    "date-time",
-    "date",
-    "time",
-    "duration",
-    "email",
-    "idn-email",
-    "hostname",
-    "idn-hostname",
-    "ipv4",
-    "ipv6",
-    "uri",
-    "uri-reference",
-    "iri",
-    "iri-reference",
-    "uuid",
-    "uri-template",
-    "json-pointer",
-    "relative-json-pointer",
-    "regex",
-];
+use crate::validate::Checker;
 
 /// The schemas of one function, computed once, the first time something asks
 /// ([`Entry::schemas`](crate::Entry::schemas)).
@@ -58,6 +47,11 @@ pub struct Schemas {
     /// How adapters render a result: JSON, text, bytes or content
     /// ([`crate::content`]), read from the output schema before normalization.
     pub output_kind: OutputKind,
+    /// The check of the arguments against `input`, when it declares more
+    /// than decoding checks (a range, a length, a pattern, a format ...).
+    pub(crate) input_check: Option<Checker>,
+    /// The check of results against `output`: debug builds only.
+    pub(crate) output_check: Option<Checker>,
 }
 
 fn settings() -> SchemaSettings {
@@ -71,7 +65,9 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
     let mut input_gen = settings().for_deserialize().into_generator();
     let input = function.input_schema_with(&mut input_gen);
     let mut input = self_contained(input, &mut input_gen);
+    let needs_check = Checker::is_needed(&input, &implied);
     normalize_input(&mut input);
+    let input_check = needs_check.then(|| Checker::for_input(input.clone()));
 
     let mut output_gen = settings().for_serialize().into_generator();
     let output = function.output_schema_with(&mut output_gen);
@@ -84,12 +80,46 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
     } else {
         output.clone()
     };
+    let output_check =
+        (cfg!(debug_assertions) && output_kind == OutputKind::Json).then(|| Checker::for_output(output.clone()));
     Schemas {
         input,
         output,
         mcp_output,
         wraps_output,
         output_kind,
+        input_check,
+        output_check,
+    }
+}
+
+/// The bounds of each integer `format` schemars writes, as JSON numbers.
+fn integer_bounds(format: &str) -> Option<(Value, Value)> {
+    Some(match format {
+        "int8" => (json!(i8::MIN), json!(i8::MAX)),
+        "int16" => (json!(i16::MIN), json!(i16::MAX)),
+        "int32" => (json!(i32::MIN), json!(i32::MAX)),
+        "int64" | "int" => (json!(i64::MIN), json!(i64::MAX)),
+        "uint8" => (json!(0), json!(u8::MAX)),
+        "uint16" => (json!(0), json!(u16::MAX)),
+        "uint32" => (json!(0), json!(u32::MAX)),
+        "uint64" | "uint" => (json!(0), json!(u64::MAX)),
+        _ => return None,
+    })
+}
+
+/// Whether `key` of `object` (a schema before normalization) states only what
+/// decoding into the Rust type checks anyway: the bounds of an integer type,
+/// a non-standard `format` such as `uint8` or `double`.
+fn implied(object: &Map<String, Value>, key: &str) -> bool {
+    let format = object.get("format").and_then(Value::as_str).unwrap_or_default();
+    match key {
+        "format" => format != "ip" && !crate::format::STANDARD.contains(&format),
+        "minimum" | "maximum" => integer_bounds(format).is_some_and(|(min, max)| {
+            let bound = if key == "minimum" { min } else { max };
+            object.get(key) == Some(&bound)
+        }),
+        _ => false,
     }
 }
 
@@ -117,6 +147,13 @@ pub fn normalize_input(schema: &mut Value) {
     };
     root.insert("type".into(), Value::String("object".into()));
     root.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+    optional_without_null(schema);
+}
+
+/// Every optional property, at any depth, as a plain `T`: `null` is still
+/// accepted for it (it means "not given"), but not advertised.
+#[doc(hidden)]
+pub fn optional_without_null(schema: &mut Value) {
     visit(schema, &mut |object| {
         let required: Vec<String> = object
             .get("required")
@@ -133,19 +170,144 @@ pub fn normalize_input(schema: &mut Value) {
     });
 }
 
-/// Rules shared by input and output schemas.
-pub(crate) fn normalize_common(schema: &mut Value) {
+/// Rules shared by input and output schemas, the OpenAPI document's
+/// included: standard formats only, integer bounds, no type arrays, unit
+/// enums as `"enum"`.
+#[doc(hidden)]
+pub fn normalize_common(schema: &mut Value) {
     if let Value::Object(root) = schema {
         root.remove("$schema");
         root.remove("title");
     }
     visit(schema, &mut |object| {
-        if let Some(Value::String(format)) = object.get("format")
-            && !STANDARD_FORMATS.contains(&format.as_str())
-        {
-            object.remove("format");
-        }
+        formats(object);
+        no_type_array(object);
+        unit_enum(object);
     });
+}
+
+/// Standard formats only: integer formats become their type's bounds, `ip` a
+/// choice of `ipv4` and `ipv6`, any other non-standard format is dropped.
+fn formats(object: &mut Map<String, Value>) {
+    let Some(Value::String(format)) = object.get("format") else {
+        return;
+    };
+    if crate::format::STANDARD.contains(&format.as_str()) {
+        return;
+    }
+    let format = format.clone();
+    object.remove("format");
+    if let Some((min, max)) = integer_bounds(&format) {
+        object.entry("minimum").or_insert(min);
+        object.entry("maximum").or_insert(max);
+    } else if format == "ip" {
+        let either = json!([{"format": "ipv4"}, {"format": "ipv6"}]);
+        if object.contains_key("anyOf") {
+            let existing = object.remove("anyOf").unwrap_or_default();
+            object.insert("allOf".into(), json!([{"anyOf": existing}, {"anyOf": either}]));
+        } else {
+            object.insert("anyOf".into(), either);
+        }
+    }
+}
+
+/// Keywords that describe a schema rather than constrain its value: they stay
+/// beside an `anyOf` made from a type array.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "$comment",
+];
+
+/// `{"type": ["string", "null"], ...}` becomes `{"anyOf": [{"type": "string", ...}, {"type": "null"}]}`.
+fn no_type_array(object: &mut Map<String, Value>) {
+    let Some(Value::Array(types)) = object.get("type") else {
+        return;
+    };
+    let has_null = types.iter().any(|t| t == "null");
+    let others: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+    if !has_null {
+        if let [only] = others.as_slice() {
+            let only = only.clone();
+            object.insert("type".into(), only);
+        }
+        return;
+    }
+    object.remove("type");
+    let mut branch = Map::new();
+    branch.insert(
+        "type".into(),
+        match others.as_slice() {
+            [only] => only.clone(),
+            _ => Value::Array(others.clone()),
+        },
+    );
+    let moved: Vec<String> = object
+        .keys()
+        .filter(|k| !ANNOTATIONS.contains(&k.as_str()) && !k.starts_with("x-"))
+        .cloned()
+        .collect();
+    for key in moved {
+        if let Some(value) = object.remove(&key) {
+            branch.insert(key, value);
+        }
+    }
+    if let Some(Value::Array(values)) = branch.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    // `visit` goes on into the new branches, nested type arrays included.
+    let mut branches = vec![Value::Object(branch)];
+    if let Some(Value::Array(existing)) = object.remove("anyOf") {
+        branches.extend(existing);
+    }
+    branches.push(json!({"type": "null"}));
+    object.insert("anyOf".into(), Value::Array(branches));
+}
+
+/// A `oneOf` of string `const`s (schemars' form for documented unit
+/// variants) becomes `"enum"`; the variants' descriptions are kept.
+fn unit_enum(object: &mut Map<String, Value>) {
+    let Some(Value::Array(branches)) = object.get("oneOf") else {
+        return;
+    };
+    let mut values = Vec::new();
+    let mut descriptions = Map::new();
+    for branch in branches {
+        let Value::Object(branch) = branch else { return };
+        let Some(Value::String(value)) = branch.get("const") else {
+            return;
+        };
+        let plain = branch
+            .iter()
+            .all(|(k, v)| k == "const" || k == "description" || (k == "type" && v == "string"));
+        if !plain {
+            return;
+        }
+        if let Some(Value::String(description)) = branch.get("description") {
+            descriptions.insert(value.clone(), Value::String(description.clone()));
+        }
+        values.push(Value::String(value.clone()));
+    }
+    object.remove("oneOf");
+    object.insert("type".into(), Value::String("string".into()));
+    if !descriptions.is_empty() {
+        let list: Vec<String> = descriptions
+            .iter()
+            .map(|(value, text)| format!("- `{value}`: {}", text.as_str().unwrap_or_default()))
+            .collect();
+        let text = match object.get("description").and_then(Value::as_str) {
+            Some(own) => format!("{own}\n\n{}", list.join("\n")),
+            None => list.join("\n"),
+        };
+        object.insert("description".into(), Value::String(text));
+        object.insert("x-enumDescriptions".into(), Value::Object(descriptions));
+    }
+    object.insert("enum".into(), Value::Array(values));
 }
 
 /// `{"type": "object", ...}` with no combinator or reference at the root.
@@ -199,12 +361,14 @@ pub fn strip_null(schema: &mut Value) {
         let Some(Value::Array(branches)) = object.remove(key) else {
             continue;
         };
-        let Some(Value::Object(kept)) = branches.into_iter().find(|b| !is_null(b)) else {
+        let Some(Value::Object(mut kept)) = branches.into_iter().find(|b| !is_null(b)) else {
             continue;
         };
-        for (k, v) in kept {
-            object.entry(k).or_insert(v);
+        // The branch's keywords first (`type` leading), then the annotations beside it.
+        for (k, v) in std::mem::take(object) {
+            kept.entry(k).or_insert(v);
         }
+        *object = kept;
     }
 }
 
@@ -256,7 +420,7 @@ mod tests {
             "properties": {
                 "a": {"type": ["integer", "null"], "format": "int64"},
                 "b": {"anyOf": [{"$ref": "#/$defs/T"}, {"type": "null"}], "description": "d"},
-                "c": {"type": ["string", "null"]},
+                "c": {"type": ["string", "null"], "minLength": 1, "description": "c"},
                 "d": {"enum": ["x", null], "type": ["string", "null"]}
             },
             "required": ["c"]
@@ -267,14 +431,53 @@ mod tests {
             json!({
                 "type": "object",
                 "properties": {
-                    "a": {"type": "integer"},
+                    "a": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
                     "b": {"$ref": "#/$defs/T", "description": "d"},
-                    "c": {"type": ["string", "null"]},
+                    "c": {"description": "c", "anyOf": [{"type": "string", "minLength": 1}, {"type": "null"}]},
                     "d": {"enum": ["x"], "type": "string"}
                 },
                 "required": ["c"]
             })
         );
+    }
+
+    #[test]
+    fn no_type_arrays_in_results() {
+        let mut schema = json!({"type": "object", "properties": {
+            "pool": {"type": ["string", "null"]},
+            "fees": {"type": ["integer", "null"], "format": "uint64", "minimum": 0, "description": "sats"},
+            "either": {"type": ["string", "number"]}
+        }});
+        normalize_common(&mut schema);
+        assert_eq!(
+            schema["properties"],
+            json!({
+                "pool": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "fees": {"description": "sats", "anyOf": [{"type": "integer", "minimum": 0, "maximum": u64::MAX}, {"type": "null"}]},
+                "either": {"type": ["string", "number"]}
+            })
+        );
+    }
+
+    #[test]
+    fn unit_variants_are_an_enum() {
+        let mut schema = json!({"description": "How fast.", "oneOf": [
+            {"description": "Next block", "type": "string", "const": "high"},
+            {"type": "string", "const": "low"}
+        ]});
+        normalize_common(&mut schema);
+        assert_eq!(
+            schema,
+            json!({
+                "description": "How fast.\n\n- `high`: Next block",
+                "type": "string",
+                "x-enumDescriptions": {"high": "Next block"},
+                "enum": ["high", "low"]
+            })
+        );
+        let mut mixed = json!({"oneOf": [{"type": "string", "const": "a"}, {"type": "object"}]});
+        normalize_common(&mut mixed);
+        assert!(mixed.get("oneOf").is_some());
     }
 
     #[test]
@@ -288,12 +491,22 @@ mod tests {
     }
 
     #[test]
-    fn format_keyword_only() {
-        let mut schema = json!({"properties": {"format": {"type": "string", "format": "uuid"}}, "default": {"format": "uint8"}, "format": "uint8"});
+    fn standard_formats_only() {
+        let mut schema = json!({
+            "properties": {"format": {"type": "string", "format": "uuid"}, "ip": {"type": "string", "format": "ip"}, "x": {"type": "number", "format": "double"}},
+            "default": {"format": "uint8"}, "type": "integer", "format": "uint8"
+        });
         normalize_common(&mut schema);
         assert_eq!(
             schema,
-            json!({"properties": {"format": {"type": "string", "format": "uuid"}}, "default": {"format": "uint8"}})
+            json!({
+                "properties": {
+                    "format": {"type": "string", "format": "uuid"},
+                    "ip": {"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
+                    "x": {"type": "number"}
+                },
+                "default": {"format": "uint8"}, "type": "integer", "minimum": 0, "maximum": 255
+            })
         );
     }
 }

@@ -65,6 +65,51 @@ pub(crate) struct Arg<'a> {
     pub(crate) sensitive: bool,
     /// `#[arg(complete = path::to_fn)]`: its completion provider.
     pub(crate) complete: Option<syn::Path>,
+    /// `#[arg(range(...))]`, `length(...)`, `pattern`, `format`, `multiple_of`, as written.
+    pub(crate) constraints: Vec<Constraint>,
+    /// `#[arg(example = value)]`, each written once.
+    pub(crate) examples: Vec<Expr>,
+}
+
+/// A constraint on an argument's value, as written in `#[arg(...)]`; its
+/// rules are checked in `valid.rs`. (A macro's short-lived syntax: the size
+/// of the `Range` variant does not matter.)
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Constraint {
+    /// `range(min = 1, max = 33)`, or `exclusive_min` / `exclusive_max` for
+    /// bounds the value may not equal; any bound may be left out.
+    Range {
+        keyword: Ident,
+        min: Option<Expr>,
+        max: Option<Expr>,
+        exclusive_min: Option<Expr>,
+        exclusive_max: Option<Expr>,
+    },
+    /// `length(min = 1, max = 64)`: characters of a string, items of a list.
+    Length {
+        keyword: Ident,
+        min: Option<Expr>,
+        max: Option<Expr>,
+    },
+    /// `pattern = "^[0-9a-f]{8}$"`.
+    Pattern(syn::LitStr),
+    /// `format = "email"`: a standard JSON Schema format.
+    Format(syn::LitStr),
+    /// `multiple_of = 5`.
+    MultipleOf { keyword: Ident, value: Expr },
+}
+
+impl Constraint {
+    /// The option's keyword, as messages name it.
+    pub(crate) fn keyword(&self) -> &'static str {
+        match self {
+            Constraint::Range { .. } => "range",
+            Constraint::Length { .. } => "length",
+            Constraint::Pattern(_) => "pattern",
+            Constraint::Format(_) => "format",
+            Constraint::MultipleOf { .. } => "multiple_of",
+        }
+    }
 }
 
 /// What the function returns, as far as the syntax tells.
@@ -155,6 +200,8 @@ impl<'a> Function<'a> {
                         sensitive,
                         rename,
                         complete,
+                        constraints,
+                        examples,
                     } = argument_options(&typed.attrs, errors);
                     let rust_name = unraw(ident);
                     let doc = docs.argument(&rust_name).unwrap_or_default().to_owned();
@@ -169,6 +216,8 @@ impl<'a> Function<'a> {
                         doc,
                         sensitive,
                         complete,
+                        constraints,
+                        examples,
                     }));
                 }
             }
@@ -297,6 +346,55 @@ struct ArgOptions {
     rename: Option<String>,
     /// `#[arg(complete = path)]`.
     complete: Option<syn::Path>,
+    /// `range`, `length`, `pattern`, `format`, `multiple_of`.
+    constraints: Vec<Constraint>,
+    /// `example = value`.
+    examples: Vec<Expr>,
+}
+
+/// What `#[arg]` accepts, for the messages that list it.
+const ARG_OPTIONS: &str = "`default`, `default = expr`, `rename = \"...\"`, `complete = path`, `sensitive`, `example = value`, `range(min = .., max = ..)`, `length(min = .., max = ..)`, `pattern = \"...\"`, `format = \"...\"` or `multiple_of = n`";
+
+/// The bounds written inside `range(...)` or `length(...)`.
+#[derive(Default)]
+struct Bounds {
+    min: Option<Expr>,
+    max: Option<Expr>,
+    exclusive_min: Option<Expr>,
+    exclusive_max: Option<Expr>,
+}
+
+/// `min = x, max = y` (and for `range`, `exclusive_min`, `exclusive_max`).
+fn bounds(meta: &syn::meta::ParseNestedMeta<'_>, keyword: &str) -> syn::Result<Bounds> {
+    let hint = if keyword == "range" {
+        "write `range(min = 1, max = 10)`, or `exclusive_min` / `exclusive_max` for bounds the value may not equal; any bound may be left out"
+    } else {
+        "write `length(min = 1, max = 10)`; either bound may be left out"
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(hint));
+    }
+    let mut bounds = Bounds::default();
+    meta.parse_nested_meta(|bound| {
+        let name = bound.path.get_ident().map(Ident::to_string).unwrap_or_default();
+        let slot = match name.as_str() {
+            "min" => &mut bounds.min,
+            "max" => &mut bounds.max,
+            "exclusive_min" if keyword == "range" => &mut bounds.exclusive_min,
+            "exclusive_max" if keyword == "range" => &mut bounds.exclusive_max,
+            _ => return Err(bound.error(format!("unknown bound; {hint}"))),
+        };
+        if slot.is_some() {
+            return Err(bound.error("duplicate bound; write it once"));
+        }
+        *slot = Some(bound.value()?.parse::<Expr>()?);
+        Ok(())
+    })?;
+    if bounds.min.is_none() && bounds.max.is_none() && bounds.exclusive_min.is_none() && bounds.exclusive_max.is_none()
+    {
+        return Err(meta.error(hint));
+    }
+    Ok(bounds)
 }
 
 fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
@@ -305,16 +403,74 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
         sensitive: false,
         rename: None,
         complete: None,
+        constraints: Vec::new(),
+        examples: Vec::new(),
     };
     for attr in attrs {
         if !attr.path().is_ident("arg") {
             errors.push(
                 attr.span(),
-                "#[api_function] arguments accept only `#[arg(default)]`, `#[arg(default = expr)]`, `#[arg(rename = \"...\")]`, `#[arg(complete = path)]` or `#[arg(sensitive)]`; remove this attribute",
+                format!(
+                    "#[api_function] arguments accept only `#[arg(...)]` with {ARG_OPTIONS}; remove this attribute"
+                ),
             );
             continue;
         }
         let parsed = attr.parse_nested_meta(|meta| {
+            let keyword = meta.path.get_ident().cloned();
+            match keyword.as_ref().map(Ident::to_string).as_deref() {
+                Some(name @ ("range" | "length")) => {
+                    let keyword = keyword.clone().expect("matched an ident");
+                    let Bounds {
+                        min,
+                        max,
+                        exclusive_min,
+                        exclusive_max,
+                    } = bounds(&meta, name)?;
+                    options.constraints.push(if name == "range" {
+                        Constraint::Range {
+                            keyword,
+                            min,
+                            max,
+                            exclusive_min,
+                            exclusive_max,
+                        }
+                    } else {
+                        Constraint::Length { keyword, min, max }
+                    });
+                    return Ok(());
+                }
+                Some(name @ ("pattern" | "format")) => {
+                    let lit: syn::LitStr = meta
+                        .value()
+                        .and_then(|value| value.parse())
+                        .map_err(|_| meta.error(format!("write `{name} = \"...\"`")))?;
+                    options.constraints.push(if name == "pattern" {
+                        Constraint::Pattern(lit)
+                    } else {
+                        Constraint::Format(lit)
+                    });
+                    return Ok(());
+                }
+                Some("multiple_of") => {
+                    let keyword = keyword.clone().expect("matched an ident");
+                    let value = meta
+                        .value()
+                        .and_then(|value| value.parse::<Expr>())
+                        .map_err(|_| meta.error("write `multiple_of = 5`"))?;
+                    options.constraints.push(Constraint::MultipleOf { keyword, value });
+                    return Ok(());
+                }
+                Some("example") => {
+                    let value = meta
+                        .value()
+                        .and_then(|value| value.parse::<Expr>())
+                        .map_err(|_| meta.error("write `example = value`, a literal or any expression that serializes to a valid argument"))?;
+                    options.examples.push(value);
+                    return Ok(());
+                }
+                _ => {}
+            }
             if meta.path.is_ident("complete") {
                 if !meta.input.peek(syn::Token![=]) {
                     return Err(meta.error("write `complete = path::to_fn`, naming a `fn(String, &Context) -> Vec<String>` (or an `async fn`)"));
@@ -345,9 +501,7 @@ fn argument_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
                 return Ok(());
             }
             if !meta.path.is_ident("default") {
-                return Err(meta.error(
-                    "unknown `#[arg]` option; expected `default`, `default = expr`, `rename = \"...\"`, `complete = path` or `sensitive`",
-                ));
+                return Err(meta.error(format!("unknown `#[arg]` option; expected {ARG_OPTIONS}")));
             }
             if meta.input.peek(syn::Token![=]) {
                 options.default = Some(Some(Box::new(meta.value()?.parse::<Expr>()?)));

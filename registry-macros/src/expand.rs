@@ -11,7 +11,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Path};
 
-use crate::ast::{self, Function, Input, Output};
+use crate::ast::{self, Arg, Constraint, Function, Input, Output};
 use crate::attr::{Attribute, Attrs};
 use crate::docs;
 use crate::valid::{self, Errors, Method, Model, Primitive, Role, Surface};
@@ -93,14 +93,26 @@ fn generate(model: &Model<'_>) -> TokenStream {
                 let name = &arg.name;
                 quote!(#[serde(rename = #name)])
             });
-            quote!(#doc_attr #default_attr #rename_attr #ident: #ty)
+            let schema_attrs = constraint_attrs(arg);
+            quote!(#doc_attr #default_attr #rename_attr #schema_attrs #ident: #ty)
         })
         .collect::<Vec<_>>();
     let arg_checks = function
         .args()
         .map(|arg| {
             let ty = arg.ty;
-            quote_spanned!(ty.span()=> __rt::arg_type::<#ty>();)
+            // Each constraint's type check points at its keyword.
+            let constraint_checks = arg.constraints.iter().map(|constraint| {
+                let (span, check) = match constraint {
+                    Constraint::Range { keyword, .. } | Constraint::MultipleOf { keyword, .. } => {
+                        (keyword.span(), quote!(number_arg))
+                    }
+                    Constraint::Length { keyword, .. } => (keyword.span(), quote!(length_arg)),
+                    Constraint::Pattern(lit) | Constraint::Format(lit) => (lit.span(), quote!(text_arg)),
+                };
+                quote_spanned!(span=> __rt::#check::<#ty>();)
+            });
+            quote_spanned!(ty.span()=> __rt::arg_type::<#ty>(); #(#constraint_checks)*)
         })
         .collect::<Vec<_>>();
     // Never called: an argument type that cannot be decoded or described
@@ -274,6 +286,57 @@ fn generate(model: &Model<'_>) -> TokenStream {
             }
         };
     }
+}
+
+/// The schemars attributes that put an argument's constraints and examples
+/// in its schema, from which the registry enforces them: the one place both
+/// come from.
+fn constraint_attrs(arg: &Arg<'_>) -> TokenStream {
+    let mut attrs = TokenStream::new();
+    let mut extensions = Vec::new();
+    for constraint in &arg.constraints {
+        match constraint {
+            Constraint::Range {
+                exclusive_min,
+                exclusive_max,
+                ..
+            } if exclusive_min.is_some() || exclusive_max.is_some() => {
+                // schemars' `range` has no exclusive bounds: all four as keywords.
+                let Constraint::Range { min, max, .. } = constraint else {
+                    unreachable!()
+                };
+                let keywords = [
+                    ("minimum", min),
+                    ("maximum", max),
+                    ("exclusiveMinimum", exclusive_min),
+                    ("exclusiveMaximum", exclusive_max),
+                ];
+                for (keyword, bound) in keywords {
+                    if let Some(bound) = bound {
+                        extensions.push(quote!(#keyword = #bound));
+                    }
+                }
+            }
+            Constraint::Range { min, max, .. } | Constraint::Length { min, max, .. } => {
+                let keyword = format_ident!("{}", constraint.keyword());
+                let min = min.as_ref().map(|min| quote!(min = #min));
+                let max = max.as_ref().map(|max| quote!(max = #max));
+                let bounds = min.into_iter().chain(max);
+                attrs.extend(quote!(#[schemars(#keyword(#(#bounds),*))]));
+            }
+            Constraint::Pattern(pattern) => attrs.extend(quote!(#[schemars(regex(pattern = #pattern))])),
+            Constraint::Format(format) => extensions.push(quote!("format" = #format)),
+            Constraint::MultipleOf { value, .. } => extensions.push(quote!("multipleOf" = #value)),
+        }
+    }
+    if !arg.examples.is_empty() {
+        let examples = &arg.examples;
+        extensions.push(quote!("examples" = [#(#examples),*]));
+    }
+    if !extensions.is_empty() {
+        attrs.extend(quote!(#[schemars(extend(#(#extensions),*))]));
+    }
+    attrs
 }
 
 /// `icon!("assets/x.svg")`: the `data:` URI as a literal (read by the same

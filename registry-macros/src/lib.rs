@@ -26,6 +26,10 @@ mod valid;
 #[path = "../../registry-core/src/quota_grammar.rs"]
 mod quota_grammar;
 
+/// The standard `format` names, shared with the runtime (`registry-core`).
+#[path = "../../registry-core/src/format_names.rs"]
+mod format_names;
+
 /// The URI template grammar, shared with the runtime (`registry-core`).
 #[allow(unreachable_pub, dead_code)]
 #[path = "../../registry-core/src/uri_template.rs"]

@@ -15,7 +15,7 @@
 use proc_macro2::Span;
 use syn::{LitStr, Path};
 
-use crate::ast::Function;
+use crate::ast::{Constraint, Function};
 use crate::attr::{Attribute, Attrs};
 use crate::docs::Docs;
 use crate::uri_template::UriTemplate;
@@ -188,6 +188,7 @@ pub(crate) fn check<'a>(
         Attribute::Prompt => Primitive::Prompt,
     };
     completers_allowed(attribute, &function, errors);
+    constraints(&function, errors);
     let method = match attribute {
         Attribute::Function => attrs
             .method
@@ -694,6 +695,138 @@ pub(crate) fn documented_names_are_arguments(docs: &Docs, function: &Function<'_
         {
             errors.push(*span, format!("the `# Arguments` list documents `{documented}`, which is not an argument of `{fn_ident}`; fix the name or remove the line"));
         }
+    }
+}
+
+/// Each `#[arg]` constraint is well formed: bounds that are number literals
+/// in order, whole lengths, a pattern that parses, a standard format, and
+/// each kind once. Whether the argument's type takes it is the compiler's
+/// check (`__private::number_arg` and its kin, in generated code).
+fn constraints(function: &Function<'_>, errors: &mut Errors) {
+    use syn::spanned::Spanned;
+    for arg in function.args() {
+        let mut seen: Vec<&str> = Vec::new();
+        for constraint in &arg.constraints {
+            let keyword = constraint.keyword();
+            let span = match constraint {
+                Constraint::Range { keyword, .. }
+                | Constraint::Length { keyword, .. }
+                | Constraint::MultipleOf { keyword, .. } => keyword.span(),
+                Constraint::Pattern(lit) | Constraint::Format(lit) => lit.span(),
+            };
+            if seen.contains(&keyword) {
+                errors.push(
+                    span,
+                    format!("duplicate `{keyword}` on argument `{}`; write it once", arg.rust_name),
+                );
+                continue;
+            }
+            seen.push(keyword);
+            match constraint {
+                Constraint::Range {
+                    min,
+                    max,
+                    exclusive_min,
+                    exclusive_max,
+                    ..
+                } => {
+                    let read = |bound: &Option<syn::Expr>, errors: &mut Errors| {
+                        let bound = bound.as_ref()?;
+                        let value = number_literal(bound);
+                        if value.is_none() {
+                            errors.push(
+                                bound.span(),
+                                "a `range` bound is a number literal: write `min = 1` or `max = 0.5`",
+                            );
+                        }
+                        Some((value?, bound.span()))
+                    };
+                    let lows = [read(min, errors), read(exclusive_min, errors)];
+                    let highs = [read(max, errors), read(exclusive_max, errors)];
+                    for (i, low) in lows.iter().enumerate() {
+                        for (j, high) in highs.iter().enumerate() {
+                            let (Some((low, _)), Some((high, span))) = (low, high) else {
+                                continue;
+                            };
+                            if low > high || ((i == 1 || j == 1) && low == high) {
+                                errors.push(*span, format!("the upper bound ({high}) is not above the lower bound ({low}): no value would be allowed"));
+                            }
+                        }
+                    }
+                }
+                Constraint::Length { min, max, .. } => {
+                    let read = |bound: &syn::Expr, errors: &mut Errors| match bound {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Int(int),
+                            ..
+                        }) => int.base10_parse::<u64>().ok(),
+                        _ => {
+                            errors.push(bound.span(), "a `length` bound is a whole number: write `min = 1`");
+                            None
+                        }
+                    };
+                    let low = min.as_ref().and_then(|e| read(e, errors));
+                    let high = max.as_ref().and_then(|e| read(e, errors));
+                    if let (Some(low), Some(high), Some(max)) = (low, high, max)
+                        && low > high
+                    {
+                        errors.push(
+                            max.span(),
+                            format!("`max` ({high}) is below `min` ({low}): no value would be allowed"),
+                        );
+                    }
+                }
+                Constraint::Pattern(lit) => {
+                    if let Err(err) = regex_syntax::ast::parse::Parser::new().parse(&lit.value()) {
+                        errors.push(
+                            lit.span(),
+                            format!("`pattern` is not a valid regular expression: {}", err.kind()),
+                        );
+                    }
+                }
+                Constraint::Format(lit) => {
+                    let format = lit.value();
+                    if !crate::format_names::STANDARD.contains(&format.as_str()) {
+                        errors.push(
+                            lit.span(),
+                            format!(
+                                "`{format}` is not a standard JSON Schema format; write one of: {}",
+                                crate::format_names::STANDARD.join(", ")
+                            ),
+                        );
+                    }
+                }
+                Constraint::MultipleOf { value, .. } => {
+                    if !number_literal(value).is_some_and(|v| v > 0.0) {
+                        errors.push(
+                            value.span(),
+                            "`multiple_of` is a number literal above zero: write `multiple_of = 5`",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The value of `1`, `-2`, `0.5` or `-1e3`.
+fn number_literal(expr: &syn::Expr) -> Option<f64> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse::<f64>().ok(),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(float),
+            ..
+        }) => float.base10_parse::<f64>().ok(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => number_literal(expr).map(|v| -v),
+        syn::Expr::Group(group) => number_literal(&group.expr),
+        _ => None,
     }
 }
 

@@ -22,7 +22,7 @@ use registry_core::{Context, Registry};
 
 use crate::{Server, ServerConfig};
 
-/// `serve`, `stdio`, `list`, `call`, `openapi`, `mcp-config`.
+/// `serve`, `stdio`, `list`, `call`, `openapi`, `tools`, `schema-diff`, `mcp-config`.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
@@ -69,6 +69,15 @@ enum Command {
         /// The OpenAPI version: 3.1, or 3.0 for generators that do not read 3.1.
         #[arg(long, value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]
         version: String,
+    },
+    /// Print the `tools/list` definitions (schemas, annotations, fingerprints) as a JSON array.
+    Tools,
+    /// Compare two saved `openapi` or `tools` dumps: exit 1 on a breaking change, 2 when they cannot be compared.
+    SchemaDiff {
+        /// The dump of the version callers use now, such as the main branch's.
+        old: std::path::PathBuf,
+        /// The dump of the version to check.
+        new: std::path::PathBuf,
     },
     /// Run as an AWS Lambda function (also chosen when no command is given and
     /// `AWS_LAMBDA_RUNTIME_API` is set).
@@ -274,6 +283,13 @@ impl Cli {
                 }
                 Err(err) => fail(&err.to_string()),
             },
+            Command::Tools => {
+                let tools = crate::mcp::tool_definitions(registry.exposed(registry_core::Protocol::Mcp));
+                let text = serde_json::to_string_pretty(&tools).expect("a JSON value always serializes");
+                print_stdout(&format!("{text}\n"));
+                ExitCode::SUCCESS
+            }
+            Command::SchemaDiff { old, new } => crate::schema_diff::command(&old, &new),
             #[cfg(feature = "lambda")]
             Command::Lambda => {
                 let config = match crate::auth::ApiKeys::from_env() {

@@ -28,6 +28,7 @@ mod cli;
 mod config;
 mod docs;
 mod errors;
+pub mod fingerprint;
 mod health;
 pub mod hooks;
 mod http;
@@ -38,6 +39,7 @@ pub mod openapi;
 mod problem;
 mod render;
 mod rest;
+pub mod schema_diff;
 mod server;
 pub mod testing;
 

@@ -131,20 +131,20 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
     let mut operations: Vec<(&Route, Value, Value)> = Vec::new();
     for route in routes.iter() {
         let function = routes.entry(route).function();
-        let mut input = function.input_schema_with(&mut input_gen).to_value();
-        if let Value::Object(root) = &mut input {
-            root.remove("title");
-            root.remove("$schema");
-        }
+        let input = function.input_schema_with(&mut input_gen).to_value();
         let output = function.output_schema_with(&mut output_gen).to_value();
         operations.push((route, input, output));
     }
     let mut components = Components::default();
     components.add_contract(input_gen.take_definitions(true), Contract::Input);
     components.add_contract(output_gen.take_definitions(true), Contract::Output);
+    // The registry's dialect, as on MCP: standard formats, integer bounds,
+    // no type arrays, unit enums as `enum`, optional arguments without `null`.
     for (_, input, output) in &mut operations {
         components.rewrite(input, Contract::Input);
         components.rewrite(output, Contract::Output);
+        registry_core::__private::normalize_input(input);
+        registry_core::__private::normalize_common(output);
     }
     let problem = components.own("Problem", problem_schema());
     let field = components.own("ProblemField", field_schema());
@@ -298,6 +298,7 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));
     }
+    crate::fingerprint::insert_extension(&mut op, routes.entry(route));
     // Which MCP primitive the operation is, besides a tool.
     if let Some(spec) = function.resource() {
         op.insert("x-mcp-resource".into(), json!(spec.uri));
@@ -327,11 +328,17 @@ fn operation(routes: &Routes, route: &Route, input: Value, output: Value) -> Val
             }
         }
         let body_required = body.get("required").is_some();
+        let mut media = json!({ "schema": body });
+        if let Some(example) = crate::docs::valid_example(routes.entry(route)) {
+            let mut example = example;
+            example.retain(|name, _| route.location(name) == Location::Body);
+            media["example"] = Value::Object(example);
+        }
         op.insert(
             "requestBody".into(),
             json!({
                 "required": body_required,
-                "content": { "application/json": { "schema": body } },
+                "content": { "application/json": media },
             }),
         );
     }
@@ -561,6 +568,10 @@ impl Components {
         for component in added {
             let mut schema = self.schemas.remove(&component).unwrap_or_default();
             self.rewrite(&mut schema, contract);
+            registry_core::__private::normalize_common(&mut schema);
+            if contract == Contract::Input {
+                registry_core::__private::optional_without_null(&mut schema);
+            }
             self.schemas.insert(component, schema);
         }
     }

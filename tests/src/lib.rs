@@ -57,14 +57,12 @@ fn finite(value: f64) -> Result<f64, ApiError> {
 /// * `message` - the text to echo
 /// * `times` - how many copies (default 1)
 #[api_function(tags = ["text"])]
-pub async fn echo(ctx: &Context, message: String, times: Option<u32>) -> Result<Echo, ApiError> {
+pub async fn echo(
+    ctx: &Context,
+    message: String,
+    #[arg(range(max = 100))] times: Option<u32>,
+) -> Result<Echo, ApiError> {
     let times = times.unwrap_or(1);
-    if times > 100 {
-        return Err(ApiError::invalid_field(
-            "times",
-            format!("must be at most 100, got {times}"),
-        ));
-    }
     Ok(Echo {
         message: message.repeat(times as usize),
         request_id: ctx.request_id().to_owned(),
@@ -189,15 +187,9 @@ pub struct Item {
 #[api_function(method = "GET", tags = ["items"], read_only)]
 pub fn search(
     q: String,
-    #[arg(default = 3)] limit: u32,
+    #[arg(default = 3, range(max = 100))] limit: u32,
     #[arg(default)] tags: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
-    if limit > 100 {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("must be at most 100, got {limit}"),
-        ));
-    }
     let suffix: String = tags.iter().map(|t| format!("+{t}")).collect();
     Ok((1..=limit).map(|i| format!("{q}-{i}{suffix}")).collect())
 }

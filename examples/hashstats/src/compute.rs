@@ -122,17 +122,6 @@ impl BtcUnit {
     }
 }
 
-fn positive(field: &str, value: f64) -> Result<f64, ApiError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(ApiError::invalid_field(
-            field,
-            format!("must be a positive number, got {value}"),
-        ))
-    }
-}
-
 /// Network hash rate implied by a difficulty.
 ///
 /// hash rate = difficulty × 2³² / block interval.
@@ -141,9 +130,11 @@ fn positive(field: &str, value: f64) -> Result<f64, ApiError> {
 /// * `difficulty` - the network difficulty
 /// * `block_seconds` - average seconds per block (default 600)
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn difficulty_to_hashrate(difficulty: f64, block_seconds: Option<f64>) -> Result<HashRate, ApiError> {
-    let difficulty = positive("difficulty", difficulty)?;
-    let seconds = positive("block_seconds", block_seconds.unwrap_or(TARGET_BLOCK_SECONDS))?;
+pub fn difficulty_to_hashrate(
+    #[arg(range(exclusive_min = 0, max = 1e30), example = 102_289_407_543_323.8)] difficulty: f64,
+    #[arg(range(min = 1, max = 86_400))] block_seconds: Option<f64>,
+) -> Result<HashRate, ApiError> {
+    let seconds = block_seconds.unwrap_or(TARGET_BLOCK_SECONDS);
     Ok(HashRate::new(difficulty * TWO_POW_32 / seconds))
 }
 
@@ -153,10 +144,12 @@ pub fn difficulty_to_hashrate(difficulty: f64, block_seconds: Option<f64>) -> Re
 /// * `hashes_per_second` - the network hash rate in H/s
 /// * `block_seconds` - average seconds per block (default 600)
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn hashrate_to_difficulty(hashes_per_second: f64, block_seconds: Option<f64>) -> Result<f64, ApiError> {
-    let rate = positive("hashes_per_second", hashes_per_second)?;
-    let seconds = positive("block_seconds", block_seconds.unwrap_or(TARGET_BLOCK_SECONDS))?;
-    Ok(rate * seconds / TWO_POW_32)
+pub fn hashrate_to_difficulty(
+    #[arg(range(exclusive_min = 0, max = 1e40), example = 7.3e20)] hashes_per_second: f64,
+    #[arg(range(min = 1, max = 86_400))] block_seconds: Option<f64>,
+) -> Result<f64, ApiError> {
+    let seconds = block_seconds.unwrap_or(TARGET_BLOCK_SECONDS);
+    Ok(hashes_per_second * seconds / TWO_POW_32)
 }
 
 /// The block subsidy at a height.
@@ -209,13 +202,10 @@ pub struct Halving {
 /// * `from_height` - list halvings after this height (default 0)
 /// * `count` - how many to list, 1 to 33 (default 4)
 #[api_function(method = "GET", tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn halving_schedule(from_height: Option<u32>, #[arg(default = 4)] count: u8) -> Result<Vec<Halving>, ApiError> {
-    if !(1..=33).contains(&count) {
-        return Err(ApiError::invalid_field(
-            "count",
-            format!("must be between 1 and 33, got {count}"),
-        ));
-    }
+pub fn halving_schedule(
+    #[arg(example = 840_000)] from_height: Option<u32>,
+    #[arg(default = 4, range(min = 1, max = 33))] count: u8,
+) -> Result<Vec<Halving>, ApiError> {
     let first_epoch = from_height.unwrap_or(0) / HALVING_INTERVAL + 1;
     Ok((first_epoch..first_epoch + u32::from(count))
         .filter_map(|epoch| {
@@ -236,7 +226,11 @@ pub fn halving_schedule(from_height: Option<u32>, #[arg(default = 4)] count: u8)
 /// * `from` - its unit, such as "EH/s"
 /// * `to` - the unit wanted
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn convert_hashrate(value: f64, from: HashUnit, to: HashUnit) -> f64 {
+pub fn convert_hashrate(
+    #[arg(range(min = 0, max = 1e30), example = 750)] value: f64,
+    from: HashUnit,
+    to: HashUnit,
+) -> f64 {
     value * from.factor() / to.factor()
 }
 
@@ -247,7 +241,12 @@ pub fn convert_hashrate(value: f64, from: HashUnit, to: HashUnit) -> f64 {
 /// * `from` - its unit
 /// * `to` - the unit wanted
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn convert_amount(amount: f64, from: BtcUnit, to: BtcUnit) -> f64 {
+pub fn convert_amount(
+    // At most every satoshi there will ever be, in any unit.
+    #[arg(range(min = 0, max = 2.1e15), example = 0.5)] amount: f64,
+    from: BtcUnit,
+    to: BtcUnit,
+) -> f64 {
     amount * from.sats() / to.sats()
 }
 
@@ -299,10 +298,11 @@ pub struct FeeEstimate {
 /// * `priority` - how soon it should confirm
 /// * `rates` - current fee rates (from `recommended_fees`)
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn estimate_fee(vbytes: u32, priority: Priority, rates: FeeRates) -> Result<FeeEstimate, ApiError> {
-    if vbytes == 0 {
-        return Err(ApiError::invalid_field("vbytes", "must be at least 1"));
-    }
+pub fn estimate_fee(
+    #[arg(range(min = 1, max = 4_000_000), example = 141)] vbytes: u32,
+    priority: Priority,
+    rates: FeeRates,
+) -> Result<FeeEstimate, ApiError> {
     let rate = match priority {
         Priority::Fastest => rates.fastest_fee,
         Priority::HalfHour => rates.half_hour_fee,
@@ -332,28 +332,23 @@ pub struct Revenue {
 /// Expected revenue of a miner with a given hash rate.
 ///
 /// # Arguments
-/// * `miner_ths` - the miner's hash rate in TH/s
-/// * `network_ehs` - the network hash rate in EH/s
+/// * `miner_ths` - the miner's hash rate in TH/s, up to 1,000,000 (1 EH/s)
+/// * `network_ehs` - the network hash rate in EH/s, at least 1
 /// * `height` - current height, for the subsidy
 /// * `fees_btc_per_block` - average fees per block (default 0.02)
 #[api_function(tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
 pub fn mining_revenue(
-    miner_ths: f64,
-    network_ehs: f64,
-    height: u32,
-    #[arg(default = 0.02)] fees_btc_per_block: f64,
+    // The bounds keep the miner within the network (1 EH/s = 1,000,000 TH/s).
+    #[arg(range(exclusive_min = 0, max = 1_000_000), example = 200)] miner_ths: f64,
+    #[arg(range(min = 1, max = 1_000_000), example = 750)] network_ehs: f64,
+    #[arg(example = 925_000)] height: u32,
+    #[arg(default = 0.02, range(min = 0, max = 100))] fees_btc_per_block: f64,
 ) -> Result<Revenue, ApiError> {
-    let miner = positive("miner_ths", miner_ths)? * 1e12;
-    let network = positive("network_ehs", network_ehs)? * 1e18;
-    if miner > network {
-        return Err(ApiError::invalid_field(
-            "miner_ths",
-            "cannot exceed the network hash rate",
-        ));
-    }
+    let miner = miner_ths * 1e12;
+    let network = network_ehs * 1e18;
     let share = miner / network;
     let blocks_per_day = 86_400.0 / TARGET_BLOCK_SECONDS * share;
-    let reward = subsidy_sats(height) as f64 / SATS_PER_BTC as f64 + fees_btc_per_block.max(0.0);
+    let reward = subsidy_sats(height) as f64 / SATS_PER_BTC as f64 + fees_btc_per_block;
     Ok(Revenue {
         share,
         blocks_per_day,
@@ -375,7 +370,15 @@ pub struct Target {
 /// # Arguments
 /// * `bits` - compact target as hex, such as "17053894"
 #[api_function(method = "GET", tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn bits_to_target(bits: String) -> Result<Target, ApiError> {
+pub fn bits_to_target(
+    // Every value the pattern allows encodes a valid positive target: an
+    // exponent byte of 0x03 to 0x20 and a mantissa of 0x000001 to 0x7fffff.
+    #[arg(
+        pattern = "^(0x)?(0[3-9a-fA-F]|1[0-9a-fA-F]|20)([1-7][0-9a-fA-F]{5}|0[1-9a-fA-F][0-9a-fA-F]{4}|00[1-9a-fA-F][0-9a-fA-F]{3}|000[1-9a-fA-F][0-9a-fA-F]{2}|0000[1-9a-fA-F][0-9a-fA-F]|00000[1-9a-fA-F])$",
+        example = "17053894"
+    )]
+    bits: String,
+) -> Result<Target, ApiError> {
     let trimmed = bits.trim_start_matches("0x");
     let compact = u32::from_str_radix(trimmed, 16)
         .map_err(|_| ApiError::invalid_field("bits", format!("`{bits}` is not 8 hex digits such as \"17053894\"")))?;
@@ -413,7 +416,10 @@ pub struct Retarget {
 /// # Arguments
 /// * `height` - the current height
 #[api_function(method = "GET", tags = ["hashstats", "compute"], read_only, idempotent, open_world = false)]
-pub fn next_retarget(height: u32) -> Retarget {
+pub fn next_retarget(
+    // Far beyond any real height, and below where the next retarget overflows a u32.
+    #[arg(range(max = 1_000_000_000), example = 925_000)] height: u32,
+) -> Retarget {
     let next = (height / RETARGET_INTERVAL + 1) * RETARGET_INTERVAL;
     let remaining = next - height;
     Retarget {

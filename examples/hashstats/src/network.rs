@@ -141,13 +141,10 @@ impl From<UpstreamBlock> for BlockSummary {
 /// # Arguments
 /// * `limit` - how many blocks, 1 to 15 (default 10)
 #[api_function(method = "GET", tags = ["hashstats", "network"], read_only, open_world)]
-pub async fn recent_blocks(ctx: &Context, #[arg(default = 10)] limit: u8) -> Result<Vec<BlockSummary>, ApiError> {
-    if !(1..=15).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("must be between 1 and 15, got {limit}"),
-        ));
-    }
+pub async fn recent_blocks(
+    ctx: &Context,
+    #[arg(default = 10, range(min = 1, max = 15))] limit: u8,
+) -> Result<Vec<BlockSummary>, ApiError> {
     let upstream = ctx.state::<Upstream>()?;
     let blocks: Vec<UpstreamBlock> = upstream.get("/api/v1/blocks").await?;
     Ok(blocks

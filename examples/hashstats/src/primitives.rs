@@ -77,13 +77,10 @@ pub async fn difficulty_chart_resource(ctx: &Context) -> Result<Blob, ApiError> 
 /// # Arguments
 /// * `limit` - how many blocks, 2 to 15 (default 10)
 #[api_function(tags = ["hashstats", "network"], read_only, open_world, icon = "assets/chart.svg")]
-pub async fn difficulty_chart(ctx: &Context, #[arg(default = 10)] limit: u8) -> Result<Image, ApiError> {
-    if !(2..=15).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("must be between 2 and 15, got {limit}"),
-        ));
-    }
+pub async fn difficulty_chart(
+    ctx: &Context,
+    #[arg(default = 10, range(min = 2, max = 15))] limit: u8,
+) -> Result<Image, ApiError> {
     Ok(Image::svg(chart_svg(&recent_difficulty(ctx, limit).await?)))
 }
 

@@ -38,13 +38,14 @@ fn build(schema: &Value, root: &Value, depth: usize) -> Value {
     if depth > 8 {
         return Value::Null;
     }
-    if let Some(value) = object.get("default") {
-        return value.clone();
-    }
+    // A declared example first (`#[arg(example = ...)]`): it is written to be valid.
     if let Some(Value::Array(examples)) = object.get("examples")
         && let Some(first) = examples.first()
     {
         return first.clone();
+    }
+    if let Some(value) = object.get("default") {
+        return value.clone();
     }
     if let Some(value) = object.get("const") {
         return value.clone();
@@ -90,11 +91,8 @@ fn build(schema: &Value, root: &Value, depth: usize) -> Value {
         return Value::Object(merged);
     }
     match primary_type(object) {
-        Some("integer") => {
-            let min = object.get("minimum").and_then(Value::as_i64).unwrap_or(1);
-            json!(min.max(1))
-        }
-        Some("number") => json!(1.5),
+        Some("integer") => integer(object),
+        Some("number") => number(object),
         Some("boolean") => json!(true),
         Some("null") => Value::Null,
         Some("string") => json!(match object.get("format").and_then(Value::as_str) {
@@ -104,7 +102,7 @@ fn build(schema: &Value, root: &Value, depth: usize) -> Value {
             Some("email") => "someone@example.com",
             Some("uuid") => "123e4567-e89b-12d3-a456-426614174000",
             Some("uri") => "https://example.com",
-            _ => "example",
+            _ => return string(object),
         }),
         Some("array") => match object.get("items") {
             Some(items) => json!([build(items, root, depth + 1)]),
@@ -124,6 +122,71 @@ fn build(schema: &Value, root: &Value, depth: usize) -> Value {
         }
         Some(_) => Value::Null,
     }
+}
+
+/// An integer inside the declared bounds, a multiple of `multipleOf`: 1 when allowed.
+fn integer(object: &Map<String, Value>) -> Value {
+    let bound = |key: &str| object.get(key).and_then(Value::as_f64);
+    let mut low = bound("minimum")
+        .unwrap_or(f64::MIN)
+        .max(bound("exclusiveMinimum").map_or(f64::MIN, |b| b.floor() + 1.0));
+    let high = bound("maximum")
+        .unwrap_or(f64::MAX)
+        .min(bound("exclusiveMaximum").map_or(f64::MAX, |b| b.ceil() - 1.0));
+    if low <= 1.0 && 1.0 <= high {
+        low = 1.0;
+    }
+    let step = bound("multipleOf").filter(|s| *s >= 1.0).unwrap_or(1.0);
+    let value = (low / step).ceil() * step;
+    match (value <= high, object.get("minimum")) {
+        (false, Some(min)) => min.clone(),
+        _ if value >= 0.0 && value < u64::MAX as f64 => json!(value as u64),
+        _ => json!(value as i64),
+    }
+}
+
+/// A number inside the declared bounds: 1.5 when allowed.
+fn number(object: &Map<String, Value>) -> Value {
+    let bound = |key: &str| object.get(key).and_then(Value::as_f64);
+    if let Some(step) = bound("multipleOf") {
+        let low = bound("minimum").or(bound("exclusiveMinimum")).unwrap_or(0.0);
+        let mut value = (low / step).ceil() * step;
+        if bound("exclusiveMinimum").is_some_and(|b| value <= b) {
+            value += step;
+        }
+        return json!(value);
+    }
+    let low = bound("minimum").or(bound("exclusiveMinimum"));
+    let high = bound("maximum").or(bound("exclusiveMaximum"));
+    let allowed = |x: f64| {
+        bound("minimum").is_none_or(|b| x >= b)
+            && bound("maximum").is_none_or(|b| x <= b)
+            && bound("exclusiveMinimum").is_none_or(|b| x > b)
+            && bound("exclusiveMaximum").is_none_or(|b| x < b)
+    };
+    let value = match (low, high) {
+        _ if allowed(1.5) => 1.5,
+        (Some(low), Some(high)) => low + (high - low) / 2.0,
+        (Some(low), None) => low.abs().max(1.0) + low,
+        (None, Some(high)) => high - high.abs().max(1.0),
+        (None, None) => 1.5,
+    };
+    json!(value)
+}
+
+/// `"example"`, padded or cut to the declared length.
+fn string(object: &Map<String, Value>) -> Value {
+    let min = object.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let max = object
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .map_or(usize::MAX, |m| m as usize);
+    let mut text = String::from("example");
+    while text.len() < min {
+        text.push('x');
+    }
+    text.truncate(max.max(min));
+    Value::String(text)
 }
 
 /// The first non-null `type`.
@@ -160,5 +223,27 @@ mod tests {
             Value::Object(arguments(&input)),
             json!({"a": 1, "shape": {"kind": "circle", "r": 1.5}, "tags": ["example"], "tree": {"label": "example"}})
         );
+    }
+
+    #[test]
+    fn examples_keep_the_declared_constraints() {
+        let input = json!({
+            "type": "object",
+            "properties": {
+                "count": {"type": "integer", "minimum": 5, "maximum": 33},
+                "step": {"type": "integer", "minimum": 1, "multipleOf": 5},
+                "below": {"type": "integer", "maximum": -3},
+                "ratio": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "big": {"type": "number", "minimum": 10, "maximum": 20},
+                "fine": {"type": "number", "minimum": 0.25, "multipleOf": 0.5},
+                "code": {"type": "string", "minLength": 2, "maxLength": 3},
+                "long": {"type": "string", "minLength": 10},
+                "bits": {"type": "string", "pattern": "^[0-9a-f]{8}$", "examples": ["17053894"]}
+            },
+            "required": ["count", "step", "below", "ratio", "big", "fine", "code", "long", "bits"]
+        });
+        let args = Value::Object(arguments(&input));
+        assert_eq!(registry_core::__private::schema_violations(&input, &args), [], "{args}");
+        assert_eq!(args["bits"], "17053894");
     }
 }

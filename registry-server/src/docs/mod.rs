@@ -15,6 +15,21 @@
 //! to, so an offline browser shows exactly what an online one does.
 
 mod example;
+
+/// The example call the docs page pre-fills for `entry` (declared examples,
+/// defaults, values inside the declared bounds), when it passes the input
+/// schema; the OpenAPI document shows the same one.
+pub(crate) fn valid_example(entry: &registry_core::Entry) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let input = &entry.schemas().input;
+    let args = example::arguments(input);
+    let value = serde_json::Value::Object(args);
+    registry_core::__private::schema_violations(input, &value)
+        .is_empty()
+        .then(|| match value {
+            serde_json::Value::Object(args) => args,
+            _ => unreachable!("built as an object"),
+        })
+}
 mod render;
 
 use std::sync::{Arc, OnceLock};

@@ -124,6 +124,7 @@ impl Default for Settings {
 
 pub(crate) use http::reject;
 pub(crate) use tools::PAGE_SIZE as LIST_PAGE_SIZE;
+pub(crate) use tools::tools as tool_definitions;
 
 /// `POST /mcp` (and 405 for `GET`/`DELETE`), with every fixed result
 /// serialized now, once, and the tool list on the first `tools/list`.

@@ -133,7 +133,7 @@ pub(crate) fn rpc_error(err: &ApiError, debug_errors: bool) -> RpcError {
 }
 
 /// The definitions of `entries`, leaving out (and logging) those MCP cannot describe.
-fn tools<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Value> {
+pub(crate) fn tools<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Value> {
     entries
         .filter(|entry| entry.function().is_tool())
         .filter_map(|entry| match check_roots(entry) {
@@ -197,6 +197,7 @@ fn tool(entry: &Entry) -> Value {
     }
     definition.insert("annotations".into(), Value::Object(annotations));
     render::insert_icons(entry, &mut definition);
+    definition.insert("_meta".into(), crate::fingerprint::mcp_meta(entry));
     Value::Object(definition)
 }
 

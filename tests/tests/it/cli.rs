@@ -115,7 +115,16 @@ fn help_lists_every_subcommand() {
     let output = run(&["--help"]);
     assert!(output.status.success());
     let text = stdout(&output);
-    for command in ["serve", "stdio", "list", "call", "openapi", "mcp-config"] {
+    for command in [
+        "serve",
+        "stdio",
+        "list",
+        "call",
+        "openapi",
+        "tools",
+        "schema-diff",
+        "mcp-config",
+    ] {
         assert!(text.contains(command), "{text}");
     }
 }
@@ -132,4 +141,102 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
     let text = stderr(&output);
     assert!(text.contains("panic"), "{text}");
     assert!(!text.contains('\u{1b}'), "escape codes in {text:?}");
+}
+
+#[test]
+fn tools_prints_the_tools_list_array() {
+    let output = run(&["tools"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let tools: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let tools = tools.as_array().expect("an array");
+    let add = tools.iter().find(|t| t["name"] == "add").expect("add");
+    assert_eq!(add["inputSchema"]["required"], serde_json::json!(["a", "b"]));
+    assert_eq!(add["annotations"]["readOnlyHint"], true);
+    for tool in tools {
+        let print = tool["_meta"][registry_server::fingerprint::MCP_META_KEY].as_str();
+        assert!(print.is_some_and(|p| p.len() == 16), "{tool}");
+    }
+    assert!(tools.iter().all(|t| t["name"] != "rest_only"), "MCP tools only");
+}
+
+/// Saves `dump` under the test's temporary directory.
+fn save(name: &str, dump: &Value) -> String {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schema-diff-{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(dump).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn schema_diff_fails_on_breaking_changes_between_saved_dumps() {
+    // The `echo` tool's arguments: under `inputSchema`, or the JSON body of `POST /api/echo`.
+    type Args = fn(&mut Value) -> &mut Value;
+    let echo_args: [(&str, Args); 2] = [
+        ("openapi", |d| {
+            &mut d["paths"]["/api/echo"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        }),
+        ("tools", |d| {
+            let echo = d.as_array_mut().unwrap().iter_mut().find(|t| t["name"] == "echo");
+            &mut echo.unwrap()["inputSchema"]
+        }),
+    ];
+    for (command, echo) in echo_args {
+        let output = run(&[command]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let old: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let old_path = save(&format!("{command}-old"), &old);
+
+        let same = run(&["schema-diff", &old_path, &old_path]);
+        assert_eq!(same.status.code(), Some(0), "{command}: {}", stderr(&same));
+        assert_eq!(stdout(&same), "no changes\n");
+
+        // Compatible: a new optional argument.
+        let mut new = old.clone();
+        echo(&mut new)["properties"]["loud"] = serde_json::json!({"type": "boolean"});
+        let compatible = run(&["schema-diff", &old_path, &save(&format!("{command}-compatible"), &new)]);
+        assert_eq!(compatible.status.code(), Some(0), "{command}: {}", stdout(&compatible));
+        let text = stdout(&compatible);
+        assert!(
+            text.contains("info      optional-argument-added  `echo` input.loud: new optional argument"),
+            "{text}"
+        );
+        assert!(text.ends_with("0 breaking changes, 1 other change\n"), "{text}");
+
+        // Breaking: `times` made required, `add` removed.
+        echo(&mut new)["required"].as_array_mut().unwrap().push("times".into());
+        match command {
+            "openapi" => {
+                new["paths"].as_object_mut().unwrap().remove("/api/add");
+            }
+            _ => new.as_array_mut().unwrap().retain(|t| t["name"] != "add"),
+        }
+        let breaking = run(&["schema-diff", &old_path, &save(&format!("{command}-breaking"), &new)]);
+        assert_eq!(breaking.status.code(), Some(1), "{command}: {}", stdout(&breaking));
+        let text = stdout(&breaking);
+        assert!(text.contains("BREAKING  function-removed"), "{text}");
+        assert!(text.contains("`add` removed"), "{text}");
+        assert!(text.contains("`echo` input.times: argument is now required"), "{text}");
+        assert!(text.ends_with("2 breaking changes, 1 other change\n"), "{text}");
+    }
+}
+
+#[test]
+fn schema_diff_refuses_what_it_cannot_compare() {
+    let openapi: Value = serde_json::from_str(&stdout(&run(&["openapi"]))).unwrap();
+    let tools: Value = serde_json::from_str(&stdout(&run(&["tools"]))).unwrap();
+    let (openapi, tools) = (save("kinds-openapi", &openapi), save("kinds-tools", &tools));
+    let output = run(&["schema-diff", &openapi, &tools]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("compare two dumps of the same kind"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(&["schema-diff", &openapi, "/nonexistent/new.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot read /nonexistent/new.json"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty());
 }

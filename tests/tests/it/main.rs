@@ -20,6 +20,7 @@ mod rmcp_client;
 mod schema_rules;
 
 mod cli;
+mod fingerprint;
 mod hooks;
 mod key_order;
 mod lambda;

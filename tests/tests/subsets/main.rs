@@ -15,6 +15,8 @@ mod schema_rules;
 mod builtin_hooks;
 // `pub` as the types these two declare `pub` were at the root of their own binaries.
 mod composition;
+mod constraints;
+mod fingerprint;
 mod hooks;
 pub mod openapi_collisions;
 mod parity;
