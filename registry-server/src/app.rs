@@ -28,8 +28,8 @@ use crate::{Cli, ServerConfig};
 /// header and the `mcp-config` entry say.
 ///
 /// [`app!`](crate::app!) fills it from the application's `Cargo.toml`
-/// (`name`, `version`, `description`, `homepage` or `repository`) at its
-/// compile time.
+/// (`name`, `version`, `description`, `homepage` or `repository`, `license`
+/// and the first of `authors`) at its compile time.
 ///
 /// ```
 /// use registry_server::AppInfo;
@@ -62,6 +62,81 @@ pub struct AppInfo {
     /// `serverInfo.icons` and the docs page's header. Embed a file at
     /// compile time with [`registry_core::icon!`].
     pub icon: Option<String>,
+    /// The license, an SPDX expression such as `MIT OR Apache-2.0` (OpenAPI
+    /// `info.license`); `Cargo.toml`'s `license`.
+    pub license: Option<String>,
+    /// Who to ask about the API (OpenAPI `info.contact`, whose `url` is the
+    /// website unless this says one): the first of `Cargo.toml`'s `authors`.
+    pub contact: Option<Contact>,
+}
+
+/// Who to ask about the API: OpenAPI `info.contact`. Every part is optional;
+/// [`app!`](crate::app!) reads `Name <email>` from the first of the crate's
+/// `authors`, and the document falls back to the website for the URL.
+///
+/// ```
+/// use registry_server::Contact;
+///
+/// let contact = Contact::parse_author("Ada Lovelace <ada@example.com>");
+/// assert_eq!(contact.name.as_deref(), Some("Ada Lovelace"));
+/// assert_eq!(contact.email.as_deref(), Some("ada@example.com"));
+/// let contact = Contact::default().url("https://example.com/support");
+/// assert_eq!(contact.url.as_deref(), Some("https://example.com/support"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Contact {
+    /// A person or team.
+    pub name: Option<String>,
+    /// An e-mail address.
+    pub email: Option<String>,
+    /// A page to ask at.
+    pub url: Option<String>,
+}
+
+impl Contact {
+    /// A `Cargo.toml` author entry, `Name <email>`, `Name` or `<email>`.
+    pub fn parse_author(author: &str) -> Self {
+        let author = author.trim();
+        let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
+        match author.split_once('<') {
+            Some((name, rest)) => Contact {
+                name: some(name),
+                email: some(rest.trim_end().trim_end_matches('>')),
+                url: None,
+            },
+            None => Contact {
+                name: some(author),
+                ..Contact::default()
+            },
+        }
+    }
+
+    /// Sets the name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the e-mail address.
+    #[must_use]
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets the URL.
+    #[must_use]
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Whether nothing is said.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.email.is_none() && self.url.is_none()
+    }
 }
 
 impl AppInfo {
@@ -75,6 +150,8 @@ impl AppInfo {
             website: None,
             instructions: None,
             icon: None,
+            license: None,
+            contact: None,
         }
     }
 
@@ -87,6 +164,23 @@ impl AppInfo {
             website: some(homepage).or_else(|| some(repository)),
             ..AppInfo::new(name, version)
         }
+    }
+
+    /// What [`app!`](crate::app!) adds from `CARGO_PKG_LICENSE` (an SPDX
+    /// expression; a `license-file` alone names none) and `CARGO_PKG_AUTHORS`
+    /// (authors separated by `:`; empty: unset). The contact is the first
+    /// author; the OpenAPI document gives it the website as its URL.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __with_cargo_meta(mut self, license: &str, authors: &str) -> Self {
+        self.license = (!license.trim().is_empty()).then(|| license.trim().to_owned());
+        let contact = authors
+            .split(':')
+            .find(|author| !author.trim().is_empty())
+            .map(Contact::parse_author)
+            .unwrap_or_default();
+        self.contact = (!contact.is_empty()).then_some(contact);
+        self
     }
 
     /// Sets the human title.
@@ -118,6 +212,20 @@ impl AppInfo {
         self
     }
 
+    /// Sets the license, an SPDX expression such as `MIT` (see [`AppInfo::license`]).
+    #[must_use]
+    pub fn license(mut self, spdx: impl Into<String>) -> Self {
+        self.license = Some(spdx.into());
+        self
+    }
+
+    /// Sets the contact (see [`Contact`]).
+    #[must_use]
+    pub fn contact(mut self, contact: Contact) -> Self {
+        self.contact = Some(contact);
+        self
+    }
+
     /// Sets the icon, a `data:` or `https:` URI (see [`AppInfo::icon`]).
     ///
     /// ```
@@ -146,24 +254,29 @@ impl Default for AppInfo {
 }
 
 /// The application's identity from its own `Cargo.toml`, as an [`App`] ready
-/// to [`run`](App::run): `name`, `version`, `description`, and `homepage`
-/// (else `repository`), read at the application's compile time.
+/// to [`run`](App::run): `name`, `version`, `description`, `homepage`
+/// (else `repository`), `license` and the first of `authors` (the
+/// contact, with the website), read at the application's compile time.
 ///
 /// ```
 /// let app = registry_server::app!();
 /// assert_eq!(app.info().name, env!("CARGO_PKG_NAME"));
 /// assert_eq!(app.info().version, env!("CARGO_PKG_VERSION"));
+/// assert_eq!(app.info().license.as_deref(), Some(env!("CARGO_PKG_LICENSE")));
 /// ```
 #[macro_export]
 macro_rules! app {
     () => {
-        $crate::App::new($crate::AppInfo::__from_cargo(
-            ::core::env!("CARGO_PKG_NAME"),
-            ::core::env!("CARGO_PKG_VERSION"),
-            ::core::env!("CARGO_PKG_DESCRIPTION"),
-            ::core::env!("CARGO_PKG_HOMEPAGE"),
-            ::core::env!("CARGO_PKG_REPOSITORY"),
-        ))
+        $crate::App::new(
+            $crate::AppInfo::__from_cargo(
+                ::core::env!("CARGO_PKG_NAME"),
+                ::core::env!("CARGO_PKG_VERSION"),
+                ::core::env!("CARGO_PKG_DESCRIPTION"),
+                ::core::env!("CARGO_PKG_HOMEPAGE"),
+                ::core::env!("CARGO_PKG_REPOSITORY"),
+            )
+            .__with_cargo_meta(::core::env!("CARGO_PKG_LICENSE"), ::core::env!("CARGO_PKG_AUTHORS")),
+        )
     };
 }
 
@@ -203,6 +316,20 @@ impl App {
     #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.config.app.title = Some(title.into());
+        self
+    }
+
+    /// Sets the license, an SPDX expression (see [`AppInfo::license`]).
+    #[must_use]
+    pub fn license(mut self, spdx: impl Into<String>) -> Self {
+        self.config.app.license = Some(spdx.into());
+        self
+    }
+
+    /// Sets the contact (see [`Contact`]).
+    #[must_use]
+    pub fn contact(mut self, contact: Contact) -> Self {
+        self.config.app.contact = Some(contact);
         self
     }
 
@@ -284,5 +411,34 @@ impl App {
     pub async fn run(self, registry: Registry) -> ExitCode {
         let cli = self.parse_args();
         self.run_with(cli, registry).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_metadata_gives_the_license_and_the_first_author() {
+        let info = AppInfo::__from_cargo("a", "1.0.0", "", "", "https://git.example.com/a")
+            .__with_cargo_meta("MIT", "Ada Lovelace <ada@example.com>:Charles Babbage");
+        assert_eq!(info.license.as_deref(), Some("MIT"));
+        assert_eq!(
+            info.contact,
+            Some(Contact::default().name("Ada Lovelace").email("ada@example.com"))
+        );
+        assert_eq!(info.website.as_deref(), Some("https://git.example.com/a"));
+        let bare = AppInfo::new("a", "1.0.0").__with_cargo_meta(" ", "");
+        assert_eq!((bare.license, bare.contact), (None, None));
+    }
+
+    #[test]
+    fn author_forms() {
+        assert_eq!(Contact::parse_author("Ada"), Contact::default().name("Ada"));
+        assert_eq!(
+            Contact::parse_author(" <ada@example.com> "),
+            Contact::default().email("ada@example.com")
+        );
+        assert!(Contact::parse_author("  ").is_empty());
     }
 }

@@ -77,6 +77,23 @@ pub trait Authorizer: Send + Sync + 'static {
     fn name(&self) -> &'static str {
         "authorizer"
     }
+
+    /// The credentials it reads, any one of which lets a request in: the
+    /// OpenAPI document's `securitySchemes` and `security` (default: a
+    /// bearer token).
+    fn credentials(&self) -> &'static [Credential] {
+        &[Credential::Bearer]
+    }
+}
+
+/// A credential an [`Authorizer`] reads, as the OpenAPI document declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credential {
+    /// `Authorization: Bearer TOKEN`: an `http` scheme `bearer`, named `bearer`.
+    Bearer,
+    /// A key sent in the named request header: an `apiKey` scheme `in: header`, named `apiKey`.
+    ApiKeyHeader(&'static str),
 }
 
 impl fmt::Debug for dyn Authorizer {
@@ -291,6 +308,10 @@ impl Authorizer for ApiKeys {
 
     fn name(&self) -> &'static str {
         "api-keys"
+    }
+
+    fn credentials(&self) -> &'static [Credential] {
+        &[Credential::Bearer, Credential::ApiKeyHeader("X-API-Key")]
     }
 }
 

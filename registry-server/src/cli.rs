@@ -58,8 +58,18 @@ enum Command {
         #[arg(default_value = "{}")]
         args: String,
     },
-    /// Print the OpenAPI 3.1 document.
-    Openapi,
+    /// Print the OpenAPI document: 3.1 as served at /openapi.json, or 3.0.3 with `--version 3.0`.
+    ///
+    /// It names the server (`servers`: the public URL, else `/`), the security every
+    /// operation needs (`[]` when the server is open), a description per tag, and the
+    /// license and contact from the application's Cargo.toml. `--version 3.0` prints the
+    /// down-level document of /openapi-3.0.json, for client generators that do not read
+    /// 3.1 yet (such as progenitor).
+    Openapi {
+        /// The OpenAPI version: 3.1, or 3.0 for generators that do not read 3.1.
+        #[arg(long, value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]
+        version: String,
+    },
     /// Print the `tools/list` definitions (schemas, annotations, fingerprints) as a JSON array.
     Tools,
     /// Compare two saved `openapi` or `tools` dumps: exit 1 on a breaking change, 2 when they cannot be compared.
@@ -259,8 +269,12 @@ impl Cli {
                 ExitCode::SUCCESS
             }
             Command::Call { name, args } => call(&registry, &name, &args).await,
-            Command::Openapi => match crate::openapi::try_document(&registry, &config) {
+            Command::Openapi { version } => match crate::openapi::try_document(&registry, &config) {
                 Ok(document) => {
+                    let document = match version.as_str() {
+                        "3.0" => crate::openapi::v30::convert(&document),
+                        _ => document,
+                    };
                     print_stdout(&format!(
                         "{}\n",
                         serde_json::to_string_pretty(&document).expect("a JSON value always serializes")

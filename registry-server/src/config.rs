@@ -45,6 +45,7 @@ pub struct ServerConfig {
     pub(crate) allow_empty: bool,
     pub(crate) extensions: Vec<RouterExtension>,
     pub(crate) path_prefix: Option<String>,
+    pub(crate) tags: Vec<(String, String)>,
 }
 
 /// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
@@ -78,6 +79,7 @@ impl Default for ServerConfig {
             allow_empty: false,
             extensions: Vec::new(),
             path_prefix: None,
+            tags: Vec::new(),
         }
     }
 }
@@ -151,6 +153,30 @@ impl ServerConfig {
     #[must_use]
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Describes the tag `name` (`tags = ["mining"]` on functions) in the
+    /// OpenAPI document's `tags` list, which names the tags described here
+    /// first, in this order, then the others by name; a tag without a
+    /// description gets a generated one. Tags no visible function carries are
+    /// left out.
+    ///
+    /// ```
+    /// use registry_server::ServerConfig;
+    ///
+    /// let config = ServerConfig::default()
+    ///     .tag("network", "Live state of the Bitcoin network, read from the upstream.")
+    ///     .tag("compute", "Pure conversions and estimates; no upstream call.");
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn tag(mut self, name: impl Into<String>, description: impl Into<String>) -> Self {
+        let (name, description) = (name.into(), description.into());
+        match self.tags.iter_mut().find(|(known, _)| *known == name) {
+            Some(entry) => entry.1 = description,
+            None => self.tags.push((name, description)),
+        }
         self
     }
 

@@ -17,6 +17,7 @@
 //! | `POST /mcp` | MCP Streamable HTTP (legacy 2025 revisions and 2026-07-28) |
 //! | `/api/{name}` | one REST route per function |
 //! | `GET /openapi.json` | the OpenAPI 3.1 document |
+//! | `GET /openapi-3.0.json` | the same as OpenAPI 3.0.3, for generators that do not read 3.1 ([`openapi::v30`]) |
 //! | `GET /docs` | a self-contained docs page with a form per function |
 //! | `GET /healthz` | liveness and function counts |
 
@@ -42,7 +43,7 @@ pub mod schema_diff;
 mod server;
 pub mod testing;
 
-pub use app::{App, AppInfo};
+pub use app::{App, AppInfo, Contact};
 pub use auth::{ApiKeys, AuthError, Authorizer};
 /// The `axum` the router is built with, for [`ServerConfig::extend_router`].
 pub use axum;

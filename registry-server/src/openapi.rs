@@ -1,4 +1,5 @@
-//! The OpenAPI 3.1 document, generated from the registry and served at `GET /openapi.json`.
+//! The OpenAPI 3.1 document, generated from the registry and served at `GET /openapi.json`
+//! (and, converted to 3.0.3 by [`v30`], at `GET /openapi-3.0.json`).
 //!
 //! - One operation per REST route; `operationId` is the function's name (also
 //!   its MCP tool name), `summary` its first doc paragraph, `description` the
@@ -8,6 +9,14 @@
 //!   `{segment}`s are `in: path` parameters either way.
 //! - Responses: `200` with the output schema (`204` for functions returning
 //!   `()`), and RFC 9457 problem responses shared through `components/responses`.
+//! - The root: `servers` (the public URL, else `/`,
+//!   then the path prefix or API Gateway stage), `security` at the root and
+//!   on every operation (`[]` when the server is open, else each credential
+//!   the authorizer reads, with the function's scopes as role names, and
+//!   `401`/`403` responses), `tags` with descriptions
+//!   ([`ServerConfig::tag`], else generated), `info.license` and
+//!   `info.contact` from [`AppInfo`](crate::AppInfo); components nothing
+//!   refers to are dropped.
 //! - Schemas come from two schemars generators, one per serde contract
 //!   (arguments are deserialized, results serialized), with
 //!   `definitions_path = /components/schemas`: every named type lands in
@@ -32,6 +41,9 @@ use serde_json::{Map, Value, json};
 use crate::ServerConfig;
 use crate::rest::{Location, Route, Routes};
 
+mod root;
+pub mod v30;
+
 const SCHEMAS: &str = "#/components/schemas/";
 
 /// What the document takes from the server's settings.
@@ -43,10 +55,20 @@ pub(crate) struct Settings {
     pub(crate) version: String,
     /// `info.description`, when the application has one.
     pub(crate) description: Option<String>,
-    /// The `servers` entry, if configured.
+    /// `info.license`, an SPDX expression.
+    pub(crate) license: Option<String>,
+    /// `info.contact`, whose URL falls back to `website`.
+    pub(crate) contact: Option<crate::Contact>,
+    /// The application's home page.
+    pub(crate) website: Option<String>,
+    /// The URL clients reach the server at (the `servers` entry, else `/`).
     pub(crate) public_url: Option<String>,
-    /// Whether an authorizer checks a bearer credential on every operation.
-    pub(crate) bearer: bool,
+    /// [`ServerConfig::path_prefix`], appended to the `servers` entry.
+    pub(crate) path_prefix: Option<String>,
+    /// What the configured authorizer reads on every operation; empty: open.
+    pub(crate) credentials: Vec<crate::auth::Credential>,
+    /// Tag descriptions from [`ServerConfig::tag`], in their order.
+    pub(crate) tags: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -56,8 +78,17 @@ impl Settings {
             title: config.app.display_title().to_owned(),
             version: config.app.version.clone(),
             description: config.app.description.clone(),
+            license: config.app.license.clone(),
+            contact: config.app.contact.clone(),
+            website: config.app.website.clone(),
             public_url: config.public_url.clone(),
-            bearer: config.authorizer.is_some(),
+            path_prefix: config.path_prefix.clone(),
+            credentials: config
+                .authorizer
+                .as_ref()
+                .map(|authorizer| authorizer.credentials().to_vec())
+                .unwrap_or_default(),
+            tags: config.tags.clone(),
         }
     }
 }
@@ -75,6 +106,16 @@ pub fn document(registry: &Registry, config: &ServerConfig) -> Value {
 /// [`document`], or why the REST routes cannot be built.
 pub(crate) fn try_document(registry: &Registry, config: &ServerConfig) -> Result<Value, crate::ServerError> {
     Ok(build(&Routes::new(registry)?, &Settings::of(config)))
+}
+
+/// The OpenAPI 3.0.3 down-level of [`document`], served at
+/// `GET /openapi-3.0.json`, for generators that do not read 3.1 (see [`v30`]).
+///
+/// # Panics
+///
+/// As [`document`].
+pub fn document_v30(registry: &Registry, config: &ServerConfig) -> Value {
+    v30::convert(&document(registry, config))
 }
 
 /// The document for `routes`.
@@ -114,41 +155,33 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut tags = BTreeSet::new();
     for (route, input, output) in operations {
-        tags.extend(routes.entry(route).function().tags().iter().copied());
+        let function = routes.entry(route).function();
+        tags.extend(function.tags().iter().copied());
         let method = route.method.as_str().to_ascii_lowercase();
-        paths
-            .entry(route.path.clone())
-            .or_default()
-            .insert(method, operation(routes, route, input, output));
+        let mut op = operation(routes, route, input, output);
+        root::secure(&mut op, function.scopes(), settings);
+        paths.entry(route.path.clone()).or_default().insert(method, op);
     }
 
     let mut document = json!({
         "openapi": "3.1.0",
-        "info": {
-            "title": settings.title,
-            "version": settings.version,
-            "description": description(settings),
-        },
-        "tags": tags.into_iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
+        "info": root::info(settings, description(settings)),
+        "servers": root::servers(settings, None),
+        "security": root::security(settings, &[]),
+        "tags": root::tags(settings, &tags),
         "paths": paths,
         "components": {
             "schemas": sorted(components.schemas),
             "responses": shared_responses(&problem),
         },
     });
-    if let Some(url) = &settings.public_url {
-        document["servers"] = json!([{ "url": url }]);
-    }
-    if settings.bearer {
-        // Every operation needs the credential the configured authorizer checks.
-        document["components"]["securitySchemes"] = json!({ "bearer": { "type": "http", "scheme": "bearer" } });
-        document["security"] = json!([{ "bearer": [] }]);
-    }
+    root::finish(&mut document, settings, &problem);
     document
 }
 
-/// `GET /openapi.json`: built and serialized once, on the first request, so
-/// a large registry starts without paying for a document nobody asked for.
+/// `GET /openapi.json` and `GET /openapi-3.0.json` (the [`v30`] down-level
+/// document): built and serialized once, on the first request, so a large
+/// registry starts without paying for a document nobody asked for.
 ///
 /// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
 /// API Gateway stage) the document names it in `servers`, so clients built
@@ -159,54 +192,53 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
     struct Lazy {
         routes: Arc<Routes>,
         settings: Settings,
-        built: OnceLock<(Value, Bytes)>,
+        built: OnceLock<Value>,
+        /// The serialized 3.1 and 3.0 documents.
+        bodies: [OnceLock<Bytes>; 2],
     }
     let lazy = Arc::new(Lazy {
         routes,
         settings,
         built: OnceLock::new(),
+        bodies: [OnceLock::new(), OnceLock::new()],
     });
-    Router::new().route(
-        "/openapi.json",
+    let serve = |down_level: bool| {
+        let lazy = Arc::clone(&lazy);
         get(
             move |base: Option<axum::Extension<crate::BasePath>>,
                   principal: Option<axum::Extension<registry_core::Principal>>,
                   headers: axum::http::HeaderMap| {
-                // With visibility filters the document is the caller's own, built per request.
-                let own;
-                let (document, body) = if lazy.routes.registry().filters_by_caller() {
-                    let viewer = crate::call_env::viewer(headers, principal.map(|axum::Extension(p)| p));
-                    let document = build(&lazy.routes.visible_to(&viewer), &lazy.settings);
-                    let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
-                    own = (document, body);
-                    (&own.0, &own.1)
-                } else {
-                    let (document, body) = lazy.built.get_or_init(|| {
-                        let document = build(&lazy.routes, &lazy.settings);
-                        let body = Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
-                        (document, body)
-                    });
-                    (document, body)
-                };
-                let body = match base {
-                    None => body.clone(),
-                    Some(axum::Extension(crate::BasePath(prefix))) => {
-                        let mut document = document.clone();
-                        let server = match document["servers"][0]["url"].as_str() {
-                            Some(url) => format!("{url}{prefix}"),
-                            None => prefix,
-                        };
-                        document["servers"] = json!([{ "url": server }]);
-                        Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default())
+                let version = |document: Value| if down_level { v30::convert(&document) } else { document };
+                let serialize = |document: Value| Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                let shared = || lazy.built.get_or_init(|| build(&lazy.routes, &lazy.settings));
+                let filtered = lazy.routes.registry().filters_by_caller();
+                let body = if filtered || base.is_some() {
+                    // With visibility filters the document is the caller's own, built per request.
+                    let mut document = if filtered {
+                        let viewer = crate::call_env::viewer(headers, principal.map(|axum::Extension(p)| p));
+                        build(&lazy.routes.visible_to(&viewer), &lazy.settings)
+                    } else {
+                        shared().clone()
+                    };
+                    if let Some(axum::Extension(crate::BasePath(prefix))) = &base {
+                        document["servers"] = root::servers(&lazy.settings, Some(prefix));
                     }
+                    serialize(version(document))
+                } else {
+                    lazy.bodies[usize::from(down_level)]
+                        .get_or_init(|| serialize(version(shared().clone())))
+                        .clone()
                 };
                 std::future::ready((
                     [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
                     body,
                 ))
             },
-        ),
-    )
+        )
+    };
+    Router::new()
+        .route("/openapi.json", serve(false))
+        .route("/openapi-3.0.json", serve(true))
 }
 
 /// `info.description`: the application's own paragraph, then what the

@@ -809,8 +809,44 @@ async fn the_principal_reaches_the_function_on_both_protocols() {
         json!({"id": "tester", "scopes": ["read"]})
     );
     // The pages stay public unless protect_docs is on.
-    for path in ["/healthz", "/openapi.json", "/docs"] {
+    for path in ["/healthz", "/openapi.json", "/openapi-3.0.json", "/docs"] {
         let status = client.get(format!("{base}{path}")).send().await.expect("sent").status();
         assert_eq!(status, 200, "{path}");
     }
+}
+
+/// The served document says what the catalogue checks: every operation needs
+/// the bearer token or the `X-API-Key` header, `admin_only` with the `admin`
+/// scope as a role name (3.1) or no role (3.0, which names OAuth scopes only).
+#[tokio::test]
+async fn the_documents_declare_the_credentials_and_the_scopes() {
+    let base = start().await;
+    let get = |path: &'static str| {
+        let base = base.clone();
+        async move {
+            reqwest::get(format!("{base}{path}"))
+                .await
+                .expect("GET")
+                .json::<Value>()
+                .await
+                .expect("JSON")
+        }
+    };
+    let full = get("/openapi.json").await;
+    let admin = &full["paths"]["/api/admin_only"]["post"];
+    assert_eq!(admin["security"], json!([{"bearer": ["admin"]}, {"apiKey": ["admin"]}]));
+    assert_eq!(
+        full["paths"]["/api/whoami"]["post"]["security"],
+        json!([{"bearer": []}, {"apiKey": []}])
+    );
+    assert_eq!(admin["responses"]["403"]["$ref"], "#/components/responses/Forbidden");
+    let down = get("/openapi-3.0.json").await;
+    assert_eq!(
+        down["paths"]["/api/admin_only"]["post"]["security"],
+        json!([{"bearer": []}, {"apiKey": []}])
+    );
+    assert_eq!(
+        down["components"]["securitySchemes"],
+        full["components"]["securitySchemes"]
+    );
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hashstats::Upstream;
-use registry_server::Cli;
+use registry_server::{Cli, ServerConfig};
 
 /// Bitcoin network and mining statistics as MCP tools and a REST API.
 #[derive(Debug, Parser)]
@@ -25,8 +25,21 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Name, version and description come from this crate's Cargo.toml.
+    // Name, version, description, license and repository come from this crate's Cargo.toml.
     let app = registry_server::app!()
+        .config(
+            // The descriptions of the OpenAPI document's tags.
+            ServerConfig::default()
+                .tag("hashstats", "Every function of this application.")
+                .tag("network", "Live state of the Bitcoin network, read from the upstream.")
+                .tag("mempool", "Unconfirmed transactions, read with a blocking client.")
+                .tag(
+                    "compute",
+                    "Conversions and estimates computed locally; no upstream call.",
+                )
+                .tag("resources", "MCP resources, on REST as `GET /api/resources/...`.")
+                .tag("prompts", "MCP prompts, on REST as `POST /api/prompts/{name}`."),
+        )
         .title("Hash statistics")
         .instructions(include_str!("../INSTRUCTIONS.md"))
         .icon(registry_core::icon!("assets/chart.svg"));

@@ -28,7 +28,7 @@ use crate::ServerError;
 
 /// Paths the server itself answers; no function may take them (nor any
 /// path under `/mcp/`, kept for the MCP transport).
-pub(crate) const RESERVED_PATHS: &[&str] = &["/mcp", "/openapi.json", "/docs", "/healthz"];
+pub(crate) const RESERVED_PATHS: &[&str] = &["/mcp", "/openapi.json", "/openapi-3.0.json", "/docs", "/healthz"];
 
 /// Whether `path` is the server's own.
 fn is_reserved(path: &str) -> bool {
@@ -456,7 +456,14 @@ mod tests {
 
     #[test]
     fn the_servers_paths_are_reserved() {
-        for path in ["/mcp", "/mcp/x", "/docs", "/openapi.json", "/healthz"] {
+        for path in [
+            "/mcp",
+            "/mcp/x",
+            "/docs",
+            "/openapi.json",
+            "/openapi-3.0.json",
+            "/healthz",
+        ] {
             assert!(is_reserved(path), "{path}");
         }
         for path in ["/api/mcp", "/mcpx", "/docs/x", "/api/docs"] {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use registry_core::Registry;
-use registry_server::{Cli, ServerConfig};
+use registry_server::{AppInfo, Cli, Contact, ServerConfig};
 use registry_tests as _;
 
 #[allow(dead_code)]
@@ -21,6 +21,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = ServerConfig::default().info("registry conformance fixtures", env!("CARGO_PKG_VERSION"));
+    // License and contact for the OpenAPI `info` (the linters in tests/interop/openapi_lint.sh want them).
+    let info = AppInfo::new("registry conformance fixtures", env!("CARGO_PKG_VERSION"))
+        .license(env!("CARGO_PKG_LICENSE"))
+        .contact(
+            Contact::default()
+                .name("api-registry tests")
+                .url(env!("CARGO_PKG_REPOSITORY")),
+        );
+    let config = ServerConfig::default().app(info);
     Cli::parse_args().run(registry, config).await
 }

@@ -81,6 +81,15 @@ fn openapi_prints_the_document() {
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     assert_eq!(document["info"]["title"], "registry fixtures");
     assert!(document["paths"]["/api/add"]["post"].is_object());
+
+    let output = run(&["openapi", "--version", "3.0"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let down: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(down["openapi"], "3.0.3");
+    assert_eq!(down, registry_server::openapi::v30::convert(&document));
+    let output = run(&["openapi", "--version", "2.0"]);
+    assert_eq!(output.status.code(), Some(2), "only 3.1 and 3.0");
+    assert!(stderr(&output).contains("3.0"), "{}", stderr(&output));
 }
 
 #[test]

@@ -200,14 +200,21 @@ async fn openapi_and_docs_behind_the_stage() {
         assert_eq!(response["statusCode"], json!(200), "{source:?}: {response}");
         let document = json_body(&response);
         assert!(document["paths"]["/api/add"].is_object(), "{source:?}");
-        if source.stage().is_empty() {
-            assert!(
-                document.get("servers").is_none(),
-                "{source:?}: no stage, no servers entry"
-            );
-        } else {
-            assert_eq!(document["servers"], json!([{"url": "/Prod"}]), "{source:?}");
-        }
+        let server = if source.stage().is_empty() { "/" } else { "/Prod" };
+        assert_eq!(document["servers"], json!([{"url": server}]), "{source:?}");
+        let response = invoke(
+            warm_service(),
+            event(source, "GET", "/openapi-3.0.json", &[], None, false),
+        )
+        .await;
+        assert_eq!(response["statusCode"], json!(200), "{source:?}: {response}");
+        let down = json_body(&response);
+        assert_eq!(down["openapi"], "3.0.3", "{source:?}");
+        assert_eq!(
+            down["servers"],
+            json!([{"url": server}]),
+            "{source:?}: the 3.0 document follows the stage"
+        );
 
         let response = invoke(warm_service(), event(source, "GET", "/docs", &[], None, false)).await;
         assert_eq!(response["statusCode"], json!(200), "{source:?}");

@@ -129,7 +129,7 @@ async fn protect_docs_puts_the_pages_behind_the_keys() {
     let keys = ApiKeys::parse("page-key").expect("keys");
     let base = start(ServerConfig::default().authorizer(keys).protect_docs(true)).await;
     let client = reqwest::Client::new();
-    for path in ["/healthz", "/openapi.json", "/docs"] {
+    for path in ["/healthz", "/openapi.json", "/openapi-3.0.json", "/docs"] {
         let denied = client.get(format!("{base}{path}")).send().await.expect("sent");
         assert_eq!(denied.status(), 401, "{path}");
         assert!(

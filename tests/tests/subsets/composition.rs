@@ -81,6 +81,16 @@ async fn routes_layers_and_a_prefix_through_the_config() {
         .await
         .unwrap();
     assert_eq!(document["servers"][0]["url"], "/v1", "{}", document["servers"]);
+    let down: Value = http
+        .get(format!("{base}/v1/openapi-3.0.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(down["openapi"], "3.0.3");
+    assert_eq!(down["servers"], document["servers"], "both documents name the prefix");
     assert!(document["paths"].get("/api/hook_tenant").is_some());
     let docs = http.get(format!("{base}/v1/docs")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
