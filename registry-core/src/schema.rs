@@ -69,6 +69,8 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
     let needs_check = Checker::is_needed(&input, &implied);
     normalize_input(&mut input);
     let input_check = needs_check.then(|| Checker::for_input(input.clone()));
+    #[cfg(debug_assertions)]
+    check_examples(function, &input);
 
     let mut output_gen = settings().for_serialize().into_generator();
     let output = function.output_schema_with(&mut output_gen);
@@ -93,6 +95,41 @@ pub(crate) fn build(function: &ApiFunction) -> Schemas {
         #[cfg(debug_assertions)]
         output_check,
     }
+}
+
+/// In debug builds, an argument's declared example that its own schema
+/// refuses is logged as an error: the docs page and the OpenAPI document
+/// would offer a call the server refuses.
+#[cfg(debug_assertions)]
+fn check_examples(function: &ApiFunction, input: &Value) {
+    for (name, example, reason) in bad_examples(input) {
+        tracing::error!(
+            function = function.name(),
+            "the example {example} of argument `{name}` breaks its own schema: {reason}"
+        );
+    }
+}
+
+/// Each declared example of a top-level property that the property's schema
+/// refuses: (property, example, why).
+#[cfg(debug_assertions)]
+fn bad_examples(input: &Value) -> Vec<(String, Value, String)> {
+    let mut bad = Vec::new();
+    let Some(Value::Object(properties)) = input.get("properties") else { return bad };
+    for (name, property) in properties {
+        let Some(Value::Array(examples)) = property.get("examples") else { continue };
+        let mut alone = property.clone();
+        if let (Value::Object(alone), Some(defs)) = (&mut alone, input.get("$defs")) {
+            alone.insert("$defs".into(), defs.clone());
+        }
+        let check = Checker::for_output(alone);
+        for example in examples {
+            if let Some(violation) = check.check(example).into_iter().next() {
+                bad.push((name.clone(), example.clone(), violation.reason));
+            }
+        }
+    }
+    bad
 }
 
 /// The bounds of each integer `format` schemars writes, as JSON numbers.
@@ -480,6 +517,18 @@ mod tests {
         let mut mixed = json!({"oneOf": [{"type": "string", "const": "a"}, {"type": "object"}]});
         normalize_common(&mut mixed);
         assert!(mixed.get("oneOf").is_some());
+    }
+
+    #[test]
+    fn examples_that_break_their_schema_are_found() {
+        let input = json!({"type": "object", "properties": {
+            "count": {"type": "integer", "minimum": 1, "maximum": 33, "examples": [4, 40]},
+            "bits": {"type": "string", "pattern": "^[0-9a-f]{8}$", "examples": ["17053894"]}
+        }});
+        assert_eq!(
+            bad_examples(&input),
+            [("count".to_owned(), json!(40), "must be between 1 and 33, got 40".to_owned())]
+        );
     }
 
     #[test]
