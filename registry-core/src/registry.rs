@@ -168,7 +168,7 @@ impl Registry {
     /// is [`NotFound`](crate::ErrorKind::NotFound), as if absent) and its
     /// `scopes` held by the principal; the registry's shared state is
     /// attached; then the [hooks](crate::hook), outermost first, and the
-    /// function run under the function's timeout (see [`crate::invoke`] for
+    /// function run under the function's timeout (see the README's "How calls run" for
     /// where code runs and what panics become). The context's cancellation
     /// token is cancelled if this future is dropped before it completes (the
     /// caller went away), so a sync function sees it. A failure is logged

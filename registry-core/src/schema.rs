@@ -12,8 +12,8 @@
 //! - no type arrays anywhere: a value that may be `null` (an `Option<T>` in a
 //!   result, say) is `{"anyOf": [T, {"type": "null"}]}`, a form every client
 //!   family reads, and which every result validates against;
-//! - only the JSON Schema standard `format`s survive, each one enforced
-//!   ([`crate::format`]); a Rust integer type becomes `"type": "integer"` with
+//! - only the JSON Schema standard `format`s survive, each one enforced;
+//!   a Rust integer type becomes `"type": "integer"` with
 //!   the `minimum` and `maximum` of its type (`uint8` is `0..=255`), and
 //!   `"ip"` becomes `ipv4` or `ipv6`;
 //! - an enum of unit variants is a plain `"enum": [...]`, each variant's doc
@@ -22,7 +22,9 @@
 //! - the MCP output schema is object-rooted: a function returning anything but
 //!   a plain object has its value wrapped as `{"result": value}`.
 //!
-//! What an input schema declares, the registry enforces ([`crate::validate`]).
+//! What an input schema declares, the registry enforces: a call's arguments
+//! are checked against the very schema published here before the function
+//! runs, and in debug builds its result against the output schema.
 
 use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
@@ -115,9 +117,13 @@ fn check_examples(function: &ApiFunction, input: &Value) {
 #[cfg(debug_assertions)]
 fn bad_examples(input: &Value) -> Vec<(String, Value, String)> {
     let mut bad = Vec::new();
-    let Some(Value::Object(properties)) = input.get("properties") else { return bad };
+    let Some(Value::Object(properties)) = input.get("properties") else {
+        return bad;
+    };
     for (name, property) in properties {
-        let Some(Value::Array(examples)) = property.get("examples") else { continue };
+        let Some(Value::Array(examples)) = property.get("examples") else {
+            continue;
+        };
         let mut alone = property.clone();
         if let (Value::Object(alone), Some(defs)) = (&mut alone, input.get("$defs")) {
             alone.insert("$defs".into(), defs.clone());
@@ -527,7 +533,11 @@ mod tests {
         }});
         assert_eq!(
             bad_examples(&input),
-            [("count".to_owned(), json!(40), "must be between 1 and 33, got 40".to_owned())]
+            [(
+                "count".to_owned(),
+                json!(40),
+                "must be between 1 and 33, got 40".to_owned()
+            )]
         );
     }
 

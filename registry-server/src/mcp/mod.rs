@@ -2,16 +2,16 @@
 //!
 //! The protocol layer is our own and deliberately small, in layers:
 //!
-//! - [`jsonrpc`]: JSON-RPC 2.0 and nothing of MCP (ids, the envelope, error
+//! - `jsonrpc`: JSON-RPC 2.0 and nothing of MCP (ids, the envelope, error
 //!   codes, the reply writer);
-//! - [`request`]: the MCP view of a message (the method parsed once into an
+//! - `request`: the MCP view of a message (the method parsed once into an
 //!   enum, `params`, the `_meta` keys we act on);
-//! - [`version`]: every era and version rule;
-//! - [`dispatch`]: the one dispatch every transport calls, routing methods
-//!   to one module per capability ([`tools`], [`resources`], [`prompts`],
-//!   [`completion`]; each contributes its part of `capabilities`, and only
-//!   when the registry has something for it), with [`paged`] lists they share;
-//! - thin transports ([`http`], [`stdio`]).
+//! - `version`: every era and version rule;
+//! - `dispatch`: the one dispatch every transport calls, routing methods
+//!   to one module per capability (`tools`, `resources`, `prompts`,
+//!   `completion`; each contributes its part of `capabilities`, and only
+//!   when the registry has something for it), with `paged` lists they share;
+//! - thin transports (`http`, `stdio`).
 //!
 //! No session state is kept, no task is spawned per request, and every tool
 //! call goes through [`Registry::call`](registry_core::Registry::call).
@@ -41,7 +41,7 @@
 //! `tools/list` and paginated with opaque cursors (100 tools a page). `tools/call`
 //! answers a `text` block (a string value as is, anything else as compact
 //! JSON) plus `structuredContent` (wrapped as `{"result": ...}` when the
-//! output schema is). Errors follow [`crate::errors`]: argument and function
+//! output schema is). Errors follow `crate::errors`: argument and function
 //! errors are `isError` results; a panic is -32603 with a masked message
 //! unless `ServerConfig::debug_errors` is on.
 //!
