@@ -15,6 +15,9 @@ cargo fmt --all --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "cargo doc (the library crates, warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p registry-core -p registry-macros -p registry-server
+
 step "cargo test --workspace"
 cargo test --workspace
 
