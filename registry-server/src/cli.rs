@@ -146,6 +146,8 @@ impl HttpOptions {
         if self.debug_errors {
             config = config.debug_errors(true);
         }
+        #[cfg(feature = "oauth")]
+        let mut config = crate::oauth::from_env(config)?;
         match crate::auth::ApiKeys::from_env() {
             Ok(Some(keys)) => {
                 tracing::info!(
@@ -155,7 +157,7 @@ impl HttpOptions {
                 config = config.authorizer(keys);
             }
             Ok(None) => {
-                if config.protect_docs {
+                if config.protect_docs && !config.has_oauth() {
                     return Err("PROTECT_DOCS needs API_KEYS or API_KEYS_FILE".to_owned());
                 }
             }
@@ -266,6 +268,11 @@ impl Cli {
                     Ok(Some(keys)) => config.authorizer(keys),
                     Ok(None) => config,
                     Err(err) => return fail(&err.to_string()),
+                };
+                #[cfg(feature = "oauth")]
+                let config = match crate::oauth::from_env(config) {
+                    Ok(config) => config,
+                    Err(err) => return fail(&err),
                 };
                 let server = Server::new(registry, config.bound_to_loopback(false));
                 if let Err(err) = server.check_not_empty() {

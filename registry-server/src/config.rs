@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub(crate) allow_empty: bool,
     pub(crate) extensions: Vec<RouterExtension>,
     pub(crate) path_prefix: Option<String>,
+    /// The OAuth resource server, when configured ([`ServerConfig::oauth`]).
+    #[cfg(feature = "oauth")]
+    pub(crate) oauth: Option<crate::oauth::OAuth>,
 }
 
 /// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
@@ -78,6 +81,8 @@ impl Default for ServerConfig {
             allow_empty: false,
             extensions: Vec::new(),
             path_prefix: None,
+            #[cfg(feature = "oauth")]
+            oauth: None,
         }
     }
 }
@@ -271,6 +276,14 @@ impl ServerConfig {
     /// The configured authorizer, if any.
     pub fn authorizer_ref(&self) -> Option<&Arc<dyn Authorizer>> {
         self.authorizer.as_ref()
+    }
+
+    /// Whether OAuth access tokens are accepted (feature `oauth`, [`ServerConfig::oauth`]).
+    pub fn has_oauth(&self) -> bool {
+        #[cfg(feature = "oauth")]
+        return self.oauth.is_some();
+        #[cfg(not(feature = "oauth"))]
+        false
     }
 
     /// The shutdown grace period.

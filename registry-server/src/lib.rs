@@ -19,6 +19,7 @@
 //! | `GET /openapi.json` | the OpenAPI 3.1 document |
 //! | `GET /docs` | a self-contained docs page with a form per function |
 //! | `GET /healthz` | liveness and function counts |
+//! | `GET /.well-known/oauth-protected-resource` | RFC 9728 metadata (feature `oauth`, see `oauth`) |
 
 mod app;
 pub mod auth;
@@ -33,6 +34,8 @@ mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod mcp;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 pub mod openapi;
 mod problem;
 mod render;

@@ -110,6 +110,11 @@ impl Dispatcher {
         }
     }
 
+    /// The registry served.
+    pub(crate) fn registry(&self) -> &registry_core::Registry {
+        self.tools.registry()
+    }
+
     /// Answers one message: `None` for notifications and client responses.
     pub(crate) async fn dispatch(&self, message: Message, env: RequestEnv) -> Option<Reply> {
         match message.kind {

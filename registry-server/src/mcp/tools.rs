@@ -37,6 +37,11 @@ impl Tools {
         }
     }
 
+    /// The registry whose tools these are.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Its entry in `capabilities`.
     pub(crate) fn capability(&self) -> (&'static str, Value) {
         ("tools", json!({ "listChanged": false }))
