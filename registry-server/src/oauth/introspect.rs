@@ -26,7 +26,7 @@ pub(super) async fn introspect(inner: &Inner, token: &str, now: u64) -> Result<V
         .await
         .map_err(|err| {
             tracing::warn!("token introspection failed: {err}");
-            TokenError::Introspection(err)
+            TokenError::Introspection
         })?;
     if answer.get("active") != Some(&Value::Bool(true)) {
         return Err(TokenError::Inactive);

@@ -67,9 +67,10 @@ pub enum TokenError {
     /// Introspection answered `active: false`.
     #[error("the token is not active (introspection)")]
     Inactive,
-    /// The introspection endpoint could not be asked.
-    #[error("the token could not be introspected: {0}")]
-    Introspection(String),
+    /// The introspection endpoint could not be asked (the reason is logged,
+    /// not sent: it names the endpoint).
+    #[error("the token could not be checked with the authorization server")]
+    Introspection,
 }
 
 /// A verified token: its principal, and until when (seconds) it may be reused.
