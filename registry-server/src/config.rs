@@ -300,6 +300,7 @@ impl ServerConfig {
             max_message_bytes: self.max_body_bytes,
             max_json_depth: self.max_json_depth,
             shutdown_grace: self.shutdown_grace,
+            security_schemes: false,
         }
     }
 

@@ -47,6 +47,9 @@ pub(crate) struct Settings {
     pub(crate) public_url: Option<String>,
     /// Whether an authorizer checks a bearer credential on every operation.
     pub(crate) bearer: bool,
+    /// The OAuth resource server, for its security scheme and the operations' scopes.
+    #[cfg(feature = "oauth")]
+    pub(crate) oauth: Option<crate::oauth::OAuth>,
 }
 
 impl Settings {
@@ -58,6 +61,8 @@ impl Settings {
             description: config.app.description.clone(),
             public_url: config.public_url.clone(),
             bearer: config.authorizer.is_some(),
+            #[cfg(feature = "oauth")]
+            oauth: config.oauth.clone(),
         }
     }
 }
@@ -144,6 +149,8 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         document["components"]["securitySchemes"] = json!({ "bearer": { "type": "http", "scheme": "bearer" } });
         document["security"] = json!([{ "bearer": [] }]);
     }
+    #[cfg(feature = "oauth")]
+    crate::oauth::document_security(&mut document, routes, settings.oauth.as_ref());
     document
 }
 

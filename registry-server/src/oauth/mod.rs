@@ -87,6 +87,18 @@
 //! Nothing of this applies to stdio, which takes its credentials from the
 //! environment.
 //!
+//! # Where clients see the scopes
+//!
+//! - `tools/list`: each tool has `securitySchemes: [{"type": "oauth2", "scopes": [...]}]`
+//!   (its own scopes; every tool needs a token, so none is `noauth`), which
+//!   hosted clients read to ask for the right scopes at once;
+//! - `/openapi.json`: an `openIdConnect` security scheme `oauth` naming the
+//!   first issuer's discovery document (the token endpoint is only known
+//!   from it at run time, and OpenAPI 3.1 has no RFC 8414 metadata field),
+//!   beside the `bearer` scheme; the root `security` and each operation with
+//!   scopes list `oauth` with them;
+//! - the RFC 9728 document's `scopes_supported` and the challenges above.
+//!
 //! # Crates
 //!
 //! Signatures are checked by [`jsonwebtoken`] (the most used JWT crate,
@@ -104,6 +116,7 @@ mod introspect;
 mod jwks;
 pub mod jwt;
 mod metadata;
+mod openapi;
 
 use std::fmt;
 use std::sync::Arc;
@@ -117,6 +130,7 @@ use crate::ServerConfig;
 use crate::auth::{AuthError, AuthFuture, Authorizer};
 
 pub(crate) use metadata::{prefixed_routes, routes};
+pub(crate) use openapi::document_security;
 
 /// One trusted authorization server: its issuer identifier and, optionally,
 /// where its JWKS is (discovered from its metadata when not given).

@@ -694,3 +694,77 @@ async fn metadata_documents_are_served_where_rfc_9728_puts_them() {
         assert_eq!(answer.body["resource"], RESOURCE, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_the_scheme_and_each_operations_scopes() {
+    let rsa = rsa("rsa-1");
+    let issuer = start_issuer(&[&rsa]).await;
+    let router = Server::new(registry(), config(&issuer, |c| c))
+        .router()
+        .expect("a router");
+    let request = Request::get("http://127.0.0.1/openapi.json")
+        .body(Body::empty())
+        .expect("a request");
+    let document = send(&router, request).await.body;
+    let scheme = &document["components"]["securitySchemes"]["oauth"];
+    assert_eq!(scheme["type"], "openIdConnect");
+    assert_eq!(
+        scheme["openIdConnectUrl"],
+        format!("{}/.well-known/openid-configuration", issuer.url())
+    );
+    assert_eq!(document["security"], json!([{"oauth": []}, {"bearer": []}]));
+    assert_eq!(
+        document["paths"]["/api/oauth_admin"]["post"]["security"],
+        json!([{"oauth": ["admin"]}, {"bearer": []}])
+    );
+    assert_eq!(document["paths"]["/api/oauth_public"]["post"].get("security"), None);
+}
+
+#[tokio::test]
+async fn tools_list_gives_each_tool_its_security_schemes() {
+    let rsa = rsa("rsa-1");
+    let issuer = start_issuer(&[&rsa]).await;
+    let router = Server::new(registry(), config(&issuer, |c| c))
+        .router()
+        .expect("a router");
+    let token = bearer(&sign(&rsa, Algorithm::RS256, &claims(&issuer.url(), "read")));
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
+    let request = Request::post("http://127.0.0.1/mcp")
+        .header(header::HOST, "127.0.0.1")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .header(header::AUTHORIZATION, token)
+        .body(Body::from(body.to_string()))
+        .expect("a request");
+    let answer = send(&router, request).await;
+    let tools = answer.body["result"]["tools"].as_array().expect("tools").clone();
+    let schemes = |name: &str| {
+        tools
+            .iter()
+            .find(|tool| tool["name"] == name)
+            .map(|tool| tool["securitySchemes"].clone())
+    };
+    assert_eq!(
+        schemes("oauth_admin"),
+        Some(json!([{"type": "oauth2", "scopes": ["admin"]}]))
+    );
+    assert_eq!(schemes("oauth_public"), Some(json!([{"type": "oauth2", "scopes": []}])));
+}
+
+#[tokio::test]
+async fn the_docs_page_shows_scopes_and_takes_a_token() {
+    let rsa = rsa("rsa-1");
+    let issuer = start_issuer(&[&rsa]).await;
+    let router = Server::new(registry(), config(&issuer, |c| c))
+        .router()
+        .expect("a router");
+    let request = Request::get("http://127.0.0.1/docs")
+        .body(Body::empty())
+        .expect("a request");
+    let answer = send(&router, request).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let page = answer.body.as_str().expect("HTML");
+    assert!(page.contains("<span class=\"chip chip-warn\">scope admin</span>"));
+    assert!(page.contains("class=\"filter token\""));
+    assert!(page.contains("init.headers.Authorization = `Bearer ${token.trim()}`"));
+}

@@ -141,6 +141,27 @@ check(who.get("client_id") == "jwt-client", f"claims reach ctx.principal(): {who
 check(set(who.get("scopes", [])) == {"read", "admin"}, "scope claim -> principal scopes")
 check(who.get("authorization_header_seen") is False, "the Authorization header never reaches ctx.metadata")
 
+body = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+headers = {"Content-Type": "application/json", "Accept": "application/json", "MCP-Protocol-Version": "2025-11-25", **auth(full)}
+status, _, listed = http("POST", BASE + "/mcp", body, headers)
+tools = {tool["name"]: tool for tool in json.loads(listed)["result"]["tools"]} if status == 200 else {}
+check(
+    tools.get("admin_report", {}).get("securitySchemes") == [{"type": "oauth2", "scopes": ["admin"]}]
+    and tools.get("ping", {}).get("securitySchemes") == [{"type": "oauth2", "scopes": []}],
+    "tools/list gives each tool its securitySchemes",
+)
+status, _, body = http("GET", BASE + "/openapi.json")
+document = json.loads(body) if status == 200 else {}
+check(
+    document.get("components", {}).get("securitySchemes", {}).get("oauth", {}).get("openIdConnectUrl")
+    == ISSUER + "/.well-known/openid-configuration",
+    "openapi.json: the oauth security scheme names the issuer's discovery document",
+)
+check(
+    document.get("paths", {}).get("/api/admin_report", {}).get("post", {}).get("security", [{}])[0] == {"oauth": ["admin"]},
+    "openapi.json: admin_report requires oauth with the admin scope",
+)
+
 # ------------------------------------------------------------ step-up (403)
 read_only = token("jwt-client", "read")
 for surface, call in (("REST", rest), ("MCP legacy", mcp), ("MCP 2026-07-28", lambda n, t: mcp(n, t, True))):
