@@ -179,9 +179,13 @@ pub(super) async fn verify(inner: &Inner, token: &str, now: u64) -> Result<Verif
         Some(Value::Number(_)) => return Err(TokenError::IssuedInFuture),
         Some(_) => return Err(TokenError::BadClaim("iat".into())),
     }
+    // `jsonwebtoken` has checked `exp`, which may be a fraction (NumericDate).
     let exp = claims
         .get("exp")
-        .and_then(Value::as_u64)
+        .and_then(|exp| {
+            exp.as_u64()
+                .or_else(|| exp.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+        })
         .ok_or_else(|| TokenError::BadClaim("exp".into()))?;
     let principal = principal(claims)?;
     Ok(Verified {
@@ -237,14 +241,15 @@ fn decode(
 pub(super) fn principal(claims: Map<String, Value>) -> Result<Principal, TokenError> {
     let text = |name: &str| match claims.get(name) {
         Some(Value::String(text)) if !text.is_empty() => Ok(Some(text.clone())),
-        None | Some(Value::String(_)) => Ok(None),
+        None | Some(Value::Null | Value::String(_)) => Ok(None),
         Some(_) => Err(TokenError::BadClaim(name.into())),
     };
     let id = match text("sub")? {
         Some(sub) => sub,
         None => text("client_id")?.ok_or_else(|| TokenError::MissingClaim("sub".into()))?,
     };
-    let scopes = match (claims.get("scope"), claims.get("scp")) {
+    let present = |name: &str| claims.get(name).filter(|value| !value.is_null());
+    let scopes = match (present("scope"), present("scp")) {
         (Some(Value::String(scope)), _) => scope.split_whitespace().map(str::to_owned).collect(),
         (Some(_), _) => return Err(TokenError::BadClaim("scope".into())),
         (None, Some(Value::Array(items))) => items

@@ -832,6 +832,45 @@ impl Authorizer for OAuthAuthorizer {
     }
 }
 
+/// For the fuzz target (`fuzz/`, `authorization`): `value` read as an
+/// `Authorization` header and checked as the server checks it, with a fixed
+/// configuration (HS256 with a known secret, so every JWT shape reaches the
+/// signature and claims checks without a network; an unreachable issuer
+/// for the other algorithms, tried once). Never panics; the 401 challenge
+/// of a refusal is returned and must be a valid header value.
+#[doc(hidden)]
+pub async fn authorize_for_fuzzing(value: &[u8]) -> Result<Principal, (AuthError, HeaderValue)> {
+    static AUTHORIZER: std::sync::OnceLock<OAuthAuthorizer> = std::sync::OnceLock::new();
+    let authorizer = AUTHORIZER.get_or_init(|| {
+        let oauth = OAuthConfig::new("https://api.test/mcp")
+            .issuer(Issuer::new("https://issuer.test").jwks_uri("http://127.0.0.1:9/jwks"))
+            .allow_http_loopback(true)
+            .http_timeout(Duration::from_millis(200))
+            .refresh_interval(Duration::from_secs(3600))
+            .algorithms([Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
+            .shared_secret(FUZZ_SECRET.to_vec())
+            .build()
+            .expect("a valid fuzzing configuration");
+        OAuthAuthorizer {
+            oauth,
+            scopes: vec!["read".to_owned()].into(),
+            fallback: None,
+        }
+    });
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_bytes(value) {
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    authorizer.authorize(&headers).await.map_err(|error| {
+        let challenge = authorizer.challenge_for(&headers, &error);
+        (error, challenge)
+    })
+}
+
+/// The HS256 secret of [`authorize_for_fuzzing`], for seeds that get past the signature.
+#[doc(hidden)]
+pub const FUZZ_SECRET: &[u8] = b"registry-fuzz-secret-0123456789ab";
+
 #[cfg(test)]
 mod tests_served;
 
