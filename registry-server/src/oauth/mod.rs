@@ -36,6 +36,10 @@
 //!   separated) or `scp` (an array) become its scopes, and the whole payload
 //!   its [`claims`](registry_core::Principal::claims) (`ctx.principal()`).
 //!
+//! The header's `typ` is not required to be `at+jwt` (RFC 9068): many
+//! issuers send `JWT`, and an ID token, whose `aud` is a client id, fails
+//! the audience check anyway. Unknown `crit` header parameters are refused.
+//!
 //! A token that is not a JWT (or names an issuer this server does not
 //! trust) goes to RFC 7662 [introspection](OAuthConfig::introspection) when
 //! configured: `active: false` is a 401, and `aud`, `iss` and `exp`, when the
@@ -48,8 +52,9 @@
 //! OpenID configuration (`/.well-known/openid-configuration`), whose
 //! `issuer` must be the configured one. Every fetch has a
 //! [timeout](OAuthConfig::http_timeout) and a [size cap](OAuthConfig::max_document_bytes),
-//! follows no redirect and needs `https` (plain `http` only to a loopback
-//! host, and only with [`allow_http_loopback`](OAuthConfig::allow_http_loopback)).
+//! follows no redirect, ignores proxy variables and needs `https` (plain
+//! `http` only to a loopback host, and only with
+//! [`allow_http_loopback`](OAuthConfig::allow_http_loopback)).
 //! Keys are cached; a `kid` not in the cache refetches the set at most once
 //! per [`refresh_interval`](OAuthConfig::refresh_interval), so a flood of
 //! bogus `kid`s is not a flood of fetches, and a failed fetch keeps the keys

@@ -336,6 +336,15 @@ async fn bad_tokens_get_401_with_the_challenge() {
         };
         format!("{}.{}.", encode(&json!({"alg": "none", "typ": "JWT"})), encode(&good))
     };
+    // A critical header parameter this server does not understand (RFC 7515 §4.1.11).
+    let critical = {
+        use base64::Engine as _;
+        let encode = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let header = json!({"alg": "RS256", "kid": "rsa-1", "crit": ["x-custom"], "x-custom": 1});
+        let message = format!("{}.{}", encode(&header), encode(&good));
+        let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &rsa.key, Algorithm::RS256).expect("signed");
+        format!("{message}.{signature}")
+    };
     // HS256 keyed with the issuer's public key (algorithm confusion).
     let confused = {
         let public = rsa.jwk.to_string();
@@ -393,6 +402,7 @@ async fn bad_tokens_get_401_with_the_challenge() {
             },
             "no key `nope`",
         ),
+        ("unknown critical header", critical, "invalid_token"),
         ("not a JWT", "opaque-token".into(), "not a JWT"),
         ("garbage JWT", "a.b.c".into(), "well-formed"),
     ];
