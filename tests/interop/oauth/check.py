@@ -9,6 +9,8 @@ Only the standard library: nothing to install.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import sys
 import time
@@ -194,6 +196,21 @@ unsigned = ".".join(
         "",
     ]
 )
+# HS256 keyed with the issuer's public key (algorithm confusion): refused
+# before any key is looked at, HMAC needing a configured shared secret.
+_, _, jwks_body = http("GET", ISSUER + "/jwks")
+public_key = json.dumps(json.loads(jwks_body)["keys"][0]).encode()
+confused_header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "typ": "at+jwt"}).encode()).decode().rstrip("=")
+confused_message = f"{confused_header}.{payload}"
+confused = confused_message + "." + base64.urlsafe_b64encode(
+    hmac.new(public_key, confused_message.encode(), hashlib.sha256).digest()
+).decode().rstrip("=")
+# A kid the issuer never published.
+unknown_header = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+unknown_header["kid"] = "never-published"
+unknown_kid = ".".join(
+    [base64.urlsafe_b64encode(json.dumps(unknown_header).encode()).decode().rstrip("="), payload, sig]
+)
 short = token("short-client", "read admin")
 time.sleep(2.5)
 cases = [
@@ -202,6 +219,8 @@ cases = [
     ("forged payload", forged, "signature"),
     ("alg none", unsigned, "alg: none"),
     ("expired", short, "expired"),
+    ("HS256 keyed with the issuer's public key", confused, "`HS256` is not accepted"),
+    ("unknown kid", unknown_kid, "no key `never-published`"),
     ("garbage", "not-a-token", "not"),
 ]
 for name, bad, words in cases:
