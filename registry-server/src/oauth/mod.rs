@@ -100,8 +100,8 @@
 //! - `/openapi.json`: an `openIdConnect` security scheme `oauth` naming the
 //!   first issuer's discovery document (the token endpoint is only known
 //!   from it at run time, and OpenAPI 3.1 has no RFC 8414 metadata field),
-//!   beside the `bearer` scheme; the root `security` and each operation with
-//!   scopes list `oauth` with them;
+//!   beside the `bearer` scheme when API keys are accepted too; the root
+//!   `security` and each operation with scopes list `oauth` with them;
 //! - the RFC 9728 document's `scopes_supported` and the challenges above.
 //!
 //! # Crates
@@ -525,6 +525,7 @@ impl OAuthConfig {
                 introspection_cache: self.introspection_cache,
                 tokens: cache::TokenCache::new(self.token_cache_entries),
             }),
+            beside: None,
         })
     }
 }
@@ -551,6 +552,9 @@ pub enum OAuthConfigError {
 #[derive(Clone)]
 pub struct OAuth {
     inner: Arc<Inner>,
+    /// Set once attached to a server: whether another authorizer (API keys)
+    /// runs beside it, for the OpenAPI document's schemes.
+    beside: Option<bool>,
 }
 
 impl fmt::Debug for OAuth {
@@ -580,6 +584,13 @@ struct Inner {
 }
 
 impl OAuth {
+    /// Whether the `bearer` scheme (API keys) stays in the OpenAPI document
+    /// beside `oauth`: when another authorizer runs beside OAuth, or, for a
+    /// configuration not attached to a server, when the document has one.
+    pub(crate) fn api_keys_beside(&self, document_has_bearer: bool) -> bool {
+        self.beside.unwrap_or(document_has_bearer)
+    }
+
     /// The resource URI (the audience tokens must name).
     pub fn resource(&self) -> &str {
         &self.inner.resource
@@ -641,14 +652,16 @@ impl ServerConfig {
 /// authorizer becomes an [`OAuthAuthorizer`] over `registry`'s scopes, with
 /// the configured authorizer (API keys) beside it. `None` without OAuth.
 pub(crate) fn attach(config: &ServerConfig, registry: &Registry) -> Option<ServerConfig> {
-    let oauth = config.oauth.clone()?;
+    let mut oauth = config.oauth.clone()?;
+    oauth.beside = Some(config.authorizer.is_some());
     let authorizer = OAuthAuthorizer {
-        oauth,
+        oauth: oauth.clone(),
         scopes: scopes_supported(registry).into(),
         fallback: config.authorizer.clone(),
     };
     let mut config = config.clone();
     config.authorizer = Some(Arc::new(authorizer));
+    config.oauth = Some(oauth);
     Some(config)
 }
 

@@ -14,8 +14,8 @@ use super::OAuth;
 use crate::rest::Routes;
 
 /// Adds the `oauth` scheme and the requirements to `document`. The
-/// `bearer` scheme the document already has (any bearer credential: API
-/// key or access token) stays as the alternative.
+/// `bearer` scheme (an API key) stays as the alternative only when API keys
+/// are accepted beside OAuth.
 pub(crate) fn document_security(document: &mut Value, routes: &Routes, oauth: Option<&OAuth>) {
     let Some(oauth) = oauth else {
         return;
@@ -32,8 +32,12 @@ pub(crate) fn document_security(document: &mut Value, routes: &Routes, oauth: Op
             oauth.resource_metadata_url()
         ),
     });
-    document["components"]["securitySchemes"]["oauth"] = scheme;
-    let bearer = document["components"]["securitySchemes"].get("bearer").is_some();
+    let schemes = &mut document["components"]["securitySchemes"];
+    schemes["oauth"] = scheme;
+    let bearer = oauth.api_keys_beside(schemes.get("bearer").is_some());
+    if !bearer && let Some(schemes) = schemes.as_object_mut() {
+        schemes.remove("bearer");
+    }
     let requirement = |scopes: &[&str]| {
         let mut alternatives = vec![json!({ "oauth": scopes })];
         if bearer {

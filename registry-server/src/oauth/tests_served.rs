@@ -722,12 +722,31 @@ async fn the_openapi_document_names_the_scheme_and_each_operations_scopes() {
         scheme["openIdConnectUrl"],
         format!("{}/.well-known/openid-configuration", issuer.url())
     );
+    assert_eq!(document["security"], json!([{"oauth": []}]));
+    assert_eq!(
+        document["components"]["securitySchemes"].get("bearer"),
+        None,
+        "no API keys"
+    );
+    assert_eq!(
+        document["paths"]["/api/oauth_admin"]["post"]["security"],
+        json!([{"oauth": ["admin"]}])
+    );
+    assert_eq!(document["paths"]["/api/oauth_public"]["post"].get("security"), None);
+    // With API keys beside OAuth, the bearer scheme is the alternative.
+    let keys = ApiKeys::parse("key-0123456789").expect("keys");
+    let router = Server::new(registry(), config(&issuer, |c| c).authorizer(keys))
+        .router()
+        .expect("a router");
+    let request = Request::get("http://127.0.0.1/openapi.json")
+        .body(Body::empty())
+        .expect("a request");
+    let document = send(&router, request).await.body;
     assert_eq!(document["security"], json!([{"oauth": []}, {"bearer": []}]));
     assert_eq!(
         document["paths"]["/api/oauth_admin"]["post"]["security"],
         json!([{"oauth": ["admin"]}, {"bearer": []}])
     );
-    assert_eq!(document["paths"]["/api/oauth_public"]["post"].get("security"), None);
 }
 
 #[tokio::test]
