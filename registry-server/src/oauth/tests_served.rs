@@ -797,3 +797,75 @@ async fn the_docs_page_shows_scopes_and_takes_a_token() {
     assert!(page.contains("class=\"filter token\""));
     assert!(page.contains("init.headers.Authorization = `Bearer ${token.trim()}`"));
 }
+
+/// On Lambda (API Gateway REST, stage `/Prod`): tokens checked per event
+/// with the keys and tokens cached across the warm instance's events, and
+/// the metadata reached under the stage.
+#[cfg(feature = "lambda")]
+#[tokio::test]
+async fn lambda_events_share_the_warm_instances_caches() {
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::{Adapter, Context as LambdaContext, LambdaEvent};
+    use tower::Service as _;
+
+    let rsa = rsa("rsa-1");
+    let issuer = start_issuer(&[&rsa]).await;
+    let server = Server::new(registry(), config(&issuer, |c| c).bound_to_loopback(false));
+    let service = crate::lambda::service(&server).expect("a Lambda service");
+    let token = sign(&rsa, Algorithm::RS256, &claims(&issuer.url(), "read admin"));
+    let event = |method: &str, path: &str, authorization: Option<&str>| {
+        let mut event: Value =
+            serde_json::from_str(include_str!("../../../tests/fixtures/lambda/apigw_rest_v1.json")).expect("JSON");
+        event["path"] = json!(path);
+        event["httpMethod"] = json!(method);
+        event["requestContext"]["httpMethod"] = json!(method);
+        event["requestContext"]["path"] = json!(format!("/Prod{path}"));
+        event["body"] = if method == "POST" { json!("{}") } else { Value::Null };
+        event["isBase64Encoded"] = json!(false);
+        event["queryStringParameters"] = Value::Null;
+        event["multiValueQueryStringParameters"] = Value::Null;
+        if let Some(value) = authorization {
+            event["headers"]["Authorization"] = json!(value);
+        }
+        event
+    };
+    let invoke = |event: Value| {
+        let service = service.clone();
+        async move {
+            let request: LambdaRequest = serde_json::from_value(event).expect("lambda_http decodes the event");
+            let mut adapter = Adapter::from(service);
+            let response = std::future::poll_fn(|cx| adapter.poll_ready(cx))
+                .await
+                .map(|()| adapter.call(LambdaEvent::new(request, LambdaContext::default())))
+                .expect("ready")
+                .await
+                .expect("an answer");
+            serde_json::to_value(response).expect("a response event")
+        }
+    };
+    for _ in 0..3 {
+        let answer = invoke(event("POST", "/api/oauth_admin", Some(&bearer(&token)))).await;
+        assert_eq!(answer["statusCode"], 200, "{answer}");
+    }
+    assert_eq!(
+        issuer.jwks_fetches.load(Ordering::SeqCst),
+        1,
+        "one fetch for the warm instance"
+    );
+    let answer = invoke(event("POST", "/api/oauth_admin", None)).await;
+    assert_eq!(answer["statusCode"], 401, "{answer}");
+    // API Gateway REST answers carry `headers` and `multiValueHeaders`.
+    let challenge = ["headers", "multiValueHeaders"]
+        .iter()
+        .filter_map(|field| answer[*field].as_object())
+        .flat_map(|headers| headers.iter())
+        .find(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, value)| match value {
+            Value::Array(values) => values.first().and_then(Value::as_str).unwrap_or_default().to_owned(),
+            other => other.as_str().unwrap_or_default().to_owned(),
+        })
+        .unwrap_or_else(|| panic!("a challenge in {answer}"));
+    assert!(challenge.contains(METADATA_URL), "{challenge}");
+    let answer = invoke(event("GET", "/.well-known/oauth-protected-resource/mcp", None)).await;
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+}
