@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Short, bounded fuzz runs of both targets (fuzz/), then a stable replay of the corpus.
+# Short, bounded fuzz runs of every target (fuzz/), then a stable replay of the corpus.
 #
 #   ./scripts/fuzz.sh            # 60 s per target
 #   FUZZ_SECONDS=600 ./scripts/fuzz.sh
@@ -22,7 +22,7 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-for target in jsonrpc_decode arguments; do
+for target in jsonrpc_decode arguments authorization; do
     mkdir -p "$work/$target"
     cp fuzz/corpus/"$target"/* "$work/$target/"
     echo "== fuzzing $target for ${seconds}s"

@@ -25,6 +25,10 @@ cargo test --workspace
 # enabling them workspace-wide would change what the default build is tested as).
 step "cargo test -p registry-core --features anyhow --test question_mark"
 cargo test -p registry-core --features anyhow --test question_mark
+step "cargo clippy -p registry-server --features oauth,lambda --all-targets -- -D warnings"
+cargo clippy -p registry-server --features oauth,lambda --all-targets -- -D warnings
+step "cargo test -p registry-server --features oauth,lambda --lib oauth"
+cargo test -p registry-server --features oauth,lambda --lib oauth
 
 passed=0
 failed=0

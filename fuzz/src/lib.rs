@@ -116,3 +116,25 @@ pub fn arguments(data: &[u8]) {
         }
     }
 }
+
+/// `Authorization` header bytes through the OAuth authorizer
+/// (`registry_server::oauth::authorize_for_fuzzing`) never panic; a refusal
+/// carries a `Bearer` challenge naming the metadata document, and an
+/// accepted token names its holder.
+pub fn authorization(data: &[u8]) {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    });
+    match runtime.block_on(registry_server::oauth::authorize_for_fuzzing(data)) {
+        Ok(principal) => assert!(!principal.id.is_empty(), "an accepted token without a holder"),
+        Err((_, challenge)) => {
+            let text = challenge.to_str().expect("a visible-ASCII challenge");
+            assert!(text.starts_with("Bearer "), "{text}");
+            assert!(text.contains("resource_metadata=\""), "{text}");
+        }
+    }
+}

@@ -28,3 +28,8 @@ fn jsonrpc_decode_corpus() {
 fn arguments_corpus() {
     replay("arguments", registry_fuzz::arguments);
 }
+
+#[test]
+fn authorization_corpus() {
+    replay("authorization", registry_fuzz::authorization);
+}

@@ -399,17 +399,43 @@ impl fmt::Debug for Context {
 }
 
 /// An authenticated caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// ```
+/// use registry_core::Principal;
+///
+/// let caller = Principal::new("alice", ["read"]);
+/// assert!(caller.has_scope("read") && !caller.has_scope("admin"));
+/// assert_eq!(caller.claim("email"), None);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Principal {
     /// A stable identifier (key id, subject).
     pub id: String,
     /// Scopes granted to the caller.
     pub scopes: Vec<String>,
+    /// The verified claims of the credential, when it carried any: an OAuth
+    /// access token's payload (JWT) or introspection answer (`None` for an
+    /// API key).
+    pub claims: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Principal {
+    /// A caller called `id` holding `scopes`, without claims.
+    pub fn new(id: impl Into<String>, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Principal {
+            id: id.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+            claims: None,
+        }
+    }
+
     /// Whether the caller holds `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// One verified claim of the caller's credential (`email`, `client_id`, ...).
+    pub fn claim(&self, name: &str) -> Option<&serde_json::Value> {
+        self.claims.as_deref()?.get(name)
     }
 }

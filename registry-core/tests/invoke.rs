@@ -389,10 +389,7 @@ async fn context_visibility_and_scopes() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
-    let user = Principal {
-        id: "u".into(),
-        scopes: vec!["read".into()],
-    };
+    let user = Principal::new("u", ["read"]);
     let err = registry
         .invoke(
             "admin_only",
@@ -401,10 +398,7 @@ async fn context_visibility_and_scopes() {
         )
         .await;
     assert_eq!(err.unwrap_err().kind(), ErrorKind::Forbidden);
-    let admin = Principal {
-        id: "a".into(),
-        scopes: vec!["admin".into()],
-    };
+    let admin = Principal::new("a", ["admin"]);
     assert!(
         registry
             .invoke(

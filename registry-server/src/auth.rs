@@ -17,18 +17,19 @@
 //! checks each function's `scopes = [...]` against it: a missing scope is
 //! `403` on REST and an `isError` result of kind `forbidden` on MCP.
 //!
-//! # OAuth (later)
+//! A credential in the query string (`?access_token=...`) is refused with a
+//! 401 whatever the authorizer: it would end up in logs and caches.
+//!
+//! # OAuth
 //!
 //! The MCP authorization specification makes an HTTP MCP server an OAuth 2.1
 //! resource server that advertises its authorization server through RFC 9728
-//! protected resource metadata. This crate leaves room for that without
-//! implementing it: an OAuth authorizer validates the access token in
-//! [`Authorizer::authorize`] (mapping its `sub` and `scope` claims to a
-//! [`Principal`]), returns
-//! `Bearer resource_metadata="https://host/.well-known/oauth-protected-resource"`
-//! from [`Authorizer::challenge`], and the application merges a route serving
-//! that metadata document into [`Server::router`](crate::Server::router).
-//! Nothing else in the request path changes.
+//! protected resource metadata. With the `oauth` feature,
+//! `ServerConfig::oauth` does all of it (JWT and introspection validation,
+//! the metadata document, the challenges); API keys keep working beside it.
+//! An authorizer of one's own takes part in the same challenges through
+//! [`Authorizer::challenge_for`] (401) and [`Authorizer::insufficient_scope`]
+//! (the 403 step-up challenge).
 
 use std::fmt;
 use std::future::Future;
@@ -56,7 +57,7 @@ pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<Principal, AuthErro
 ///         Box::pin(async move {
 ///             let user = headers.get("x-user").and_then(|v| v.to_str().ok());
 ///             match user {
-///                 Some(user) => Ok(Principal { id: user.to_owned(), scopes: Vec::new() }),
+///                 Some(user) => Ok(Principal::new(user, Vec::<String>::new())),
 ///                 None => Err(AuthError::Unauthorized("send x-user".into())),
 ///             }
 ///         })
@@ -71,6 +72,28 @@ pub trait Authorizer: Send + Sync + 'static {
     /// An OAuth resource server adds `resource_metadata="..."` (RFC 9728) here.
     fn challenge(&self) -> HeaderValue {
         HeaderValue::from_static("Bearer realm=\"api\"")
+    }
+
+    /// The `WWW-Authenticate` value of a 401 answering a request with these
+    /// `headers` that failed with `error` (default: [`Authorizer::challenge`]).
+    /// An OAuth resource server adds `error="invalid_token"` here when a
+    /// token was presented (RFC 6750 §3).
+    fn challenge_for(&self, headers: &HeaderMap, error: &AuthError) -> HeaderValue {
+        let _ = (headers, error);
+        self.challenge()
+    }
+
+    /// The `WWW-Authenticate` value of the 403 answering an authenticated
+    /// caller who lacks `missing`, one of the `required` scopes of the
+    /// function called; `None` (the default) keeps the answer without a
+    /// challenge (a `403` problem on REST, an `isError` result on MCP).
+    /// With `Some`, REST answers `403` with this header and `/mcp` answers
+    /// a `tools/call` with HTTP `403`, this header and a JSON-RPC error
+    /// (code -32001), so the client can ask its authorization server for a
+    /// token with more scopes (step-up authorization).
+    fn insufficient_scope(&self, required: &[&str], missing: &str) -> Option<HeaderValue> {
+        let _ = (required, missing);
+        None
     }
 
     /// A short name for logs and `Debug`.
@@ -199,10 +222,7 @@ impl ApiKeys {
                     reason: "the key must come first".into(),
                 });
             }
-            let mut principal = Principal {
-                id: format!("key-{number}"),
-                scopes: Vec::new(),
-            };
+            let mut principal = Principal::new(format!("key-{number}"), Vec::<String>::new());
             for word in words {
                 match word.split_once('=') {
                     Some(("id", id)) if !id.is_empty() => principal.id = id.to_owned(),

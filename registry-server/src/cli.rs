@@ -165,6 +165,8 @@ impl HttpOptions {
         if self.debug_errors {
             config = config.debug_errors(true);
         }
+        #[cfg(feature = "oauth")]
+        let mut config = crate::oauth::from_env(config)?;
         match crate::auth::ApiKeys::from_env() {
             Ok(Some(keys)) => {
                 tracing::info!(
@@ -174,7 +176,7 @@ impl HttpOptions {
                 config = config.authorizer(keys);
             }
             Ok(None) => {
-                if config.protect_docs {
+                if config.protect_docs && !config.has_oauth() {
                     return Err("PROTECT_DOCS needs API_KEYS or API_KEYS_FILE".to_owned());
                 }
             }
@@ -284,7 +286,7 @@ impl Cli {
                 Err(err) => fail(&err.to_string()),
             },
             Command::Tools => {
-                let tools = crate::mcp::tool_definitions(registry.exposed(registry_core::Protocol::Mcp));
+                let tools = crate::mcp::tool_definitions(registry.exposed(registry_core::Protocol::Mcp), false);
                 let text = serde_json::to_string_pretty(&tools).expect("a JSON value always serializes");
                 print_stdout(&format!("{text}\n"));
                 ExitCode::SUCCESS
@@ -296,6 +298,11 @@ impl Cli {
                     Ok(Some(keys)) => config.authorizer(keys),
                     Ok(None) => config,
                     Err(err) => return fail(&err.to_string()),
+                };
+                #[cfg(feature = "oauth")]
+                let config = match crate::oauth::from_env(config) {
+                    Ok(config) => config,
+                    Err(err) => return fail(&err),
                 };
                 let server = Server::new(registry, config.bound_to_loopback(false));
                 if let Err(err) = server.check_not_empty() {

@@ -46,6 +46,9 @@ pub struct ServerConfig {
     pub(crate) extensions: Vec<RouterExtension>,
     pub(crate) path_prefix: Option<String>,
     pub(crate) tags: Vec<(String, String)>,
+    /// The OAuth resource server, when configured ([`ServerConfig::oauth`]).
+    #[cfg(feature = "oauth")]
+    pub(crate) oauth: Option<crate::oauth::OAuth>,
 }
 
 /// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
@@ -80,6 +83,8 @@ impl Default for ServerConfig {
             extensions: Vec::new(),
             path_prefix: None,
             tags: Vec::new(),
+            #[cfg(feature = "oauth")]
+            oauth: None,
         }
     }
 }
@@ -299,6 +304,14 @@ impl ServerConfig {
         self.authorizer.as_ref()
     }
 
+    /// Whether OAuth access tokens are accepted (feature `oauth`, `ServerConfig::oauth`).
+    pub fn has_oauth(&self) -> bool {
+        #[cfg(feature = "oauth")]
+        return self.oauth.is_some();
+        #[cfg(not(feature = "oauth"))]
+        false
+    }
+
     /// The shutdown grace period.
     pub fn grace(&self) -> Duration {
         self.shutdown_grace
@@ -313,6 +326,7 @@ impl ServerConfig {
             max_message_bytes: self.max_body_bytes,
             max_json_depth: self.max_json_depth,
             shutdown_grace: self.shutdown_grace,
+            security_schemes: false,
         }
     }
 

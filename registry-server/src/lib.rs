@@ -20,6 +20,7 @@
 //! | `GET /openapi-3.0.json` | the same as OpenAPI 3.0.3, for generators that do not read 3.1 ([`openapi::v30`]) |
 //! | `GET /docs` | a self-contained docs page with a form per function |
 //! | `GET /healthz` | liveness and function counts |
+//! | `GET /.well-known/oauth-protected-resource` | RFC 9728 metadata (feature `oauth`, see `oauth`) |
 
 mod app;
 pub mod auth;
@@ -35,6 +36,8 @@ mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod mcp;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 pub mod openapi;
 mod problem;
 mod render;

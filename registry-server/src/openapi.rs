@@ -69,6 +69,9 @@ pub(crate) struct Settings {
     pub(crate) credentials: Vec<crate::auth::Credential>,
     /// Tag descriptions from [`ServerConfig::tag`], in their order.
     pub(crate) tags: Vec<(String, String)>,
+    /// The OAuth resource server, for its security scheme and the operations' scopes.
+    #[cfg(feature = "oauth")]
+    pub(crate) oauth: Option<crate::oauth::OAuth>,
 }
 
 impl Settings {
@@ -89,6 +92,8 @@ impl Settings {
                 .map(|authorizer| authorizer.credentials().to_vec())
                 .unwrap_or_default(),
             tags: config.tags.clone(),
+            #[cfg(feature = "oauth")]
+            oauth: config.oauth.clone(),
         }
     }
 }
@@ -176,6 +181,8 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         },
     });
     root::finish(&mut document, settings, &problem);
+    #[cfg(feature = "oauth")]
+    crate::oauth::document_security(&mut document, routes, settings.oauth.as_ref());
     document
 }
 

@@ -106,6 +106,11 @@ impl Server {
     /// shared layers its own way: problems on REST and the pages, JSON-RPC
     /// errors on `/mcp`.
     fn service(&self) -> Result<(Edge<Router>, Arc<rest::Routes>), ServerError> {
+        #[cfg(feature = "oauth")]
+        let with_oauth = crate::oauth::attach(&self.config, &self.registry);
+        #[cfg(feature = "oauth")]
+        let config = with_oauth.as_ref().unwrap_or(&self.config);
+        #[cfg(not(feature = "oauth"))]
         let config = &self.config;
         let in_flight = InFlight::new(config);
         // One description of the REST routes, read by the router and both pages.
@@ -124,8 +129,15 @@ impl Server {
         if config.protect_docs {
             pages = protect(pages, config, Rejection::into_problem_response);
         }
+        // RFC 9728 metadata: public, read before a client holds a token.
+        #[cfg(feature = "oauth")]
+        let pages = pages.merge(crate::oauth::routes(config, &self.registry));
         let origins = http::OriginCheck::new(config);
-        let mcp = mcp::router(&self.registry, &config.mcp_settings(), origins, &in_flight);
+        let mcp_settings = mcp::Settings {
+            security_schemes: config.has_oauth(),
+            ..config.mcp_settings()
+        };
+        let mcp = mcp::router(&self.registry, &mcp_settings, origins, &in_flight);
         let rest = rest::router(&routes, config.rest_settings(), &in_flight)?;
         // `merge` re-inserts the routes it is given: the few go into the many.
         let mut router = protect(rest, config, Rejection::into_problem_response)
@@ -140,6 +152,10 @@ impl Server {
         }
         if let Some(prefix) = &config.path_prefix {
             router = under_prefix(prefix, router);
+            #[cfg(feature = "oauth")]
+            {
+                router = router.merge(crate::oauth::prefixed_routes(config, &self.registry, prefix));
+            }
         }
         Ok((EdgeLayer::new(config).layer(router), routes))
     }

@@ -363,6 +363,9 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
     if let Some(max) = function.max_concurrency() {
         chips.push((format!("at most {max} concurrent"), "hint"));
     }
+    for scope in function.scopes() {
+        chips.push((format!("scope {scope}"), "warn"));
+    }
     for tag in function.tags() {
         chips.push(((*tag).to_owned(), "tag"));
     }

@@ -130,6 +130,9 @@
     const started = performance.now();
     try {
       const init = { method: req.method, headers: { Accept: "application/json" } };
+      // The pasted credential, kept in this page only (never stored).
+      const token = (document.querySelector("input.token") || {}).value;
+      if (token && token.trim()) init.headers.Authorization = `Bearer ${token.trim()}`;
       if (req.body !== null) {
         init.body = req.body;
         init.headers["Content-Type"] = "application/json";

@@ -42,7 +42,7 @@ pub const DEFAULT_MAX_KEYS: usize = 100_000;
 ///
 /// let ctx = Context::new(Protocol::Rest).with_client_addr([127, 0, 0, 1].into());
 /// assert_eq!(CallerKey::of(&ctx), CallerKey::Address([127, 0, 0, 1].into()));
-/// let ctx = ctx.with_principal(Principal { id: "key-1".into(), scopes: vec![] });
+/// let ctx = ctx.with_principal(Principal::new("key-1", Vec::<String>::new()));
 /// assert_eq!(CallerKey::of(&ctx), CallerKey::Principal("key-1"));
 /// assert_eq!(CallerKey::of(&Context::new(Protocol::Direct)), CallerKey::Anonymous);
 /// ```

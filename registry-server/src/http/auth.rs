@@ -7,7 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
-use registry_core::ApiError;
+use registry_core::{ApiError, Principal};
 
 use super::{Rejection, Render, request_id_of};
 use crate::ServerConfig;
@@ -76,22 +76,59 @@ impl Unauthenticated {
     }
 }
 
+/// The authorizer of an authenticated request, in its extensions: the REST
+/// and MCP handlers ask it for the step-up challenge of a function whose
+/// scopes the principal lacks ([`Authorizer::insufficient_scope`]).
+#[derive(Clone, Debug)]
+pub(crate) struct StepUp(Arc<dyn Authorizer>);
+
+impl StepUp {
+    /// The 403 `WWW-Authenticate` value for `principal` calling a function
+    /// that declares `required`, and the first scope it lacks, when it lacks
+    /// one and the authorizer challenges for scopes.
+    pub(crate) fn challenge(
+        &self,
+        required: &[&'static str],
+        principal: Option<&Principal>,
+    ) -> Option<(HeaderValue, &'static str)> {
+        let missing = required.iter().find(|s| !principal.is_some_and(|p| p.has_scope(s)))?;
+        Some((self.0.insufficient_scope(required, missing)?, missing))
+    }
+}
+
+/// Whether the query string carries an OAuth access token (RFC 6750 §2.3),
+/// which this server refuses.
+fn token_in_query(request: &Request) -> bool {
+    request.uri().query().is_some_and(|query| {
+        form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name.eq_ignore_ascii_case("access_token"))
+    })
+}
+
 /// Runs the authorizer; on success the [`Principal`](registry_core::Principal)
 /// goes into the request's extensions. Preflight (`OPTIONS`) requests pass.
 async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let outcome = auth.authorizer.authorize(request.headers()).await;
+    let outcome = if token_in_query(&request) {
+        Err(AuthError::Unauthorized(
+            "access tokens in the query string are refused: send `Authorization: Bearer <token>`".into(),
+        ))
+    } else {
+        auth.authorizer.authorize(request.headers()).await
+    };
     match outcome {
         Ok(principal) => {
             tracing::Span::current().record("principal", principal.id.as_str());
-            request.extensions_mut().insert(principal);
+            let extensions = request.extensions_mut();
+            extensions.insert(principal);
+            extensions.insert(StepUp(Arc::clone(&auth.authorizer)));
             next.run(request).await
         }
         Err(error) => {
             let id = request_id_of(request.extensions());
-            let rejection = Unauthenticated::new(error, || auth.authorizer.challenge());
+            let challenge = auth.authorizer.challenge_for(request.headers(), &error);
+            let rejection = Unauthenticated::new(error, || challenge);
             tracing::debug!(
                 request_id = %id,
                 status = rejection.status().as_u16(),

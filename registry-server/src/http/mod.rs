@@ -34,7 +34,7 @@ mod request_id;
 
 #[cfg(test)]
 pub(crate) use auth::Unauthenticated;
-pub(crate) use auth::protect;
+pub(crate) use auth::{StepUp, protect};
 pub use body::json_too_deep;
 pub(crate) use body::{BodyError, BodyRules, ContentTypes, read_json};
 pub(crate) use cors::cors;

@@ -63,7 +63,8 @@ impl Dispatcher {
         if let Some(icon) = &app.icon {
             info["icons"] = crate::render::icon_list(icon);
         }
-        let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors);
+        let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors)
+            .security_schemes(settings.security_schemes);
         let resources = Resources::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let prompts = Prompts::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let completions = Completions::new(registry, settings.debug_errors);
@@ -108,6 +109,11 @@ impl Dispatcher {
             initialize,
             discover: Arc::from(Value::Object(discover).to_string()),
         }
+    }
+
+    /// The registry served.
+    pub(crate) fn registry(&self) -> &registry_core::Registry {
+        self.tools.registry()
     }
 
     /// Answers one message: `None` for notifications and client responses.

@@ -23,8 +23,8 @@ use tokio::sync::mpsc;
 
 use crate::call_env::CallEnv;
 use crate::http::{
-    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, client_addr_of,
-    read_json, request_id_of,
+    BodyError, BodyRules, ContentTypes, HeaderMetadata, InFlight, OriginCheck, OwnedSlot, Rejection, StepUp,
+    client_addr_of, read_json, request_id_of,
 };
 
 use super::Settings;
@@ -120,6 +120,9 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
     {
         return json_reply(&Reply::error(message.id, error));
     }
+    if let Some(refused) = step_up(&endpoint, &parts, &message, principal.as_ref()) {
+        return refused;
+    }
 
     let streams = headers
         .get(header::ACCEPT)
@@ -156,6 +159,52 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
         Some(reply) => json_reply(&reply),
         None => StatusCode::ACCEPTED.into_response(),
     }
+}
+
+/// HTTP 403 with the authorizer's step-up challenge (`WWW-Authenticate:
+/// Bearer error="insufficient_scope", scope="..."`) and a JSON-RPC error
+/// answering a `tools/call` of a tool the caller may see but lacks a scope
+/// of, when the authorizer challenges for scopes
+/// ([`Authorizer::insufficient_scope`](crate::Authorizer::insufficient_scope)):
+/// the tool is known from the body (and, on 2026-07-28, the `Mcp-Name`
+/// header checked against it), so the HTTP answer can carry what the client
+/// needs to step up. Other authorizers keep the `isError` result.
+fn step_up(
+    endpoint: &Endpoint,
+    parts: &axum::http::request::Parts,
+    message: &Message,
+    principal: Option<&registry_core::Principal>,
+) -> Option<Response> {
+    if message.method != Method::ToolsCall {
+        return None;
+    }
+    let step_up = parts.extensions.get::<StepUp>()?;
+    let registry = endpoint.mcp.registry();
+    let name = message.name()?;
+    let entry = registry
+        .lookup(name, registry_core::Protocol::Mcp)
+        .ok()
+        .filter(|entry| entry.function().is_tool())?;
+    let (challenge, missing) = step_up.challenge(entry.function().scopes(), principal)?;
+    if registry.filters_by_caller() {
+        let ctx = CallEnv {
+            metadata: Some(Arc::new(HeaderMetadata(parts.headers.clone()))),
+            principal: principal.cloned(),
+            client_addr: client_addr_of(&parts.extensions),
+            ..CallEnv::default()
+        }
+        .context(registry_core::Protocol::Mcp);
+        if !registry.visible(entry, &ctx) {
+            return None;
+        }
+    }
+    let error = RpcError::new(code::UNAUTHORIZED, format!("`{name}` requires the scope `{missing}`"));
+    let mut response = json_response(
+        StatusCode::FORBIDDEN,
+        Reply::error(message.id.clone(), error).to_bytes(),
+    );
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+    Some(response)
 }
 
 /// Who a legacy `notifications/cancelled` must come from to name a call: the

@@ -114,6 +114,8 @@ pub(crate) struct Settings {
     pub(crate) max_json_depth: usize,
     /// How long stdio lets running calls finish once stdin closes.
     pub(crate) shutdown_grace: std::time::Duration,
+    /// Whether each tool definition carries `securitySchemes` (HTTP with OAuth).
+    pub(crate) security_schemes: bool,
 }
 
 impl Default for Settings {

@@ -24,6 +24,8 @@ pub(crate) struct Tools {
     registry: Registry,
     list: PagedList,
     debug_errors: bool,
+    /// Whether each definition carries `securitySchemes`.
+    security_schemes: bool,
 }
 
 impl Tools {
@@ -34,7 +36,24 @@ impl Tools {
             registry: registry.clone(),
             list: PagedList::new("tools", page_size, server_info),
             debug_errors,
+            security_schemes: false,
         }
+    }
+
+    /// Gives each tool definition `securitySchemes:
+    /// [{"type": "oauth2", "scopes": [...]}]` (the function's scopes), the
+    /// convention hosted clients read to ask for the right scopes up front
+    /// instead of looping through re-authorization. Every tool is `oauth2`,
+    /// none `noauth`: with OAuth on, `/mcp` takes no request without a credential.
+    #[must_use]
+    pub(crate) fn security_schemes(mut self, on: bool) -> Self {
+        self.security_schemes = on;
+        self
+    }
+
+    /// The registry whose tools these are.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Its entry in `capabilities`.
@@ -48,11 +67,12 @@ impl Tools {
     pub(crate) fn list(&self, id: Option<Id>, message: &Message, env: RequestEnv, era: Era) -> Result<Reply, RpcError> {
         let page = if self.registry.filters_by_caller() {
             let ctx = env.call.context(Protocol::Mcp);
-            let items = tools(self.registry.visible_to(&ctx));
+            let items = tools(self.registry.visible_to(&ctx), self.security_schemes);
             self.list.page_for_caller(era, &message.params, items)?
         } else {
-            self.list
-                .page(era, &message.params, || tools(self.registry.exposed(Protocol::Mcp)))?
+            self.list.page(era, &message.params, || {
+                tools(self.registry.exposed(Protocol::Mcp), self.security_schemes)
+            })?
         };
         Ok(Reply {
             id,
@@ -133,11 +153,18 @@ pub(crate) fn rpc_error(err: &ApiError, debug_errors: bool) -> RpcError {
 }
 
 /// The definitions of `entries`, leaving out (and logging) those MCP cannot describe.
-pub(crate) fn tools<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Value> {
+pub(crate) fn tools<'a>(entries: impl Iterator<Item = &'a Entry>, security_schemes: bool) -> Vec<Value> {
     entries
         .filter(|entry| entry.function().is_tool())
         .filter_map(|entry| match check_roots(entry) {
-            Ok(()) => Some(tool(entry)),
+            Ok(()) => {
+                let mut definition = tool(entry);
+                if security_schemes {
+                    let scopes = entry.function().scopes();
+                    definition["securitySchemes"] = json!([{ "type": "oauth2", "scopes": scopes }]);
+                }
+                Some(definition)
+            }
             Err(err) => {
                 tracing::error!("{err}; the tool is left out of tools/list");
                 None

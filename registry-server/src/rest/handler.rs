@@ -16,7 +16,7 @@ use super::coerce::{self, ArgKind};
 use super::plan::Route;
 use crate::call_env::CallEnv;
 use crate::http::{
-    BodyRules, ContentTypes, HeaderMetadata, InFlight, Rejection, client_addr_of, read_json, request_id_of,
+    BodyRules, ContentTypes, HeaderMetadata, InFlight, Rejection, StepUp, client_addr_of, read_json, request_id_of,
 };
 use crate::problem::{FieldProblem, Problem};
 
@@ -61,6 +61,12 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
             .with_request_id(&*request_id)
             .into_response();
     }
+    // The step-up challenge of the 403 the scope check will answer.
+    let step_up = parts
+        .extensions
+        .get::<StepUp>()
+        .and_then(|step_up| step_up.challenge(entry.function().scopes(), ctx.principal()))
+        .map(|(challenge, _)| challenge);
     let (args, text) = match parsed {
         Ok(args) => args,
         Err(problem) => return problem.with_request_id(&*request_id).into_response(),
@@ -83,9 +89,15 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         {
             malformed_json(&err).with_request_id(&*request_id).into_response()
         }
-        Err(error) => Problem::from_api_error(&error, state.settings.debug_errors)
-            .with_request_id(&*request_id)
-            .into_response(),
+        Err(error) => {
+            let mut response = Problem::from_api_error(&error, state.settings.debug_errors)
+                .with_request_id(&*request_id)
+                .into_response();
+            if let Some(challenge) = step_up.filter(|_| error.kind() == ErrorKind::Forbidden) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+            }
+            response
+        }
     }
 }
 

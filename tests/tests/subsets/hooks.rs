@@ -429,10 +429,7 @@ async fn hooks_and_filters_run_for_direct_calls_too() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), registry_core::ErrorKind::NotFound);
-    let admin = registry_core::Principal {
-        id: "root".into(),
-        scopes: vec!["admin".into()],
-    };
+    let admin = registry_core::Principal::new("root", ["admin"]);
     let ok = registry
         .invoke(
             "hook_admin_only",
