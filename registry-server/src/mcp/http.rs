@@ -163,28 +163,41 @@ async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Resp
 
 /// HTTP 403 with the authorizer's step-up challenge (`WWW-Authenticate:
 /// Bearer error="insufficient_scope", scope="..."`) and a JSON-RPC error
-/// answering a `tools/call` of a tool the caller may see but lacks a scope
-/// of, when the authorizer challenges for scopes
+/// answering a `tools/call`, `prompts/get` or `resources/read` of a
+/// function the caller may see but lacks a scope of, when the authorizer
+/// challenges for scopes
 /// ([`Authorizer::insufficient_scope`](crate::Authorizer::insufficient_scope)):
-/// the tool is known from the body (and, on 2026-07-28, the `Mcp-Name`
+/// the function is known from the body (and, on 2026-07-28, the `Mcp-Name`
 /// header checked against it), so the HTTP answer can carry what the client
-/// needs to step up. Other authorizers keep the `isError` result.
+/// needs to step up. Other authorizers keep the `isError` result (or the
+/// JSON-RPC error of `prompts/get` and `resources/read`).
 fn step_up(
     endpoint: &Endpoint,
     parts: &axum::http::request::Parts,
     message: &Message,
     principal: Option<&registry_core::Principal>,
 ) -> Option<Response> {
-    if message.method != Method::ToolsCall {
-        return None;
-    }
     let step_up = parts.extensions.get::<StepUp>()?;
     let registry = endpoint.mcp.registry();
-    let name = message.name()?;
-    let entry = registry
-        .lookup(name, registry_core::Protocol::Mcp)
-        .ok()
-        .filter(|entry| entry.function().is_tool())?;
+    let (name, entry) = match message.method {
+        Method::ToolsCall | Method::PromptsGet => {
+            let name = message.name()?;
+            let entry = registry.lookup(name, registry_core::Protocol::Mcp).ok()?;
+            let kind_matches = if message.method == Method::ToolsCall {
+                entry.function().is_tool()
+            } else {
+                entry.function().prompt().is_some()
+            };
+            (name, kind_matches.then_some(entry)?)
+        }
+        // The resource or template the URI names, as `resources/read` resolves it.
+        Method::ResourcesRead => {
+            let uri = message.params.get("uri").and_then(serde_json::Value::as_str)?;
+            let (entry, _) = registry.resource_for_uri(uri, registry_core::Protocol::Mcp)?;
+            (uri, entry)
+        }
+        _ => return None,
+    };
     let (challenge, missing) = step_up.challenge(entry.function().scopes(), principal)?;
     if registry.filters_by_caller() {
         let ctx = CallEnv {

@@ -75,11 +75,13 @@
 //! - a valid token without a function's scopes: `403`,
 //!   `WWW-Authenticate: Bearer error="insufficient_scope", scope="<required>", resource_metadata="<url>", error_description="..."`.
 //!   REST answers it with the `forbidden` problem; `/mcp` answers a
-//!   `tools/call` with HTTP `403`, the same header and a JSON-RPC error
-//!   (-32001) rather than an `isError` result: the MCP authorization
-//!   specification puts step-up in the HTTP layer ("403 Forbidden" with
-//!   `error="insufficient_scope"`), and the tool, and so its scopes, is known
-//!   from the body before the call (on 2026-07-28 also from `Mcp-Name`).
+//!   `tools/call`, `prompts/get` or `resources/read` with HTTP `403`, the
+//!   same header and a JSON-RPC error (-32001) rather than an `isError`
+//!   result: the MCP authorization specification puts step-up in the HTTP
+//!   layer ("403 Forbidden" with `error="insufficient_scope"`), and the
+//!   function, and so its scopes, is known from the body before the call
+//!   (the tool or prompt name, the resource URI; on 2026-07-28 also from
+//!   `Mcp-Name`).
 //!
 //! `<url>` is the RFC 9728 metadata address of the resource URI
 //! (`https://host/.well-known/oauth-protected-resource/mcp` for

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::routing::{get, post};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{EncodingKey, Header};
-use registry_core::{Context, Registry, api_function};
+use registry_core::{Context, Registry, api_function, api_prompt, api_resource};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -35,6 +35,18 @@ fn oauth_public() -> &'static str {
 #[api_function(scopes = ["admin"])]
 fn oauth_admin() -> &'static str {
     "admin things"
+}
+
+/// A report only admins may read.
+#[api_resource(uri = "oauth://admin/report", mime_type = "text/plain", scopes = ["admin"])]
+fn oauth_admin_report() -> String {
+    "the report".into()
+}
+
+/// A prompt only admins may get.
+#[api_prompt(scopes = ["admin"])]
+fn oauth_admin_prompt() -> registry_core::content::PromptMessage {
+    registry_core::content::PromptMessage::user("Summarize the report.")
 }
 
 /// The caller as the function sees it.
@@ -214,6 +226,8 @@ fn registry() -> Registry {
         .name("oauth_public")
         .name("oauth_admin")
         .name("oauth_whoami")
+        .name("oauth_admin_report")
+        .name("oauth_admin_prompt")
         .build()
         .expect("a registry")
 }
@@ -262,7 +276,11 @@ fn rest(path: &str, authorization: Option<&str>) -> Request<Body> {
 }
 
 fn mcp_call(tool: &str, authorization: Option<&str>) -> Request<Body> {
-    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": tool, "arguments": {}}});
+    mcp_request("tools/call", json!({"name": tool, "arguments": {}}), authorization)
+}
+
+fn mcp_request(method: &str, params: Value, authorization: Option<&str>) -> Request<Body> {
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": method, "params": params});
     let mut request = Request::post("http://127.0.0.1/mcp")
         .header(header::HOST, "127.0.0.1")
         .header(header::CONTENT_TYPE, "application/json")
@@ -492,6 +510,20 @@ async fn too_few_scopes_get_403_insufficient_scope_on_rest_and_mcp() {
     // A public tool with the same token still works.
     let answer = send(&router, mcp_call("oauth_public", Some(&token))).await;
     assert_eq!(answer.status, StatusCode::OK);
+    // A resource and a prompt with scopes step up the same way.
+    for (method, params) in [
+        ("resources/read", json!({"uri": "oauth://admin/report"})),
+        ("prompts/get", json!({"name": "oauth_admin_prompt"})),
+    ] {
+        let answer = send(&router, mcp_request(method, params.clone(), Some(&token))).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{method}: {}", answer.body);
+        assert_eq!(answer.challenge.as_deref(), Some(expected.as_str()), "{method}");
+        assert_eq!(answer.body["error"]["code"], -32001, "{method}");
+        let admin = bearer(&sign(&rsa, Algorithm::RS256, &claims(&issuer.url(), "read admin")));
+        let answer = send(&router, mcp_request(method, params, Some(&admin))).await;
+        assert_eq!(answer.status, StatusCode::OK, "{method}: {}", answer.body);
+        assert!(answer.body.get("result").is_some(), "{method}: {}", answer.body);
+    }
 }
 
 #[tokio::test]
