@@ -22,6 +22,12 @@ cargo test --workspace
 # enabling them workspace-wide would change what the default build is tested as).
 step "cargo test -p registry-core --features anyhow --test question_mark"
 cargo test -p registry-core --features anyhow --test question_mark
+step "cargo clippy -p registry-server --all-targets --features otel -- -D warnings"
+cargo clippy -p registry-server --all-targets --features otel -- -D warnings
+step "cargo test -p registry-server --features otel --lib telemetry"
+cargo test -p registry-server --features otel --lib telemetry
+step "cargo test -p registry-tests --features otel --test otel"
+cargo test -p registry-tests --features otel --test otel
 
 passed=0
 failed=0

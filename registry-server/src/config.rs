@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub(crate) allow_empty: bool,
     pub(crate) extensions: Vec<RouterExtension>,
     pub(crate) path_prefix: Option<String>,
+    /// OpenTelemetry settings (`crate::telemetry`; empty without feature `otel`).
+    pub(crate) telemetry: crate::telemetry::Settings,
 }
 
 /// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
@@ -78,6 +80,7 @@ impl Default for ServerConfig {
             allow_empty: false,
             extensions: Vec::new(),
             path_prefix: None,
+            telemetry: Default::default(),
         }
     }
 }

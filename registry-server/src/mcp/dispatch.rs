@@ -120,12 +120,27 @@ impl Dispatcher {
                 tracing::debug!(method = %message.method, "notification accepted");
                 None
             }
+            #[cfg(not(feature = "otel"))]
             Kind::Request => {
                 let id = message.id.clone();
                 Some(match self.request(message, env).await {
                     Ok(reply) => reply,
                     Err(error) => Reply::error(id, error),
                 })
+            }
+            // The same, inside the request's span (`crate::telemetry`).
+            #[cfg(feature = "otel")]
+            Kind::Request => {
+                let mut env = env;
+                let call = super::telemetry::start(&message, &mut env);
+                let id = message.id.clone();
+                let reply = async move {
+                    match self.request(message, env).await {
+                        Ok(reply) => reply,
+                        Err(error) => Reply::error(id, error),
+                    }
+                };
+                Some(call.wrap(reply, super::telemetry::outcome).await)
             }
         }
     }

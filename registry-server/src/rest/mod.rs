@@ -62,9 +62,21 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
             settings,
             in_flight: Arc::clone(in_flight),
         });
+        #[cfg(not(feature = "otel"))]
         let route = on(filter, move |request: Request| {
             handler::handle(Arc::clone(&state), request)
         });
+        // The same, inside the call's span (`crate::telemetry`).
+        #[cfg(feature = "otel")]
+        let route = {
+            let traced = crate::telemetry::RestRoute::new(method, &plan.path, name);
+            on(filter, move |request: Request| {
+                let call = crate::telemetry::spans::Call::rest(&traced, &request);
+                call.wrap(handler::handle(Arc::clone(&state), request), |response| {
+                    crate::telemetry::spans::Outcome::Rest(response.status().as_u16())
+                })
+            })
+        };
         let slot = by_path
             .entry(path)
             .or_insert_with(|| (MethodRouter::new(), Vec::new(), name));
