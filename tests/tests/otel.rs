@@ -62,6 +62,12 @@ async fn otel_outbound(ctx: &Context) -> String {
     ctx.trace_headers().traceparent.unwrap_or_default()
 }
 
+/// Refused by a (pretend) rate limit.
+#[api_function]
+async fn otel_limited() -> Result<i64, ApiError> {
+    Err(ApiError::rate_limited("slow down"))
+}
+
 /// What the receiver got.
 #[derive(Default)]
 struct Received {
@@ -72,6 +78,7 @@ struct Received {
 struct Fixture {
     received: Arc<Mutex<Received>>,
     router: axum::Router,
+    server: Server,
 }
 
 /// Starts the receiver (on its own thread and runtime, so it outlives each
@@ -123,13 +130,25 @@ fn fixture() -> &'static Fixture {
         tracing_subscriber::registry()
             .with(registry_server::telemetry::layer())
             .init();
-        let registry = ["otel_add", "otel_refuse", "otel_panic", "otel_slow", "otel_outbound"]
-            .into_iter()
-            .fold(Registry::builder(), |builder, name| builder.name(name))
-            .build()
-            .unwrap();
-        let router = Server::new(registry, config).router().unwrap();
-        Fixture { received, router }
+        let registry = [
+            "otel_add",
+            "otel_refuse",
+            "otel_panic",
+            "otel_slow",
+            "otel_outbound",
+            "otel_limited",
+        ]
+        .into_iter()
+        .fold(Registry::builder(), |builder, name| builder.name(name))
+        .build()
+        .unwrap();
+        let server = Server::new(registry, config);
+        let router = server.router().unwrap();
+        Fixture {
+            received,
+            router,
+            server,
+        }
     })
 }
 
@@ -323,6 +342,11 @@ async fn a_function_sees_its_calls_trace_context() {
 async fn metrics_reach_the_receiver_and_the_prometheus_page() {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "otel_refuse"}});
     send(mcp(body, None)).await;
+    let limited = Request::post("/api/otel_limited")
+        .header("content-type", "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(send(limited).await.0, 429);
     let request = Request::post("/api/otel_add")
         .header("content-type", "application/json")
         .body(Body::from(r#"{"a": 1, "b": 2}"#))
@@ -385,7 +409,48 @@ async fn metrics_reach_the_receiver_and_the_prometheus_page() {
         "{text}"
     );
     assert!(
+        text.lines().any(|line| line.starts_with(
+            r#"api_registry_calls_rate_limited_total{api_registry_protocol="rest",code_function_name="otel_limited"}"#
+        )),
+        "{text}"
+    );
+    assert!(
         text.contains(r#"http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="200",http_route="/api/otel_add"}"#),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn each_lambda_invocation_flushes_its_spans() {
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::{Adapter, Context as LambdaContext, LambdaEvent};
+    use tower::Service as _;
+
+    let service = registry_server::lambda::service(&fixture().server).unwrap();
+    let mut adapter = Adapter::from(registry_server::telemetry::FlushAfterEach(service));
+    for n in [9, 10] {
+        let (trace, parent, traceparent) = remote_parent(n);
+        let mut event: Value = serde_json::from_str(include_str!("../fixtures/lambda/apigw_http_v2.json")).unwrap();
+        event["body"] = json!(r#"{"a": 4, "b": 5}"#);
+        event["rawPath"] = json!("/Prod/api/otel_add");
+        event["requestContext"]["http"]["path"] = json!("/Prod/api/otel_add");
+        event["headers"]["traceparent"] = json!(traceparent);
+        let request: LambdaRequest = serde_json::from_value(event).unwrap();
+        let response = adapter
+            .ready()
+            .await
+            .unwrap()
+            .call(LambdaEvent::new(request, LambdaContext::default()))
+            .await
+            .unwrap();
+        assert_eq!(serde_json::to_value(response).unwrap()["statusCode"], 200);
+        // No flush here: the invocation's own flush sent the span before it answered.
+        let received = fixture().received.lock().unwrap();
+        let call = received
+            .spans
+            .iter()
+            .find(|span| hex(&span.trace_id) == trace && span.name == "POST /api/otel_add")
+            .unwrap_or_else(|| panic!("invocation {n}: its span did not arrive"));
+        assert_eq!(hex(&call.parent_span_id), parent);
+    }
 }

@@ -367,3 +367,36 @@ pub(crate) fn routes(pages: axum::Router, config: &ServerConfig) -> axum::Router
         pages
     }
 }
+
+/// A service that [`flush`]es the exporters after each call, before
+/// answering: what [`crate::lambda::run`] serves with feature `otel`, so
+/// the spans and metrics of an invocation leave before the runtime freezes
+/// the process (none are lost between invocations). Wrap your own Lambda
+/// service in it if you run `lambda_http` yourself.
+#[derive(Clone, Debug)]
+pub struct FlushAfterEach<S>(pub S);
+
+impl<S, R> tower::Service<R> for FlushAfterEach<S>
+where
+    S: tower::Service<R>,
+    S::Future: Send + 'static,
+    S::Response: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let call = self.0.call(request);
+        Box::pin(async move {
+            let answer = call.await;
+            flush().await;
+            answer
+        })
+    }
+}
