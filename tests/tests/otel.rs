@@ -454,3 +454,35 @@ async fn each_lambda_invocation_flushes_its_spans() {
         assert_eq!(hex(&call.parent_span_id), parent);
     }
 }
+
+#[tokio::test]
+async fn metrics_page_is_behind_the_authorizer_with_protect_docs_and_spans_name_the_principal() {
+    let keys = registry_server::ApiKeys::parse("metrics-key id=scraper").unwrap();
+    let config = ServerConfig::default()
+        .authorizer(keys)
+        .protect_docs(true)
+        .metrics_endpoint(true);
+    let registry = Registry::builder().name("otel_add").build().unwrap();
+    let router = Server::new(registry, config).router().unwrap();
+    let get = |key: Option<&str>| {
+        let mut request = Request::get("/metrics");
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        router.clone().oneshot(request.body(Body::empty()).unwrap())
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(get(Some("metrics-key")).await.unwrap().status(), 200);
+
+    let (trace, _, traceparent) = remote_parent(12);
+    let request = Request::post("/api/otel_add")
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer metrics-key")
+        .header("traceparent", traceparent)
+        .body(Body::from(r#"{"a": 1, "b": 1}"#))
+        .unwrap();
+    assert_eq!(router.clone().oneshot(request).await.unwrap().status(), 200);
+    let spans = spans_of(&trace).await;
+    let call = server_span(&spans, "POST /api/otel_add");
+    assert_eq!(attribute(call, "user.id").as_deref(), Some("scraper"));
+}

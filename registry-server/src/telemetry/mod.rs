@@ -46,9 +46,16 @@
 //! `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
 //! `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_METRIC_EXPORT_INTERVAL`), or
 //! [`ServerConfig::otlp_endpoint`]. `OTEL_SDK_DISABLED=true` turns it all
-//! off. `service.name` defaults to the application's name. With no endpoint
-//! nothing is sent and nothing is kept: no span is even created, and
-//! metrics are recorded only for `/metrics`.
+//! off, `OTEL_TRACES_EXPORTER=none` or `OTEL_METRICS_EXPORTER=none` one
+//! signal. `service.name` defaults to the application's name. With no
+//! endpoint nothing is sent and nothing is kept: no span is even created,
+//! and metrics are recorded only for `/metrics`. Spans wait in the SDK's
+//! batch processor, whose queue is bounded (2048 spans; more are dropped).
+//!
+//! Not covered: requests turned away before a call starts (authentication,
+//! the `Origin` and body checks of `/mcp`) and MCP notifications get no
+//! call span; the HTTP edge's `request` span (the access log's) is never
+//! exported.
 //!
 //! The command line ([`crate::Cli`]) installs all of this; an application
 //! with its own `tracing` subscriber calls [`init`] and adds [`layer`]:
