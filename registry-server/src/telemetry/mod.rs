@@ -89,7 +89,6 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::FilterExt as _;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::ServerConfig;
@@ -206,38 +205,50 @@ where
     S: tracing::Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
     let tracer = pipeline()?.tracer.as_ref()?.tracer("registry_server");
+    // Directives only (no closure): every callsite's interest is decided
+    // once, when it registers, as with a global filter. The HTTP edge's
+    // `request` span (the access log's) is not exported: the call's span is
+    // the server span.
     let levels = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
-        .add_directive(format!("{TARGET}=info").parse().expect("a valid directive"));
+        .add_directive(directive(&format!("{TARGET}=info")))
+        .add_directive(directive("registry_server::http::edge=off"));
     let layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_location(false)
         .with_threads(false)
         .with_target(false)
         .with_level(false)
-        .with_filter(levels.and(tracing_subscriber::filter::filter_fn(not_the_edge_span)));
+        .with_filter(levels);
     TRACING.store(true, Ordering::Relaxed);
     Some(layer)
 }
 
-/// The HTTP edge's `request` span (the access log's) is not exported: the
-/// call's span is the server span.
-fn not_the_edge_span(meta: &tracing::Metadata<'_>) -> bool {
-    !(meta.is_span() && meta.target() == "registry_server::http::edge")
+fn directive(text: &str) -> tracing_subscriber::filter::Directive {
+    text.parse().expect("a valid directive")
 }
 
-/// The command line's logging with telemetry: `fmt` to stderr filtered by
-/// `filter` (which never shows the call spans), plus [`layer`].
+/// The command line's logging: `fmt` to stderr filtered by `filter`, as
+/// without the feature; with a trace exporter, also [`layer`] (and the
+/// call spans stay out of the log lines).
 pub(crate) fn init_cli_logging(config: &ServerConfig, filter: tracing_subscriber::EnvFilter, ansi: bool) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let init_error = init(config).err();
-    let not_ours = tracing_subscriber::filter::filter_fn(|meta| meta.target() != TARGET);
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .with_filter(filter.and(not_ours));
-    let _ = tracing_subscriber::registry().with(fmt).with(layer()).try_init();
+    if pipeline().is_some_and(|p| p.tracer.is_some()) {
+        let fmt = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_filter(filter.add_directive(directive(&format!("{TARGET}=off"))));
+        let _ = tracing_subscriber::registry().with(fmt).with(layer()).try_init();
+    } else {
+        // No spans to export: the very subscriber of the build without the feature.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .try_init();
+    }
     if let Some(err) = init_error {
         tracing::warn!("{err}; telemetry is off");
     }
