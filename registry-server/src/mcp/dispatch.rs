@@ -120,17 +120,9 @@ impl Dispatcher {
                 tracing::debug!(method = %message.method, "notification accepted");
                 None
             }
-            #[cfg(not(feature = "otel"))]
-            Kind::Request => {
-                let id = message.id.clone();
-                Some(match self.request(message, env).await {
-                    Ok(reply) => reply,
-                    Err(error) => Reply::error(id, error),
-                })
-            }
-            // The same, inside the request's span (`crate::telemetry`).
+            // Inside the request's span, when telemetry is on (`crate::telemetry`).
             #[cfg(feature = "otel")]
-            Kind::Request => {
+            Kind::Request if crate::telemetry::active() => {
                 let mut env = env;
                 let call = super::telemetry::start(&message, &mut env);
                 let id = message.id.clone();
@@ -141,6 +133,13 @@ impl Dispatcher {
                     }
                 };
                 Some(call.wrap(reply, super::telemetry::outcome).await)
+            }
+            Kind::Request => {
+                let id = message.id.clone();
+                Some(match self.request(message, env).await {
+                    Ok(reply) => reply,
+                    Err(error) => Reply::error(id, error),
+                })
             }
         }
     }

@@ -62,13 +62,9 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
             settings,
             in_flight: Arc::clone(in_flight),
         });
-        #[cfg(not(feature = "otel"))]
-        let route = on(filter, move |request: Request| {
-            handler::handle(Arc::clone(&state), request)
-        });
-        // The same, inside the call's span (`crate::telemetry`).
+        // The same, inside the call's span, when telemetry is on (`crate::telemetry`).
         #[cfg(feature = "otel")]
-        let route = {
+        let route = if crate::telemetry::active() {
             let traced = crate::telemetry::RestRoute::new(method, &plan.path, name);
             on(filter, move |request: Request| {
                 let call = crate::telemetry::spans::Call::rest(&traced, &request);
@@ -76,7 +72,15 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
                     crate::telemetry::spans::Outcome::Rest(response.status().as_u16())
                 })
             })
+        } else {
+            on(filter, move |request: Request| {
+                handler::handle(Arc::clone(&state), request)
+            })
         };
+        #[cfg(not(feature = "otel"))]
+        let route = on(filter, move |request: Request| {
+            handler::handle(Arc::clone(&state), request)
+        });
         let slot = by_path
             .entry(path)
             .or_insert_with(|| (MethodRouter::new(), Vec::new(), name));

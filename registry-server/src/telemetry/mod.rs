@@ -58,7 +58,8 @@
 //! exported.
 //!
 //! The command line ([`crate::Cli`]) installs all of this; an application
-//! with its own `tracing` subscriber calls [`init`] and adds [`layer`]:
+//! with its own `tracing` subscriber calls [`init`] and adds [`layer`],
+//! before it builds the server (the routes are traced, or not, from then):
 //!
 //! ```no_run
 //! use tracing_subscriber::layer::SubscriberExt as _;
@@ -166,6 +167,13 @@ static TRACING: AtomicBool = AtomicBool::new(false);
 #[inline]
 pub(crate) fn tracing_on() -> bool {
     TRACING.load(Ordering::Relaxed)
+}
+
+/// Whether calls are traced or measured at all; when not, the call path is
+/// the one of the build without the feature (decided when a router is built).
+#[inline]
+pub(crate) fn active() -> bool {
+    tracing_on() || pipeline().is_some_and(|p| p.instruments.is_some())
 }
 
 /// The pipeline, if built.
