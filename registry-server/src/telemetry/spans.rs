@@ -137,6 +137,7 @@ impl Call {
             return Call(None);
         }
         let span = tracing_on().then(|| {
+            let extensions = request.extensions();
             let span = tracing::info_span!(
                 target: TARGET,
                 "rest",
@@ -146,14 +147,8 @@ impl Call {
                 http.route = route.route.as_str(),
                 url.path = request.uri().path(),
                 code.function.name = route.function,
-            );
-            let extensions = request.extensions();
-            if let Some(principal) = extensions.get::<Principal>() {
-                span.set_attribute("user.id", principal.id.clone());
-            }
-            span.set_attribute(
-                "api_registry.request_id",
-                crate::http::request_id_of(extensions).to_string(),
+                user.id = extensions.get::<Principal>().map(|principal| principal.id.as_str()),
+                api_registry.request_id = &*crate::http::request_id_of(extensions),
             );
             if let Some(parent) = propagation::from_header_map(request.headers()) {
                 let _ = span.set_parent(parent);
@@ -191,48 +186,30 @@ fn mcp_span(request: &McpRequest<'_>, function: Option<&str>) -> Span {
         ("tools/call" | "prompts/get", Some(target)) => format!("{method} {target}"),
         _ => method.to_owned(),
     };
-    let transport = if request.headers.is_some() { "tcp" } else { "pipe" };
+    let target = |of: &str| if method == of { request.target } else { None };
+    let tool = target("tools/call");
+    let header = |name: &str| request.headers.and_then(|headers| headers.get(name));
+    // Every attribute a field of the span as it is made (an absent one is
+    // not recorded): one pass of the layer rather than a call per attribute.
     let span = tracing::info_span!(
         target: TARGET,
         "mcp",
         otel.name = name.as_str(),
         otel.kind = "server",
         mcp.method.name = method,
-        network.transport = transport,
+        gen_ai.tool.name = tool,
+        gen_ai.operation.name = tool.map(|_| "execute_tool"),
+        gen_ai.prompt.name = target("prompts/get"),
+        mcp.resource.uri = target("resources/read"),
+        code.function.name = function,
+        jsonrpc.request.id = request.id.as_deref(),
+        mcp.protocol.version = request.version.or_else(|| header("mcp-protocol-version")),
+        mcp.session.id = header("mcp-session-id"),
+        network.transport = if request.headers.is_some() { "tcp" } else { "pipe" },
+        network.protocol.name = request.headers.map(|_| "http"),
+        user.id = request.principal.map(|principal| principal.id.as_str()),
         api_registry.request_id = request.request_id,
     );
-    let mut attributes: Vec<KeyValue> = Vec::new();
-    match (method, request.target) {
-        ("tools/call", Some(tool)) => {
-            attributes.push(KeyValue::new("gen_ai.tool.name", tool.to_owned()));
-            attributes.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
-        }
-        ("prompts/get", Some(prompt)) => attributes.push(KeyValue::new("gen_ai.prompt.name", prompt.to_owned())),
-        ("resources/read", Some(uri)) => attributes.push(KeyValue::new("mcp.resource.uri", uri.to_owned())),
-        _ => {}
-    }
-    if let Some(function) = function {
-        attributes.push(KeyValue::new("code.function.name", function.to_owned()));
-    }
-    if let Some(id) = &request.id {
-        attributes.push(KeyValue::new("jsonrpc.request.id", id.clone()));
-    }
-    let header = |name: &str| request.headers.and_then(|headers| headers.get(name));
-    if let Some(version) = request.version.or_else(|| header("mcp-protocol-version")) {
-        attributes.push(KeyValue::new("mcp.protocol.version", version.to_owned()));
-    }
-    if let Some(session) = header("mcp-session-id") {
-        attributes.push(KeyValue::new("mcp.session.id", session.to_owned()));
-    }
-    if request.headers.is_some() {
-        attributes.push(KeyValue::new("network.protocol.name", "http"));
-    }
-    if let Some(principal) = request.principal {
-        attributes.push(KeyValue::new("user.id", principal.id.clone()));
-    }
-    for attribute in attributes {
-        span.set_attribute(attribute.key, attribute.value);
-    }
     // `_meta` first, as the MCP conventions say; else the HTTP request's headers.
     let parent = request
         .meta_trace
