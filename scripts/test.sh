@@ -29,6 +29,12 @@ step "cargo clippy -p registry-server --features oauth,lambda --all-targets -- -
 cargo clippy -p registry-server --features oauth,lambda --all-targets -- -D warnings
 step "cargo test -p registry-server --features oauth,lambda --lib oauth"
 cargo test -p registry-server --features oauth,lambda --lib oauth
+step "cargo clippy -p registry-server --all-targets --features otel -- -D warnings"
+cargo clippy -p registry-server --all-targets --features otel -- -D warnings
+step "cargo test -p registry-server --features otel --lib telemetry"
+cargo test -p registry-server --features otel --lib telemetry
+step "cargo test -p registry-tests --features otel --test otel"
+cargo test -p registry-tests --features otel --test otel
 
 passed=0
 failed=0

@@ -5,7 +5,8 @@
 //!   builds its result is checked against its output schema after.
 //! - An `async fn` is polled right here, on the caller's task: no spawn, no
 //!   runtime of its own, no thread hop.
-//! - A plain `fn` runs on tokio's blocking pool, so it may block freely.
+//! - A plain `fn` runs on tokio's blocking pool, so it may block freely,
+//!   inside the caller's current `tracing` span.
 //! - A panic in either, or in a [hook](crate::hook), becomes an
 //!   [`ErrorKind::Internal`](crate::ErrorKind::Internal) error for that call only.
 //! - A timeout or a cancellation drops an async call's future (and the
@@ -162,7 +163,9 @@ async fn run_function(function: &ApiFunction, args: Arguments, ctx: &Context) ->
         }
         Handler::Sync(handler) => {
             let call_ctx = ctx.clone();
-            match tokio::task::spawn_blocking(move || handler(args, &call_ctx)).await {
+            // The function's own spans and events nest under the call's, as an async function's do.
+            let span = tracing::Span::current();
+            match tokio::task::spawn_blocking(move || span.in_scope(|| handler(args, &call_ctx))).await {
                 Ok(result) => result,
                 Err(err) if err.is_panic() => Err(panicked("the function", err.into_panic())),
                 Err(err) => Err(ApiError::internal(format_args!("blocking task failed: {err}"))),

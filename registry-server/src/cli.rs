@@ -218,7 +218,7 @@ impl Cli {
 
     /// Runs the chosen subcommand. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
     pub async fn run(self, registry: Registry, config: ServerConfig) -> ExitCode {
-        init_logging();
+        init_logging(&config);
         install_panic_hook();
         match self.command.unwrap_or_else(default_command) {
             Command::Serve {
@@ -369,16 +369,21 @@ fn install_panic_hook() {
     }));
 }
 
-fn init_logging() {
+fn init_logging(#[allow(unused_variables)] config: &ServerConfig) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = colour(
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        std::env::var_os("NO_COLOR"),
+    );
+    // With OpenTelemetry export beside the log lines (`crate::telemetry`).
+    #[cfg(feature = "otel")]
+    return crate::telemetry::init_cli_logging(config, filter, ansi);
+    #[cfg(not(feature = "otel"))]
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(colour(
-            std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            std::env::var_os("NO_COLOR"),
-        ))
+        .with_ansi(ansi)
         .try_init();
 }
 

@@ -49,6 +49,8 @@ pub struct ServerConfig {
     /// The OAuth resource server, when configured ([`ServerConfig::oauth`]).
     #[cfg(feature = "oauth")]
     pub(crate) oauth: Option<crate::oauth::OAuth>,
+    /// OpenTelemetry settings (`crate::telemetry`; empty without feature `otel`).
+    pub(crate) telemetry: crate::telemetry::Settings,
 }
 
 /// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
@@ -85,6 +87,7 @@ impl Default for ServerConfig {
             tags: Vec::new(),
             #[cfg(feature = "oauth")]
             oauth: None,
+            telemetry: Default::default(),
         }
     }
 }

@@ -53,7 +53,10 @@ pub(crate) fn http_status(kind: ErrorKind) -> StatusCode {
 
 /// How MCP reports `kind`.
 pub(crate) fn mcp_error(kind: ErrorKind) -> McpError {
-    row(kind).1
+    let mcp = row(kind).1;
+    #[cfg(feature = "otel")]
+    crate::telemetry::note_error(kind, mcp == McpError::ToolResult);
+    mcp
 }
 
 #[cfg(test)]

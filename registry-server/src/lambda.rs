@@ -59,8 +59,13 @@ fn source_ip(request: &Request<lambda_http::Body>) -> Option<IpAddr> {
     ip.parse().ok()
 }
 
-/// Runs `server` as a Lambda function until the runtime stops it.
+/// Runs `server` as a Lambda function until the runtime stops it. With
+/// feature `otel`, spans and metrics are flushed after each invocation
+/// ([`crate::telemetry::FlushAfterEach`]).
 pub async fn run(server: Server) -> Result<(), lambda_http::Error> {
+    #[cfg(feature = "otel")]
+    return lambda_http::run(crate::telemetry::FlushAfterEach(service(&server)?)).await;
+    #[cfg(not(feature = "otel"))]
     lambda_http::run(service(&server)?).await
 }
 

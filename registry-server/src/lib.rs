@@ -44,6 +44,11 @@ mod render;
 mod rest;
 pub mod schema_diff;
 mod server;
+#[cfg(feature = "otel")]
+pub mod telemetry;
+#[cfg(not(feature = "otel"))]
+#[path = "telemetry/off.rs"]
+mod telemetry;
 pub mod testing;
 
 pub use app::{App, AppInfo, Contact};

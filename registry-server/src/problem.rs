@@ -92,6 +92,8 @@ impl Problem {
     /// masked unless `debug` is set, in which case their log-only detail is appended.
     pub(crate) fn from_api_error(error: &ApiError, debug: bool) -> Self {
         let kind = error.kind();
+        #[cfg(feature = "otel")]
+        crate::telemetry::note_error(kind, false);
         let detail = if kind == ErrorKind::Internal {
             match (debug, error.internal_detail()) {
                 (true, Some(internal)) => format!("{} ({internal})", error.message()),

@@ -126,6 +126,7 @@ impl Server {
                 },
             ))
             .merge(health::router(&self.registry));
+        pages = crate::telemetry::routes(pages, config);
         if config.protect_docs {
             pages = protect(pages, config, Rejection::into_problem_response);
         }
@@ -251,10 +252,12 @@ impl Server {
                     grace_ms = grace.as_millis() as u64,
                     "shutdown grace period over; cancelling the calls still in flight"
                 );
+                crate::telemetry::flush().await;
                 return Err(ServerError::GraceExpired);
             }
         }
         tracing::info!("every in-flight request finished; stopped");
+        crate::telemetry::flush().await;
         Ok(())
     }
 }

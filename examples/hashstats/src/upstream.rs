@@ -37,12 +37,11 @@ impl Upstream {
     /// `GET {base}{path}`, decoded as JSON.
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| UpstreamError::from_reqwest(path, e))?;
+        let request = self.client.get(&url);
+        // The call's trace goes on to the upstream (`traceparent`, `tracestate`, `baggage`).
+        #[cfg(feature = "otel")]
+        let request = registry_server::telemetry::inject(request);
+        let response = request.send().await.map_err(|e| UpstreamError::from_reqwest(path, e))?;
         let status = response.status();
         if !status.is_success() {
             return Err(UpstreamError::Status {

@@ -126,6 +126,20 @@ impl Dispatcher {
                 tracing::debug!(method = %message.method, "notification accepted");
                 None
             }
+            // Inside the request's span, when telemetry is on (`crate::telemetry`).
+            #[cfg(feature = "otel")]
+            Kind::Request if crate::telemetry::active() => {
+                let mut env = env;
+                let call = super::telemetry::start(&message, &mut env);
+                let id = message.id.clone();
+                let reply = async move {
+                    match self.request(message, env).await {
+                        Ok(reply) => reply,
+                        Err(error) => Reply::error(id, error),
+                    }
+                };
+                Some(call.wrap(reply, super::telemetry::outcome).await)
+            }
             Kind::Request => {
                 let id = message.id.clone();
                 Some(match self.request(message, env).await {

@@ -84,6 +84,8 @@ mod prompts;
 mod request;
 mod resources;
 mod stdio;
+#[cfg(feature = "otel")]
+mod telemetry;
 mod tools;
 mod version;
 
@@ -146,7 +148,9 @@ pub(crate) fn router(
 /// (logs go to stderr). Calls still running when stdin closes may finish
 /// within the configured shutdown grace.
 pub async fn serve_stdio(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
-    stdio::serve(registry, &config.mcp_settings()).await
+    let served = stdio::serve(registry, &config.mcp_settings()).await;
+    crate::telemetry::flush().await;
+    served
 }
 
 /// Decodes one JSON-RPC message exactly as `/mcp` and stdio do and writes

@@ -104,6 +104,9 @@ pub(crate) struct Meta {
     pub(crate) has_capabilities: bool,
     /// `progressToken`, when the caller asked for progress.
     pub(crate) progress_token: Option<Value>,
+    /// `traceparent`, `tracestate` and `baggage` (feature `otel`).
+    #[cfg(feature = "otel")]
+    pub(crate) trace: Option<Box<crate::telemetry::TraceHeaders>>,
 }
 
 /// One decoded incoming MCP message.
@@ -238,6 +241,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, Rejection> {
                 version,
                 has_capabilities: meta.get(version::META_CAPABILITIES).is_some_and(Value::is_object),
                 progress_token: meta.remove("progressToken").filter(|t| t.is_string() || t.is_number()),
+                #[cfg(feature = "otel")]
+                trace: crate::telemetry::TraceHeaders::from_meta(&mut meta),
             }
         }
         _ => Meta::default(),

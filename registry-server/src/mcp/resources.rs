@@ -104,6 +104,8 @@ impl Resources {
         let Some((entry, variables)) = found else {
             return Err(RpcError::invalid_params(format!("Resource not found: {uri}")).data(json!({ "uri": uri })));
         };
+        #[cfg(feature = "otel")]
+        crate::telemetry::record_function(entry.name());
         let args = text_arguments(
             entry,
             variables.into_iter().map(|(k, v)| (k, Value::String(v))),

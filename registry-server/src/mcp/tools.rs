@@ -140,6 +140,8 @@ fn internal_error(err: &ApiError, debug_errors: bool) -> RpcError {
 /// with the message and the invalid fields as `data`; an internal error is
 /// -32603, masked as for tools; any other kind is -32603 with its message.
 pub(crate) fn rpc_error(err: &ApiError, debug_errors: bool) -> RpcError {
+    #[cfg(feature = "otel")]
+    crate::telemetry::note_error(err.kind(), false);
     match err.kind() {
         ErrorKind::InvalidArguments | ErrorKind::NotFound => RpcError::invalid_params(err.message().to_owned())
             .data(json!({ MCP_ERROR_META: { "kind": err.kind().code(), "fields": err.fields() } })),

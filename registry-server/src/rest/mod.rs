@@ -62,6 +62,22 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
             settings,
             in_flight: Arc::clone(in_flight),
         });
+        // The same, inside the call's span, when telemetry is on (`crate::telemetry`).
+        #[cfg(feature = "otel")]
+        let route = if crate::telemetry::active() {
+            let traced = crate::telemetry::RestRoute::new(method, &plan.path, name);
+            on(filter, move |request: Request| {
+                let call = crate::telemetry::spans::Call::rest(&traced, &request);
+                call.wrap(handler::handle(Arc::clone(&state), request), |response| {
+                    crate::telemetry::spans::Outcome::Rest(response.status().as_u16())
+                })
+            })
+        } else {
+            on(filter, move |request: Request| {
+                handler::handle(Arc::clone(&state), request)
+            })
+        };
+        #[cfg(not(feature = "otel"))]
         let route = on(filter, move |request: Request| {
             handler::handle(Arc::clone(&state), request)
         });

@@ -26,5 +26,8 @@ async fn main() -> ExitCode {
         }
     };
     let config = ServerConfig::default().info("registry fixtures", env!("CARGO_PKG_VERSION"));
+    // Built with `--features otel` (tests/interop/otel.sh): Prometheus text at `/metrics` too.
+    #[cfg(feature = "otel")]
+    let config = config.metrics_endpoint(true);
     Cli::parse_args().run(registry, config).await
 }
