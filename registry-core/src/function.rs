@@ -8,7 +8,7 @@ use std::time::Duration;
 use schemars::{Schema, SchemaGenerator};
 use serde_json::Value;
 
-use crate::quota::Policy;
+use crate::quota::{Policy, TaskSupport};
 use crate::{ApiError, Arguments, Context, Quota};
 
 /// The result of one call, as JSON.
@@ -389,6 +389,13 @@ impl ApiFunction {
     /// application registers it.
     pub fn max_concurrency(&self) -> Option<u32> {
         self.spec.policy.max_concurrency
+    }
+
+    /// The `task = "optional"` / `task = "required"` option: whether the
+    /// server may answer a call with a task handle (MCP Tasks extension,
+    /// REST `202 Accepted`) instead of waiting for the result.
+    pub fn task_support(&self) -> TaskSupport {
+        self.spec.policy.task
     }
 
     /// The arguments marked `#[arg(sensitive)]`, by JSON name: never logged

@@ -76,7 +76,7 @@ pub use function::{
     Annotations, ApiFunction, BoxFuture, CallResult, Completer, FunctionKind, Location, Method, ParamDoc, Primitive,
     PromptSpec, ResourceAnnotations, ResourceSpec,
 };
-pub use quota::{Quota, QuotaParseError};
+pub use quota::{Quota, QuotaParseError, TaskSupport};
 pub use registry::{Call, DEFAULT_TIMEOUT, Entry, Registry, RegistryBuilder, RegistryError};
 pub use request_id::RequestId;
 pub use resource::{UriTemplate, complete_from_schema};

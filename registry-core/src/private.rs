@@ -17,7 +17,7 @@ pub use crate::function::{
     Annotations, BoxFuture, CallResult, Completer, Handler, Location, Method, ParamDoc, Primitive, PromptSpec,
     ResourceAnnotations, ResourceSpec, Spec, Surfaces,
 };
-pub use crate::quota::Policy;
+pub use crate::quota::{Policy, TaskSupport};
 pub use crate::{ApiError, ApiFunction, Arguments, Context, Quota};
 
 /// Schema normalization steps, for the OpenAPI builder (whose schemas refer

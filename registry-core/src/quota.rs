@@ -102,7 +102,8 @@ impl FromStr for Quota {
 }
 
 /// What `#[api_function]` records for the call-policy hooks of
-/// `registry-server` (`rate_limit`, `max_concurrency`, `#[arg(sensitive)]`).
+/// `registry-server` (`rate_limit`, `max_concurrency`, `#[arg(sensitive)]`)
+/// and its task runner (`task`).
 ///
 /// Grouped so a plain function's descriptor fills one field with
 /// [`Policy::NONE`].
@@ -112,6 +113,34 @@ pub struct Policy {
     pub rate_limit: Option<Quota>,
     pub max_concurrency: Option<u32>,
     pub sensitive: &'static [&'static str],
+    pub task: TaskSupport,
+}
+
+/// Whether a function runs as a long-running task (`#[api_function(task = "...")]`):
+/// the MCP Tasks extension's handle, or REST's `202 Accepted`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TaskSupport {
+    /// Never a task (no `task` option): every call answers when it is done.
+    #[default]
+    Forbidden,
+    /// A task when the client asks (MCP: the client declares the extension,
+    /// or sends `params.task` in the 2025-11-25 era; REST: `Prefer: respond-async`),
+    /// else an ordinary call.
+    Optional,
+    /// Always a task (`task = "required"`).
+    Required,
+}
+
+impl TaskSupport {
+    /// `"forbidden"`, `"optional"` or `"required"`: the 2025-11-25 tool
+    /// definition's `execution.taskSupport` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskSupport::Forbidden => "forbidden",
+            TaskSupport::Optional => "optional",
+            TaskSupport::Required => "required",
+        }
+    }
 }
 
 impl Policy {
@@ -120,6 +149,7 @@ impl Policy {
         rate_limit: None,
         max_concurrency: None,
         sensitive: &[],
+        task: TaskSupport::Forbidden,
     };
 }
 

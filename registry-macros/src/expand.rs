@@ -14,7 +14,7 @@ use syn::{FnArg, ItemFn, LitStr, Path};
 use crate::ast::{self, Arg, Constraint, Function, Input, Output};
 use crate::attr::{Attribute, Attrs};
 use crate::docs;
-use crate::valid::{self, Errors, Method, Model, Primitive, Role, Surface};
+use crate::valid::{self, Errors, Method, Model, Primitive, Role, Surface, TaskMode};
 
 /// `#[api_function]`, `#[api_resource]` or `#[api_prompt]` on `input`.
 pub(crate) fn entry(attribute: Attribute, args: TokenStream, input: TokenStream) -> TokenStream {
@@ -462,7 +462,7 @@ fn policy(model: &Model<'_>) -> TokenStream {
         .filter(|arg| arg.sensitive)
         .map(|arg| arg.name.as_str())
         .collect();
-    if model.rate_limit.is_none() && model.max_concurrency.is_none() && sensitive.is_empty() {
+    if model.rate_limit.is_none() && model.max_concurrency.is_none() && model.task.is_none() && sensitive.is_empty() {
         return quote!(__rt::Policy::NONE);
     }
     let rate_limit = match model.rate_limit {
@@ -473,11 +473,17 @@ fn policy(model: &Model<'_>) -> TokenStream {
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
     };
+    let task = match model.task {
+        None => quote!(__rt::TaskSupport::Forbidden),
+        Some(TaskMode::Optional) => quote!(__rt::TaskSupport::Optional),
+        Some(TaskMode::Required) => quote!(__rt::TaskSupport::Required),
+    };
     quote! {
         __rt::Policy {
             rate_limit: #rate_limit,
             max_concurrency: #max_concurrency,
             sensitive: &[#(#sensitive),*],
+            task: #task,
         }
     }
 }

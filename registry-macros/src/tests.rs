@@ -121,7 +121,7 @@ fn prompt() {
 #[test]
 fn call_policy_options() {
     insta::assert_snapshot!(expand(
-        quote!(rate_limit = "100/min", max_concurrency = 4),
+        quote!(rate_limit = "100/min", max_concurrency = 4, task = "optional"),
         quote! {
             /// Log in.
             async fn login(user: String, #[arg(sensitive)] password: String, #[arg(sensitive, default)] otp: Option<String>) -> bool {

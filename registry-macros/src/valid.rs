@@ -82,6 +82,8 @@ pub(crate) struct Model<'a> {
     pub(crate) rate_limit: Option<(u32, u64)>,
     /// `max_concurrency = 4`.
     pub(crate) max_concurrency: Option<u32>,
+    /// `task = "optional"` or `task = "required"`.
+    pub(crate) task: Option<TaskMode>,
     /// Tool, resource or prompt, with what each declares.
     pub(crate) primitive: Primitive,
     /// `icon = "..."`: the file's contents as a `data:` URI, and its absolute path.
@@ -216,6 +218,7 @@ pub(crate) fn check<'a>(
         .max_concurrency
         .as_ref()
         .and_then(|lit| max_concurrency(lit, errors));
+    let task = attrs.task.as_ref().and_then(|lit| task(lit, errors));
     let surfaces = attrs
         .hidden_from
         .as_deref()
@@ -256,6 +259,7 @@ pub(crate) fn check<'a>(
         surfaces,
         rate_limit,
         max_concurrency,
+        task,
         function,
         primitive,
         icon,
@@ -581,6 +585,30 @@ pub(crate) fn rate_limit(lit: &LitStr, errors: &mut Errors) -> Option<(u32, u64)
         );
     }
     parsed
+}
+
+/// How a function runs as a long-running task (`task = "..."`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaskMode {
+    Optional,
+    Required,
+}
+
+/// `task = "optional"` or `task = "required"`.
+pub(crate) fn task(lit: &LitStr, errors: &mut Errors) -> Option<TaskMode> {
+    match lit.value().as_str() {
+        "optional" => Some(TaskMode::Optional),
+        "required" => Some(TaskMode::Required),
+        other => {
+            errors.push(
+                lit.span(),
+                format!(
+                    "invalid task `{other}`; write `task = \"optional\"` (a task when the client asks) or `task = \"required\"` (always a task), or leave it out"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// `max_concurrency = 4`: a whole number from 1 to `u32::MAX`.
