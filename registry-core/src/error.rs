@@ -326,6 +326,22 @@ impl ApiError {
         self.fields = fields;
     }
 
+    /// Replaces the invalid fields (an error rebuilt from a stored or
+    /// forwarded one keeps them; the message is left as it is).
+    ///
+    /// ```
+    /// use registry_core::{ApiError, FieldError};
+    ///
+    /// let field = FieldError { field: "count".into(), reason: "must be at most 3".into() };
+    /// let err = ApiError::invalid_arguments("count: must be at most 3").with_fields(vec![field.clone()]);
+    /// assert_eq!(err.fields(), [field]);
+    /// ```
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
     /// Detail for logs only (panic messages, source errors).
     pub fn internal_detail(&self) -> Option<&str> {
         self.internal.as_deref()

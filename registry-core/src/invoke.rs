@@ -125,6 +125,35 @@ fn check_arguments(check: &Checker, args: &Arguments) -> Result<(), ApiError> {
     }
 }
 
+/// `args` against the whole input schema, shape included (types, required
+/// and unknown fields as well as constraints): for work accepted now and
+/// run later, which must refuse bad input before it is accepted.
+pub(crate) fn check_whole_input(entry: &Entry, args: &Arguments) -> Result<(), ApiError> {
+    let parsed;
+    let value = match args {
+        Arguments::Value(value) => value,
+        Arguments::Json(text) => match serde_json::from_slice::<serde_json::Value>(text) {
+            Ok(value) => {
+                parsed = value;
+                &parsed
+            }
+            Err(err) => return Err(ApiError::invalid_field("", format!("the arguments are not JSON: {err}"))),
+        },
+    };
+    let empty = serde_json::Value::Object(serde_json::Map::new());
+    let value = if value.is_null() { &empty } else { value };
+    let broken: Vec<FieldError> = Checker::for_input(entry.schemas().input.clone())
+        .check(value)
+        .into_iter()
+        .map(FieldError::from)
+        .collect();
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::args::invalid(broken))
+    }
+}
+
 /// A result that breaks the function's output schema (debug builds): an
 /// internal error that names the function and the field, logged.
 #[cfg(debug_assertions)]

@@ -202,6 +202,16 @@ impl Registry {
         }
     }
 
+    /// Checks `args` for `entry` as the call would, before anything runs:
+    /// access (exposure, visibility, `scopes`) and the whole input schema
+    /// (types, required and unknown fields, declared constraints), with the
+    /// same field errors. For adapters that accept work now and run it later
+    /// (tasks): bad input is refused at once, not reported by the task.
+    pub fn check_call(&self, entry: &Entry, args: &Arguments, ctx: &Context) -> Result<(), ApiError> {
+        self.check_access(entry, ctx)?;
+        crate::invoke::check_whole_input(entry, args)
+    }
+
     /// Whether the caller `ctx` describes may see `entry`: every
     /// [`Visibility`] filter agrees (a registry without filters shows
     /// everything). A panicking filter hides the function and logs the panic.

@@ -51,6 +51,11 @@ pub struct ServerConfig {
     pub(crate) oauth: Option<crate::oauth::OAuth>,
     /// OpenTelemetry settings (`crate::telemetry`; empty without feature `otel`).
     pub(crate) telemetry: crate::telemetry::Settings,
+    /// The task store and its bounds ([`ServerConfig::tasks`]); the default
+    /// in-memory store when `None`.
+    pub(crate) tasks: Option<crate::tasks::TaskConfig>,
+    /// Whether task-capable functions answer every call directly (Lambda).
+    pub(crate) tasks_off: bool,
 }
 
 /// A function that adds to the server's router (see [`ServerConfig::extend_router`]).
@@ -88,6 +93,8 @@ impl Default for ServerConfig {
             #[cfg(feature = "oauth")]
             oauth: None,
             telemetry: Default::default(),
+            tasks: None,
+            tasks_off: false,
         }
     }
 }
@@ -320,6 +327,24 @@ impl ServerConfig {
         self.shutdown_grace
     }
 
+    /// Where tasks live and how long (see [`crate::tasks`]); without it, a
+    /// registry with task-capable functions keeps them in this process's
+    /// memory ([`InMemoryTaskStore`](crate::tasks::InMemoryTaskStore)).
+    #[must_use]
+    pub fn tasks(mut self, tasks: crate::tasks::TaskConfig) -> Self {
+        self.tasks = Some(tasks);
+        self
+    }
+
+    /// The tasks of `registry` under this configuration: `None` when no
+    /// function is task-capable, or on Lambda.
+    pub(crate) fn task_runner(&self, registry: &registry_core::Registry) -> Option<Arc<crate::tasks::Tasks>> {
+        if self.tasks_off {
+            return None;
+        }
+        crate::tasks::Tasks::new(registry, self.tasks.clone())
+    }
+
     /// What the MCP adapter needs.
     pub(crate) fn mcp_settings(&self) -> crate::mcp::Settings {
         crate::mcp::Settings {
@@ -330,6 +355,7 @@ impl ServerConfig {
             max_json_depth: self.max_json_depth,
             shutdown_grace: self.shutdown_grace,
             security_schemes: false,
+            tasks: None,
         }
     }
 

@@ -19,6 +19,7 @@
 //! | `GET /openapi.json` | the OpenAPI 3.1 document |
 //! | `GET /openapi-3.0.json` | the same as OpenAPI 3.0.3, for generators that do not read 3.1 ([`openapi::v30`]) |
 //! | `GET /docs` | a self-contained docs page with a form per function |
+//! | `GET`/`DELETE /api/tasks/{id}` | a long-running call's status, result or cancellation ([`tasks`]) |
 //! | `GET /healthz` | liveness and function counts |
 //! | `GET /.well-known/oauth-protected-resource` | RFC 9728 metadata (feature `oauth`, see `oauth`) |
 
@@ -44,6 +45,7 @@ mod render;
 mod rest;
 pub mod schema_diff;
 mod server;
+pub mod tasks;
 #[cfg(feature = "otel")]
 pub mod telemetry;
 #[cfg(not(feature = "otel"))]

@@ -134,8 +134,10 @@ impl Server {
         #[cfg(feature = "oauth")]
         let pages = pages.merge(crate::oauth::routes(config, &self.registry));
         let origins = http::OriginCheck::new(config);
+        let tasks = config.task_runner(&self.registry);
         let mcp_settings = mcp::Settings {
             security_schemes: config.has_oauth(),
+            tasks: tasks.clone(),
             ..config.mcp_settings()
         };
         let mcp = mcp::router(&self.registry, &mcp_settings, origins, &in_flight);

@@ -118,6 +118,8 @@ pub(crate) struct Settings {
     pub(crate) shutdown_grace: std::time::Duration,
     /// Whether each tool definition carries `securitySchemes` (HTTP with OAuth).
     pub(crate) security_schemes: bool,
+    /// The task runner, when some function is task-capable (`crate::tasks`).
+    pub(crate) tasks: Option<Arc<crate::tasks::Tasks>>,
 }
 
 impl Default for Settings {
@@ -148,7 +150,11 @@ pub(crate) fn router(
 /// (logs go to stderr). Calls still running when stdin closes may finish
 /// within the configured shutdown grace.
 pub async fn serve_stdio(registry: Registry, config: ServerConfig) -> std::io::Result<()> {
-    let served = stdio::serve(registry, &config.mcp_settings()).await;
+    let settings = crate::mcp::Settings {
+        tasks: config.task_runner(&registry),
+        ..config.mcp_settings()
+    };
+    let served = stdio::serve(registry, &settings).await;
     crate::telemetry::flush().await;
     served
 }

@@ -1,0 +1,1 @@
+//! `RedisTaskStore` (feature `redis`): to be written.
