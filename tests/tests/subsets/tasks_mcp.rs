@@ -467,3 +467,69 @@ async fn legacy_tasks_create_wait_list_and_cancel() {
     let bad = legacy(&base, "key-alice", "tasks/list", json!({"cursor": "page-9"})).await;
     assert_eq!(bad["error"]["code"], -32602, "{bad}");
 }
+
+/// One MCP request (2026-07-28, the client declaring the Tasks extension)
+/// as a Lambda Function URL event, through `lambda_http`'s own decoding.
+async fn on_lambda(service: registry_server::lambda::LambdaService, method: &str, params: Value) -> Value {
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::{Adapter, Context as LambdaContext, LambdaEvent};
+    use tower::{Service, ServiceExt};
+
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+    });
+    let mut event: Value = serde_json::from_str(include_str!("../../fixtures/lambda/function_url.json")).unwrap();
+    event["rawPath"] = json!("/mcp");
+    event["requestContext"]["http"]["method"] = json!("POST");
+    event["requestContext"]["http"]["path"] = json!("/mcp");
+    event["headers"]["accept"] = json!("application/json, text/event-stream");
+    event["headers"]["mcp-protocol-version"] = json!("2026-07-28");
+    event["headers"]["mcp-method"] = json!(method);
+    if let Some(name) = params.get("name").or_else(|| params.get("taskId")) {
+        event["headers"]["mcp-name"] = name.clone();
+    }
+    event["body"] = json!(json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string());
+    let request: LambdaRequest = serde_json::from_value(event).unwrap();
+    let mut adapter = Adapter::from(service);
+    let response = adapter
+        .ready()
+        .await
+        .unwrap()
+        .call(LambdaEvent::new(request, LambdaContext::default()))
+        .await
+        .unwrap();
+    let response = serde_json::to_value(response).unwrap();
+    serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn on_lambda_task_capable_tools_answer_within_the_invocation() {
+    let registry = Registry::builder().tag(TAG).build().unwrap();
+    let server = Server::new(registry, ServerConfig::default().bound_to_loopback(false));
+    let service = registry_server::lambda::service(&server).unwrap();
+    let discover = on_lambda(service.clone(), "server/discover", json!({})).await;
+    assert!(
+        discover["result"]["capabilities"].get("extensions").is_none(),
+        "{discover}"
+    );
+    let direct = on_lambda(
+        service.clone(),
+        "tools/call",
+        json!({"name": "mcp_double", "arguments": {"n": 4}}),
+    )
+    .await;
+    assert_eq!(direct["result"]["resultType"], "complete", "{direct}");
+    assert_eq!(direct["result"]["structuredContent"], json!({"result": 8}));
+    // `task = "required"` too: run to completion, its error answered as any call's.
+    let required = on_lambda(service.clone(), "tools/call", json!({"name": "mcp_refuses"})).await;
+    assert_eq!(required["result"]["isError"], true, "{required}");
+    let unknown = on_lambda(
+        service,
+        "tasks/get",
+        json!({"taskId": "0123456789abcdef0123456789abcdef"}),
+    )
+    .await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+}
