@@ -98,6 +98,7 @@ impl Server {
     /// The same server with every task-capable function answering its calls
     /// directly (Lambda: the process may freeze once the response is sent,
     /// so nothing may run after it).
+    #[cfg(feature = "lambda")]
     pub(crate) fn without_tasks(&self) -> Server {
         let mut server = self.clone();
         server.config.tasks_off = true;
