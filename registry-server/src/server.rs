@@ -123,6 +123,7 @@ impl Server {
                     title: config.app.display_title().to_owned(),
                     version: config.app.version.clone(),
                     icon: config.app.icon.clone(),
+                    tasks: !config.tasks_off,
                 },
             ))
             .merge(health::router(&self.registry));

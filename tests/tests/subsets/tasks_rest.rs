@@ -497,3 +497,33 @@ async fn the_openapi_documents_describe_the_task_operations() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_docs_page_follows_tasks() {
+    let base = serve().await;
+    let alice = Client::new(&base, "alice-key");
+    let page = alice
+        .send(alice.http.get(format!("{base}/docs")))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("data-name=\"slow_steps\" data-task=\"optional\""),
+        "optional form"
+    );
+    assert!(
+        page.contains("data-name=\"double_small\" data-task=\"required\""),
+        "required form"
+    );
+    assert!(page.contains("class=\"run-task\""), "the run-as-a-task box");
+    assert!(page.contains("class=\"cancel-task\""), "the Cancel button");
+    assert!(
+        !page.contains("data-name=\"plain_echo\" data-task"),
+        "a plain function's form"
+    );
+    assert!(
+        page.contains("respond-async") && page.contains("task-status"),
+        "the script follows tasks"
+    );
+}
