@@ -9,6 +9,10 @@
 //!   `{segment}`s are `in: path` parameters either way.
 //! - Responses: `200` with the output schema (`204` for functions returning
 //!   `()`), and RFC 9457 problem responses shared through `components/responses`.
+//! - With tasks on and some function task-capable (`crate::rest::tasks`): a `202`
+//!   (`TaskStatus`, `Location`, `Retry-After`) on task-capable operations, a
+//!   `Prefer` header on optional ones, and `getTask` / `cancelTask` at
+//!   `/api/tasks/{id}` under the tag `tasks`.
 //! - The root: `servers` (the public URL, else `/`,
 //!   then the path prefix or API Gateway stage), `security` at the root and
 //!   on every operation (`[]` when the server is open, else each credential

@@ -7,7 +7,8 @@
 //! | `GET`, `DELETE` | typed query parameters (`?limit=3&tags=a&tags=b`), plus path segments | `200` JSON |
 //!
 //! A function whose output schema is `null` (it returns `()`) answers `204 No
-//! Content`. Every error is an RFC 9457 `application/problem+json` body (see
+//! Content`. A task-capable function's route may answer `202 Accepted` with
+//! a task to poll at `GET /api/tasks/{id}` instead (see [`tasks`]). Every error is an RFC 9457 `application/problem+json` body (see
 //! [`crate::problem`]) with the status from [`crate::errors::http_status`];
 //! malformed JSON is `400`, a non-JSON body `415`, a body over
 //! [`ServerConfig::max_body_bytes`] `413`, an unknown path `404` and a known path
