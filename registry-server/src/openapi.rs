@@ -9,6 +9,10 @@
 //!   `{segment}`s are `in: path` parameters either way.
 //! - Responses: `200` with the output schema (`204` for functions returning
 //!   `()`), and RFC 9457 problem responses shared through `components/responses`.
+//! - With tasks on and some function task-capable (`crate::rest::tasks`): a `202`
+//!   (`TaskStatus`, `Location`, `Retry-After`) on task-capable operations, a
+//!   `Prefer` header on optional ones, and `getTask` / `cancelTask` at
+//!   `/api/tasks/{id}` under the tag `tasks`.
 //! - The root: `servers` (the public URL, else `/`,
 //!   then the path prefix or API Gateway stage), `security` at the root and
 //!   on every operation (`[]` when the server is open, else each credential
@@ -42,6 +46,7 @@ use crate::ServerConfig;
 use crate::rest::{Location, Route, Routes};
 
 mod root;
+mod tasks;
 pub mod v30;
 
 const SCHEMAS: &str = "#/components/schemas/";
@@ -69,6 +74,9 @@ pub(crate) struct Settings {
     pub(crate) credentials: Vec<crate::auth::Credential>,
     /// Tag descriptions from [`ServerConfig::tag`], in their order.
     pub(crate) tags: Vec<(String, String)>,
+    /// Whether the server runs tasks (off on Lambda): task-capable
+    /// operations get their `202` and the task routes are described.
+    pub(crate) tasks: bool,
     /// The OAuth resource server, for its security scheme and the operations' scopes.
     #[cfg(feature = "oauth")]
     pub(crate) oauth: Option<crate::oauth::OAuth>,
@@ -92,6 +100,7 @@ impl Settings {
                 .map(|authorizer| authorizer.credentials().to_vec())
                 .unwrap_or_default(),
             tags: config.tags.clone(),
+            tasks: !config.tasks_off,
             #[cfg(feature = "oauth")]
             oauth: config.oauth.clone(),
         }
@@ -157,6 +166,8 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         schema["properties"]["errors"]["items"] = json!({ "$ref": format!("{SCHEMAS}{field}") });
     }
 
+    let task_status = tasks::documented(routes, settings).then(|| components.own("TaskStatus", tasks::status_schema()));
+
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut tags = BTreeSet::new();
     for (route, input, output) in operations {
@@ -164,8 +175,16 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
         tags.extend(function.tags().iter().copied());
         let method = route.method.as_str().to_ascii_lowercase();
         let mut op = operation(routes, route, input, output);
+        if let Some(status) = &task_status {
+            tasks::amend(&mut op, function.task_support(), status);
+        }
         root::secure(&mut op, function.scopes(), settings);
         paths.entry(route.path.clone()).or_default().insert(method, op);
+    }
+    if let Some(status) = &task_status {
+        tags.insert(tasks::TAG);
+        let (path, item) = tasks::path_item(status, &problem, settings);
+        paths.entry(path).or_default().extend(item);
     }
 
     let mut document = json!({

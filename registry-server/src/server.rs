@@ -133,6 +133,7 @@ impl Server {
                     title: config.app.display_title().to_owned(),
                     version: config.app.version.clone(),
                     icon: config.app.icon.clone(),
+                    tasks: !config.tasks_off,
                 },
             ))
             .merge(health::router(&self.registry));
@@ -151,7 +152,13 @@ impl Server {
             ..config.mcp_settings()
         };
         let mcp = mcp::router(&self.registry, &mcp_settings, origins, &in_flight);
-        let rest = rest::router(&routes, config.rest_settings(), &in_flight)?;
+        let rest = rest::router(
+            &routes,
+            config.rest_settings(),
+            &in_flight,
+            tasks,
+            config.public_url.as_deref(),
+        )?;
         // `merge` re-inserts the routes it is given: the few go into the many.
         let mut router = protect(rest, config, Rejection::into_problem_response)
             .merge(protect(mcp, config, mcp::reject))

@@ -55,6 +55,8 @@ pub(crate) struct Settings {
     pub(crate) version: String,
     /// The server's icon, a URI.
     pub(crate) icon: Option<String>,
+    /// Whether the server runs tasks: task-capable functions' forms follow them.
+    pub(crate) tasks: bool,
 }
 
 /// The page, rendered once: the pieces between the places a [`BasePath`]

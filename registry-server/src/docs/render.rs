@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use registry_core::{Entry, ErrorKind, Method};
+use registry_core::{Entry, ErrorKind, Method, TaskSupport};
 use serde_json::{Map, Value, json};
 
 use super::Settings;
@@ -26,7 +26,12 @@ pub(crate) fn page(routes: &Routes, settings: &Settings) -> String {
     for (tag, entries) in &groups {
         let _ = write!(functions, "<h2 class=\"group\" id=\"tag-{0}\">{0}</h2>", esc(tag));
         for entry in entries {
-            function(&mut functions, entry, routes.get(entry.name()).map(AsRef::as_ref));
+            let task = if settings.tasks {
+                entry.function().task_support()
+            } else {
+                TaskSupport::Forbidden
+            };
+            function(&mut functions, entry, routes.get(entry.name()).map(AsRef::as_ref), task);
         }
     }
     let rest = routes.entries().filter(|e| e.function().on_rest()).count();
@@ -292,7 +297,7 @@ fn field_kind(schema: &Value) -> (String, Vec<String>) {
     ("json".into(), Vec::new())
 }
 
-fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
+fn function(out: &mut String, entry: &Entry, route: Option<&Route>, task: TaskSupport) {
     let function = entry.function();
     let name = esc(function.name());
     let method = function.method();
@@ -423,7 +428,7 @@ fn function(out: &mut String, entry: &Entry, route: Option<&Route>) {
 
     out.push_str("<div class=\"panels\">");
     if let Some(route) = route {
-        try_form(out, route, &params, &args);
+        try_form(out, route, &params, &args, task);
     } else {
         out.push_str(
             "<div class=\"panel try\"><h3>Try it</h3><p class=\"muted\">Hidden from REST: call it over MCP (<code>POST /mcp</code>).</p></div>",
@@ -494,10 +499,17 @@ fn mcp_request(entry: &Entry, args: &Map<String, Value>) -> (&'static str, Value
     }
 }
 
-fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<String, Value>) {
+/// The try-it form of `route`. A task-capable function's form follows the
+/// task it starts (polls, shows progress, offers Cancel); an optional one's
+/// has a "run as a task" box that sends `Prefer: respond-async`.
+fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<String, Value>, task: TaskSupport) {
+    let task_attr = match task {
+        TaskSupport::Forbidden => String::new(),
+        other => format!(" data-task=\"{}\"", other.as_str()),
+    };
     let _ = write!(
         out,
-        "<form class=\"panel try\" data-method=\"{}\" data-path=\"{}\" data-name=\"{}\" novalidate><h3>Try it</h3>",
+        "<form class=\"panel try\" data-method=\"{}\" data-path=\"{}\" data-name=\"{}\"{task_attr} novalidate><h3>Try it</h3>",
         route.method.as_str(),
         esc(&route.path),
         esc(route.name)
@@ -597,9 +609,23 @@ fn try_form(out: &mut String, route: &Route, params: &[Param<'_>], args: &Map<St
             }
         }
     }
+    match task {
+        TaskSupport::Optional => out.push_str(
+            "<label class=\"as-task\"><input type=\"checkbox\" class=\"run-task\" checked> run as a task <small>Prefer: respond-async</small></label>",
+        ),
+        TaskSupport::Required => {
+            out.push_str("<p class=\"muted as-task\">Always runs as a task: the form polls it to the end.</p>");
+        }
+        TaskSupport::Forbidden => {}
+    }
+    let cancel = if task == TaskSupport::Forbidden {
+        ""
+    } else {
+        "<button type=\"button\" class=\"cancel-task\" hidden>Cancel task</button>"
+    };
     let _ = write!(
         out,
-        "<div class=\"actions\"><button type=\"submit\" class=\"send\">Send {}</button><span class=\"hint\">calls <code>{BASE}{}</code> on this server</span></div>",
+        "<div class=\"actions\"><button type=\"submit\" class=\"send\">Send {}</button>{cancel}<span class=\"hint\">calls <code>{BASE}{}</code> on this server</span></div>",
         route.method.as_str(),
         esc(&route.path)
     );

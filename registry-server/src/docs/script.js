@@ -107,6 +107,116 @@
     if (mcp) mcp.textContent = mcpRequest(mcp, form.dataset.name, req.args);
   }
 
+  // The headers every call from the page sends: the pasted credential, kept
+  // in this page only (never stored).
+  function baseHeaders() {
+    const headers = { Accept: "application/json" };
+    const token = (document.querySelector("input.token") || {}).value;
+    if (token && token.trim()) headers.Authorization = `Bearer ${token.trim()}`;
+    return headers;
+  }
+
+  // Shows a finished response (a result or a problem) in the form's result panel.
+  async function show(form, response, started) {
+    const result = form.querySelector(".result");
+    const status = result.querySelector(".status");
+    const meta = result.querySelector(".meta");
+    const out = result.querySelector(".result-body");
+    const type = response.headers.get("content-type") || "";
+    // An image result (a resource or a media tool) is shown as the picture.
+    const picture = out.parentElement.querySelector("img.result-image");
+    if (picture) picture.remove();
+    if (response.ok && type.startsWith("image/")) {
+      const blob = await response.blob();
+      const img = document.createElement("img");
+      img.className = "result-image";
+      img.alt = `${type} result`;
+      // A data: URL, which the page's Content-Security-Policy allows for images.
+      img.src = await new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.readAsDataURL(blob);
+      });
+      out.parentElement.insertBefore(img, out);
+    }
+    const text = type.startsWith("image/") || type.startsWith("audio/") || type === "application/octet-stream"
+      ? `(${type} body)`
+      : await response.text();
+    const ms = Math.round(performance.now() - started);
+    status.textContent = `${response.status} ${response.statusText}`.trim();
+    status.className = "status " + (response.ok ? "ok" : response.status >= 500 ? "server" : "client");
+    const id = response.headers.get("x-request-id");
+    const task = response.headers.get("task-status");
+    meta.textContent = `${ms} ms` + (task ? ` · task ${task}` : "") + (id ? ` · x-request-id ${id}` : "");
+    let shown = text;
+    try {
+      shown = JSON.stringify(JSON.parse(text), null, 2);
+    } catch (_) {
+      if (text === "") shown = "(no content)";
+    }
+    out.textContent = shown;
+    form.dataset.lastStatus = String(response.status);
+  }
+
+  // Shows a working task's status body: its status, progress and message.
+  function showWorking(form, body) {
+    const result = form.querySelector(".result");
+    const status = result.querySelector(".status");
+    let line = `task ${body.status}`;
+    if (body.progress) {
+      const { progress, total } = body.progress;
+      line += total ? ` · ${progress}/${total}` : ` · ${progress}`;
+    }
+    if (body.statusMessage) line += ` · ${body.statusMessage}`;
+    status.textContent = "202 Accepted";
+    status.className = "status";
+    result.querySelector(".meta").textContent = line;
+    result.querySelector(".result-body").textContent = JSON.stringify(body, null, 2);
+    form.dataset.lastStatus = "202";
+    form.dataset.taskStatus = body.status;
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // A call answered 202 with a task: polls its Location every
+  // pollIntervalMs while `Task-Status: working`, then shows the result or
+  // the problem. The Cancel button sends DELETE to the same URL.
+  async function follow(form, response, started) {
+    const url = new URL(response.headers.get("location"), window.location.href).toString();
+    const cancel = form.querySelector(".cancel-task");
+    let body = await response.json();
+    let stopped = false;
+    if (cancel) {
+      cancel.hidden = false;
+      cancel.disabled = false;
+      cancel.onclick = async () => {
+        cancel.disabled = true;
+        stopped = true;
+        const answer = await fetch(url, { method: "DELETE", headers: baseHeaders() });
+        await show(form, answer, started);
+        form.dataset.taskStatus = answer.headers.get("task-status") || "";
+      };
+    }
+    try {
+      for (;;) {
+        showWorking(form, body);
+        await sleep(Math.max(50, Number(body.pollIntervalMs) || 1000));
+        if (stopped) return;
+        const poll = await fetch(url, { headers: baseHeaders() });
+        if (stopped) return;
+        if (poll.status === 202 && poll.headers.get("task-status") === "working") {
+          body = await poll.json();
+          continue;
+        }
+        await show(form, poll, started);
+        form.dataset.taskStatus = poll.headers.get("task-status") || "";
+        return;
+      }
+    } finally {
+      if (cancel) cancel.hidden = true;
+    }
+  }
+
   async function send(form) {
     const result = form.querySelector(".result");
     const status = result.querySelector(".status");
@@ -127,50 +237,23 @@
     status.className = "status";
     meta.textContent = `${req.method} ${req.url.slice(origin.length)}`;
     out.textContent = "";
+    delete form.dataset.taskStatus;
     const started = performance.now();
     try {
-      const init = { method: req.method, headers: { Accept: "application/json" } };
-      // The pasted credential, kept in this page only (never stored).
-      const token = (document.querySelector("input.token") || {}).value;
-      if (token && token.trim()) init.headers.Authorization = `Bearer ${token.trim()}`;
+      const init = { method: req.method, headers: baseHeaders() };
       if (req.body !== null) {
         init.body = req.body;
         init.headers["Content-Type"] = "application/json";
       }
+      // An optional task runs as one when the box is ticked (RFC 7240).
+      const asTask = form.querySelector("input.run-task");
+      if (asTask && asTask.checked) init.headers.Prefer = "respond-async";
       const response = await fetch(req.url, init);
-      const type = response.headers.get("content-type") || "";
-      // An image result (a resource or a media tool) is shown as the picture.
-      const picture = out.parentElement.querySelector("img.result-image");
-      if (picture) picture.remove();
-      if (response.ok && type.startsWith("image/")) {
-        const blob = await response.blob();
-        const img = document.createElement("img");
-        img.className = "result-image";
-        img.alt = `${type} result`;
-        // A data: URL, which the page's Content-Security-Policy allows for images.
-        img.src = await new Promise((resolve) => {
-          const reader = new FileReader();
-          reader.onload = () => resolve(reader.result);
-          reader.readAsDataURL(blob);
-        });
-        out.parentElement.insertBefore(img, out);
+      if (response.status === 202 && response.headers.get("task-status") && response.headers.get("location")) {
+        await follow(form, response, started);
+      } else {
+        await show(form, response, started);
       }
-      const text = type.startsWith("image/") || type.startsWith("audio/") || type === "application/octet-stream"
-        ? `(${type} body)`
-        : await response.text();
-      const ms = Math.round(performance.now() - started);
-      status.textContent = `${response.status} ${response.statusText}`.trim();
-      status.className = "status " + (response.ok ? "ok" : response.status >= 500 ? "server" : "client");
-      const id = response.headers.get("x-request-id");
-      meta.textContent = `${ms} ms` + (id ? ` · x-request-id ${id}` : "");
-      let shown = text;
-      try {
-        shown = JSON.stringify(JSON.parse(text), null, 2);
-      } catch (_) {
-        if (text === "") shown = "(no content)";
-      }
-      out.textContent = shown;
-      form.dataset.lastStatus = String(response.status);
     } catch (err) {
       status.textContent = "network error";
       status.className = "status server";

@@ -29,12 +29,18 @@ pub(crate) fn cors(config: &ServerConfig) -> Option<CorsLayer> {
         HeaderName::from_static("mcp-name"),
         HeaderName::from_static("mcp-session-id"),
         HeaderName::from_static("last-event-id"),
+        // `Prefer: respond-async`: a task-capable call as a task.
+        HeaderName::from_static("prefer"),
     ];
     let expose = [
         REQUEST_ID,
         header::WWW_AUTHENTICATE,
         header::RETRY_AFTER,
         HeaderName::from_static("mcp-session-id"),
+        // A task's status resource, and what it says (`crate::rest::tasks`).
+        header::LOCATION,
+        HeaderName::from_static("task-status"),
+        HeaderName::from_static("preference-applied"),
     ];
     Some(
         CorsLayer::new()

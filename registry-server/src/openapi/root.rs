@@ -103,7 +103,14 @@ pub(super) fn tags(settings: &Settings, used: &BTreeSet<&str>) -> Value {
     let generated = used
         .iter()
         .filter(|name| !settings.tags.iter().any(|(known, _)| known == *name))
-        .map(|name| json!({ "name": name, "description": format!("Functions tagged `{name}`.") }));
+        .map(|name| {
+            let description = if *name == super::tasks::TAG {
+                super::tasks::TAG_DESCRIPTION.to_owned()
+            } else {
+                format!("Functions tagged `{name}`.")
+            };
+            json!({ "name": name, "description": description })
+        });
     described.chain(generated).collect()
 }
 

@@ -9,11 +9,13 @@ use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{Arguments, Call, Entry, ErrorKind, Protocol, Registry};
+use registry_core::{ApiError, Arguments, Call, Entry, ErrorKind, Protocol, Registry};
 use serde_json::{Map, Value};
 
 use super::coerce::{self, ArgKind};
 use super::plan::Route;
+use super::tasks::{Dispatch, TaskRest};
+use crate::BasePath;
 use crate::call_env::CallEnv;
 use crate::http::{
     BodyRules, ContentTypes, HeaderMetadata, InFlight, Rejection, StepUp, client_addr_of, read_json, request_id_of,
@@ -27,6 +29,8 @@ pub(crate) struct RouteState {
     pub(crate) plan: Arc<Route>,
     pub(crate) settings: super::Settings,
     pub(crate) in_flight: Arc<InFlight>,
+    /// The server's tasks, when some function is task-capable.
+    pub(crate) tasks: Option<Arc<TaskRest>>,
 }
 
 impl RouteState {
@@ -44,6 +48,8 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         Ok(slot) => slot,
         Err(overloaded) => return Rejection::from(overloaded).into_problem_response(&request_id),
     };
+    let entry = state.entry();
+    let dispatch = super::tasks::dispatch(state.tasks.as_deref(), entry, &parts.headers);
     let parsed = arguments(&state, &mut parts, body).await;
     let ctx = CallEnv {
         request_id: Some(Arc::clone(&request_id)),
@@ -53,7 +59,6 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         cancel: None,
     }
     .context(Protocol::Rest);
-    let entry = state.entry();
     // A function hidden from this caller answers exactly as a route never
     // registered, whatever its arguments.
     if state.registry.filters_by_caller() && !state.registry.visible(entry, &ctx) {
@@ -71,34 +76,77 @@ pub(crate) async fn handle(state: Arc<RouteState>, request: Request) -> Response
         Ok(args) => args,
         Err(problem) => return problem.with_request_id(&*request_id).into_response(),
     };
+    if let (Dispatch::Task { applied }, Some(tasks)) = (dispatch, &state.tasks) {
+        let base = parts.extensions.get::<BasePath>().map(|BasePath(base)| base.as_str());
+        return match tasks.tasks.start(entry.name(), args, ctx, None).await {
+            Ok(record) => tasks.accepted(&record, applied, base),
+            Err(error) => {
+                // A refused task (the store full or down) may be retried later.
+                let error = if error.kind() == ErrorKind::Unavailable && error.retry_after().is_none() {
+                    error.with_retry_after(tasks.retry_after())
+                } else {
+                    error
+                };
+                error_response(&state, &error, text, step_up, &request_id)
+            }
+        };
+    }
     match state.registry.call(Call::new(entry, args, ctx)).await {
-        // A function returning `()` answers 204.
-        Ok(Value::Null) if state.plan.no_content(&state.registry) => StatusCode::NO_CONTENT.into_response(),
-        Ok(value) if renders_as_body(entry) => match crate::render::body(entry, value).and_then(body_response) {
+        Ok(value) => result_response(
+            &state.registry,
+            &state.plan,
+            value,
+            state.settings.debug_errors,
+            &request_id,
+        ),
+        Err(error) => error_response(&state, &error, text, step_up, &request_id),
+    }
+}
+
+/// The answer of a call to `route` that returned `value`: `204` for a
+/// function returning `()`, the result's own bytes for one that
+/// [renders as a body](renders_as_body), else JSON.
+pub(crate) fn result_response(
+    registry: &Registry,
+    route: &Route,
+    value: Value,
+    debug_errors: bool,
+    request_id: &str,
+) -> Response {
+    let entry = route.entry(registry);
+    match value {
+        Value::Null if route.no_content(registry) => StatusCode::NO_CONTENT.into_response(),
+        value if renders_as_body(entry) => match crate::render::body(entry, value).and_then(body_response) {
             Ok(response) => response,
-            Err(error) => Problem::from_api_error(&error, state.settings.debug_errors)
-                .with_request_id(&*request_id)
+            Err(error) => Problem::from_api_error(&error, debug_errors)
+                .with_request_id(request_id)
                 .into_response(),
         },
-        Ok(value) => json_response(&value),
-        // The body went in as text, unchecked: when it does not decode, tell
-        // malformed JSON (400) from a bad argument (422).
-        Err(error)
-            if error.kind() == ErrorKind::InvalidArguments
-                && let Some(Err(err)) = text.map(|text| serde_json::from_slice::<Value>(&text)) =>
-        {
-            malformed_json(&err).with_request_id(&*request_id).into_response()
-        }
-        Err(error) => {
-            let mut response = Problem::from_api_error(&error, state.settings.debug_errors)
-                .with_request_id(&*request_id)
-                .into_response();
-            if let Some(challenge) = step_up.filter(|_| error.kind() == ErrorKind::Forbidden) {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
-            }
-            response
-        }
+        value => json_response(&value),
     }
+}
+
+/// The problem of a call that failed with `error`; `text`, the body as
+/// sent, tells malformed JSON (400) from a bad argument (422).
+fn error_response(
+    state: &RouteState,
+    error: &ApiError,
+    text: Option<Bytes>,
+    step_up: Option<HeaderValue>,
+    request_id: &str,
+) -> Response {
+    if error.kind() == ErrorKind::InvalidArguments
+        && let Some(Err(err)) = text.map(|text| serde_json::from_slice::<Value>(&text))
+    {
+        return malformed_json(&err).with_request_id(request_id).into_response();
+    }
+    let mut response = Problem::from_api_error(error, state.settings.debug_errors)
+        .with_request_id(request_id)
+        .into_response();
+    if let Some(challenge) = step_up.filter(|_| error.kind() == ErrorKind::Forbidden) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
 }
 
 /// Whether the route answers the result's own bytes and MIME type rather

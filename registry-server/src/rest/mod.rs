@@ -7,7 +7,8 @@
 //! | `GET`, `DELETE` | typed query parameters (`?limit=3&tags=a&tags=b`), plus path segments | `200` JSON |
 //!
 //! A function whose output schema is `null` (it returns `()`) answers `204 No
-//! Content`. Every error is an RFC 9457 `application/problem+json` body (see
+//! Content`. A task-capable function's route may answer `202 Accepted` with
+//! a task to poll at `GET /api/tasks/{id}` instead (see [`tasks`]). Every error is an RFC 9457 `application/problem+json` body (see
 //! [`crate::problem`]) with the status from [`crate::errors::http_status`];
 //! malformed JSON is `400`, a non-JSON body `415`, a body over
 //! [`ServerConfig::max_body_bytes`] `413`, an unknown path `404` and a known path
@@ -17,6 +18,7 @@
 pub(crate) mod coerce;
 mod handler;
 mod plan;
+pub(crate) mod tasks;
 
 pub(crate) use handler::renders_as_body;
 pub(crate) use plan::{Location, Route, Routes};
@@ -48,9 +50,29 @@ pub(crate) struct Settings {
     pub(crate) debug_errors: bool,
 }
 
-/// One axum route per entry of `routes`; fails naming the function whose
-/// path the router still rejects.
-pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlight>) -> Result<Router, ServerError> {
+/// One axum route per entry of `routes`, and with `tasks` the task status
+/// routes ([`tasks::PATH`]); fails naming the function whose path the
+/// router still rejects (or that takes the task routes' place).
+pub(crate) fn router(
+    routes: &Arc<Routes>,
+    settings: Settings,
+    in_flight: &Arc<InFlight>,
+    tasks: Option<Arc<crate::tasks::Tasks>>,
+    public_url: Option<&str>,
+) -> Result<Router, ServerError> {
+    let task_rest = match tasks {
+        Some(tasks) => {
+            tasks::check_paths(routes)?;
+            Some(Arc::new(tasks::TaskRest {
+                tasks,
+                routes: Arc::clone(routes),
+                settings,
+                in_flight: Arc::clone(in_flight),
+                public_url: public_url.map(str::to_owned),
+            }))
+        }
+        None => None,
+    };
     let mut by_path: BTreeMap<String, (MethodRouter, Vec<&'static str>, &'static str)> = BTreeMap::new();
     for plan in routes.iter() {
         let path = plan.path.clone();
@@ -61,6 +83,7 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
             plan: Arc::clone(plan),
             settings,
             in_flight: Arc::clone(in_flight),
+            tasks: task_rest.clone(),
         });
         // The same, inside the call's span, when telemetry is on (`crate::telemetry`).
         #[cfg(feature = "otel")]
@@ -86,6 +109,21 @@ pub(crate) fn router(routes: &Routes, settings: Settings, in_flight: &Arc<InFlig
             .or_insert_with(|| (MethodRouter::new(), Vec::new(), name));
         slot.0 = std::mem::take(&mut slot.0).merge(route);
         slot.1.push(method);
+    }
+    if let Some(state) = task_rest {
+        let on_get = Arc::clone(&state);
+        let route = on(MethodFilter::GET, move |request: Request| {
+            tasks::get(Arc::clone(&on_get), request)
+        })
+        .merge(on(MethodFilter::DELETE, move |request: Request| {
+            tasks::cancel(Arc::clone(&state), request)
+        }));
+        // `check_paths` left at most other methods of the same path here.
+        let slot = by_path
+            .entry(tasks::PATH.to_owned())
+            .or_insert_with(|| (MethodRouter::new(), Vec::new(), "(the task routes)"));
+        slot.0 = std::mem::take(&mut slot.0).merge(route);
+        slot.1.extend(["GET", "DELETE"]);
     }
 
     let mut router = Router::new();

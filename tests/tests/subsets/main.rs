@@ -25,3 +25,4 @@ mod renamed;
 pub mod rest_startup;
 mod rmcp_primitives;
 mod tasks_mcp;
+mod tasks_rest;

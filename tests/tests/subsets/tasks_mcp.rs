@@ -533,3 +533,56 @@ async fn on_lambda_task_capable_tools_answer_within_the_invocation() {
     .await;
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
 }
+
+/// A task started on one protocol is answered on the other, from the one store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_task_answers_on_both_protocols() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    // Started on MCP, read on REST.
+    let (_, created) = modern(
+        &base,
+        "key-alice",
+        "tools/call",
+        json!({"name": "mcp_double", "arguments": {"n": 8}}),
+        true,
+    )
+    .await;
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+    poll_until(&base, "key-alice", &id, |t| t["status"] == "completed").await;
+    let response = http
+        .get(format!("{base}/api/tasks/{id}"))
+        .bearer_auth("key-alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["task-status"], "completed");
+    assert_eq!(response.json::<Value>().await.unwrap(), json!(16));
+    // Started on REST, read on MCP (both eras).
+    let response = http
+        .post(format!("{base}/api/mcp_double"))
+        .bearer_auth("key-alice")
+        .header("prefer", "respond-async")
+        .json(&json!({"n": 9}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let id = response.json::<Value>().await.unwrap()["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = poll_until(&base, "key-alice", &id, |t| t["status"] == "completed").await;
+    assert_eq!(done["result"]["structuredContent"], json!({"result": 18}));
+    let result = legacy(&base, "key-alice", "tasks/result", json!({"taskId": id})).await;
+    assert_eq!(result["result"]["structuredContent"], json!({"result": 18}), "{result}");
+    // And not for another principal, on either.
+    let response = http
+        .get(format!("{base}/api/tasks/{id}"))
+        .bearer_auth("key-bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
