@@ -137,7 +137,12 @@ pub(crate) fn check_whole_input(entry: &Entry, args: &Arguments) -> Result<(), A
                 parsed = value;
                 &parsed
             }
-            Err(err) => return Err(ApiError::invalid_field("", format!("the arguments are not JSON: {err}"))),
+            Err(err) => {
+                return Err(ApiError::invalid_field(
+                    "",
+                    format!("the arguments are not JSON: {err}"),
+                ));
+            }
         },
     };
     let empty = serde_json::Value::Object(serde_json::Map::new());

@@ -42,6 +42,8 @@ pub(crate) struct Dispatcher {
     initialize: Vec<(&'static str, Arc<str>)>,
     /// The `server/discover` result, serialized once.
     discover: Arc<str>,
+    /// Whether internal error messages reach clients unmasked.
+    debug_errors: bool,
 }
 
 impl Dispatcher {
@@ -64,13 +66,14 @@ impl Dispatcher {
             info["icons"] = crate::render::icon_list(icon);
         }
         let tools = Tools::new(registry, info.clone(), settings.page_size, settings.debug_errors)
-            .security_schemes(settings.security_schemes);
+            .security_schemes(settings.security_schemes)
+            .with_tasks(settings.tasks.clone());
         let resources = Resources::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let prompts = Prompts::new(registry, info.clone(), settings.page_size, settings.debug_errors);
         let completions = Completions::new(registry, settings.debug_errors);
         // Each capability only when present: a tools-only server's answers
         // are what they were before the others existed.
-        let capabilities: Map<String, Value> = [
+        let mut capabilities: Map<String, Value> = [
             Some(tools.capability()),
             resources.capability(),
             prompts.capability(),
@@ -80,6 +83,7 @@ impl Dispatcher {
         .flatten()
         .map(|(name, value)| (name.to_owned(), value))
         .collect();
+        let has_tasks = tools.tasks().is_some();
         let initialize = version::LEGACY
             .iter()
             .map(|&v| {
@@ -88,12 +92,20 @@ impl Dispatcher {
                     "capabilities": capabilities,
                     "serverInfo": info,
                 });
+                // Tasks entered the core protocol in 2025-11-25.
+                if has_tasks && v == "2025-11-25" {
+                    result["capabilities"]["tasks"] = super::tasks::legacy_capability();
+                }
                 if let Some(instructions) = &app.instructions {
                     result["instructions"] = json!(instructions);
                 }
                 (v, Arc::from(result.to_string()))
             })
             .collect();
+        if has_tasks {
+            let (key, value) = super::tasks::modern_capability();
+            capabilities.insert(key.to_owned(), value);
+        }
         let mut discover = Map::new();
         discover.insert("supportedVersions".into(), json!(version::ALL));
         discover.insert("capabilities".into(), Value::Object(capabilities));
@@ -108,6 +120,7 @@ impl Dispatcher {
             completions,
             initialize,
             discover: Arc::from(Value::Object(discover).to_string()),
+            debug_errors: settings.debug_errors,
         }
     }
 
@@ -174,6 +187,12 @@ impl Dispatcher {
             Method::Complete if self.completions.capability().is_some() => {
                 self.completions.complete(id, message, env, era).await
             }
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel | Method::TasksResult | Method::TasksList
+                if self.tools.tasks().is_some() =>
+            {
+                let tasks = self.tools.tasks().expect("checked by the guard");
+                super::tasks::answer(tasks, self.tools.registry(), id, message, env, era, self.debug_errors).await
+            }
             Method::Initialize => {
                 let requested = message.params.get("protocolVersion").and_then(Value::as_str);
                 let chosen = version::negotiate_legacy(requested);
@@ -206,6 +225,11 @@ impl Dispatcher {
             | Method::PromptsList
             | Method::PromptsGet
             | Method::Complete
+            | Method::TasksGet
+            | Method::TasksUpdate
+            | Method::TasksCancel
+            | Method::TasksResult
+            | Method::TasksList
             | Method::Cancelled
             | Method::Other(_) => {
                 let error = RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {}", message.method));

@@ -289,6 +289,7 @@ fn check_modern_headers(headers: &HeaderMap, message: &Message) -> Result<(), Rp
         let body_name = message
             .name()
             .or_else(|| message.params.get("uri").and_then(|v| v.as_str()))
+            .or_else(|| message.params.get("taskId").and_then(|v| v.as_str()))
             .unwrap_or("");
         let header = headers
             .get("mcp-name")

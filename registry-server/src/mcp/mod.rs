@@ -84,6 +84,7 @@ mod prompts;
 mod request;
 mod resources;
 mod stdio;
+pub(crate) mod tasks;
 #[cfg(feature = "otel")]
 mod telemetry;
 mod tools;

@@ -40,6 +40,16 @@ pub(crate) enum Method {
     Complete,
     /// `notifications/cancelled`.
     Cancelled,
+    /// `tasks/get` (both eras' tasks).
+    TasksGet,
+    /// `tasks/update` (the 2026-07-28 Tasks extension).
+    TasksUpdate,
+    /// `tasks/cancel` (both eras' tasks).
+    TasksCancel,
+    /// `tasks/result` (2025-11-25 tasks).
+    TasksResult,
+    /// `tasks/list` (2025-11-25 tasks).
+    TasksList,
     /// Any other method, as sent.
     Other(String),
 }
@@ -59,6 +69,11 @@ impl Method {
             "prompts/get" => Method::PromptsGet,
             "completion/complete" => Method::Complete,
             "notifications/cancelled" => Method::Cancelled,
+            "tasks/get" => Method::TasksGet,
+            "tasks/update" => Method::TasksUpdate,
+            "tasks/cancel" => Method::TasksCancel,
+            "tasks/result" => Method::TasksResult,
+            "tasks/list" => Method::TasksList,
             _ => Method::Other(method),
         }
     }
@@ -78,14 +93,28 @@ impl Method {
             Method::PromptsGet => "prompts/get",
             Method::Complete => "completion/complete",
             Method::Cancelled => "notifications/cancelled",
+            Method::TasksGet => "tasks/get",
+            Method::TasksUpdate => "tasks/update",
+            Method::TasksCancel => "tasks/cancel",
+            Method::TasksResult => "tasks/result",
+            Method::TasksList => "tasks/list",
             Method::Other(method) => method,
         }
     }
 
     /// Whether requests of this method name one thing in `Mcp-Name`
-    /// (`tools/call`, `resources/read`, `prompts/get`).
+    /// (`tools/call`, `resources/read`, `prompts/get`, and the task id of
+    /// `tasks/get`, `tasks/update`, `tasks/cancel`).
     pub(crate) fn names_a_target(&self) -> bool {
-        matches!(self, Method::ToolsCall | Method::ResourcesRead | Method::PromptsGet)
+        matches!(
+            self,
+            Method::ToolsCall
+                | Method::ResourcesRead
+                | Method::PromptsGet
+                | Method::TasksGet
+                | Method::TasksUpdate
+                | Method::TasksCancel
+        )
     }
 }
 
@@ -104,6 +133,9 @@ pub(crate) struct Meta {
     pub(crate) has_capabilities: bool,
     /// `progressToken`, when the caller asked for progress.
     pub(crate) progress_token: Option<Value>,
+    /// Whether the client capabilities declare the Tasks extension
+    /// (`extensions["io.modelcontextprotocol/tasks"]`).
+    pub(crate) tasks_extension: bool,
     /// `traceparent`, `tracestate` and `baggage` (feature `otel`).
     #[cfg(feature = "otel")]
     pub(crate) trace: Option<Box<crate::telemetry::TraceHeaders>>,
@@ -240,6 +272,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, Rejection> {
             Meta {
                 version,
                 has_capabilities: meta.get(version::META_CAPABILITIES).is_some_and(Value::is_object),
+                tasks_extension: meta
+                    .get(version::META_CAPABILITIES)
+                    .and_then(|caps| caps.get("extensions"))
+                    .and_then(|extensions| extensions.get(crate::mcp::tasks::EXTENSION))
+                    .is_some_and(Value::is_object),
                 progress_token: meta.remove("progressToken").filter(|t| t.is_string() || t.is_number()),
                 #[cfg(feature = "otel")]
                 trace: crate::telemetry::TraceHeaders::from_meta(&mut meta),

@@ -26,6 +26,8 @@ pub(crate) struct Tools {
     debug_errors: bool,
     /// Whether each definition carries `securitySchemes`.
     security_schemes: bool,
+    /// The task runner, when some function is task-capable.
+    tasks: Option<std::sync::Arc<crate::tasks::Tasks>>,
 }
 
 impl Tools {
@@ -37,7 +39,20 @@ impl Tools {
             list: PagedList::new("tools", page_size, server_info),
             debug_errors,
             security_schemes: false,
+            tasks: None,
         }
+    }
+
+    /// Runs task-capable tools as tasks when their callers ask (`crate::mcp::tasks`).
+    #[must_use]
+    pub(crate) fn with_tasks(mut self, tasks: Option<std::sync::Arc<crate::tasks::Tasks>>) -> Self {
+        self.tasks = tasks;
+        self
+    }
+
+    /// The task runner, if any.
+    pub(crate) fn tasks(&self) -> Option<&std::sync::Arc<crate::tasks::Tasks>> {
+        self.tasks.as_ref()
     }
 
     /// Gives each tool definition `securitySchemes:
@@ -106,6 +121,12 @@ impl Tools {
         };
 
         tracing::Span::current().record("tool", name.as_str());
+        if let super::tasks::Mode::Task { ttl_ms } =
+            super::tasks::mode(entry, &mut message, era, self.tasks.as_deref())?
+            && let Some(tasks) = &self.tasks
+        {
+            return super::tasks::start(tasks, id, Call::new(entry, args, ctx), ttl_ms, era, self.debug_errors).await;
+        }
         if let (Some(token), Some(sink)) = (message.meta.progress_token.take(), env.notifications) {
             ctx = ctx.with_progress(move |progress| sink(progress_notification(&token, &progress)));
         }
@@ -225,6 +246,10 @@ fn tool(entry: &Entry) -> Value {
         definition.insert("outputSchema".into(), schemas.mcp_output.clone());
     }
     definition.insert("annotations".into(), Value::Object(annotations));
+    let support = function.task_support();
+    if support != registry_core::TaskSupport::Forbidden {
+        definition.insert("execution".into(), json!({ "taskSupport": support.as_str() }));
+    }
     render::insert_icons(entry, &mut definition);
     definition.insert("_meta".into(), crate::fingerprint::mcp_meta(entry));
     Value::Object(definition)

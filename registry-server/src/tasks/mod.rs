@@ -155,7 +155,7 @@ pub(crate) enum TaskError {
     /// No such task for this caller (never created, expired, or another's).
     NotFound,
     /// Cancel of a finished task.
-    Finished(TaskRecord),
+    Finished(Box<TaskRecord>),
     /// The store failed.
     Store(StoreError),
 }
@@ -177,8 +177,9 @@ impl TaskError {
 
 fn unavailable(err: &StoreError) -> ApiError {
     match err {
-        StoreError::Full { .. } => ApiError::unavailable(format!("no new task can start now: {err}"))
-            .with_retry_after(Duration::from_secs(1)),
+        StoreError::Full { .. } => {
+            ApiError::unavailable(format!("no new task can start now: {err}")).with_retry_after(Duration::from_secs(1))
+        }
         StoreError::Unavailable(_) => {
             ApiError::unavailable("the task store is unavailable; new tasks cannot start").with_internal(err)
         }
@@ -195,7 +196,9 @@ pub(crate) struct Tasks {
 
 impl std::fmt::Debug for Tasks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tasks").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Tasks")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -269,9 +272,9 @@ impl Tasks {
         self.lock_running().insert(record.id.clone(), token.clone());
         let latest = Arc::new(Mutex::new(None::<Progress>));
         let sink = Arc::clone(&latest);
-        let ctx = ctx
-            .with_cancel_token(token.clone())
-            .with_progress(move |progress| *sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(progress));
+        let ctx = ctx.with_cancel_token(token.clone()).with_progress(move |progress| {
+            *sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(progress)
+        });
         let tasks = Arc::clone(self);
         let id = record.id.clone();
         tokio::spawn(async move {
@@ -337,7 +340,11 @@ impl Tasks {
         };
         let finish = finish_of(&outcome);
         if let Err(err) = self.config.store.finish(id, &finish).await {
-            tracing::error!(task = id, function = name, "the task's outcome could not be stored: {err}");
+            tracing::error!(
+                task = id,
+                function = name,
+                "the task's outcome could not be stored: {err}"
+            );
         }
     }
 
@@ -377,7 +384,7 @@ impl Tasks {
     pub(crate) async fn cancel(&self, id: &str, caller: Option<&str>) -> Result<TaskRecord, TaskError> {
         let record = self.get(id, caller).await?;
         if record.status.is_terminal() {
-            return Err(TaskError::Finished(record));
+            return Err(TaskError::Finished(Box::new(record)));
         }
         let finish = Finish {
             status: TaskStatus::Cancelled,
@@ -387,7 +394,7 @@ impl Tasks {
         };
         let moved = match self.config.store.finish(id, &finish).await.map_err(TaskError::Store)? {
             Finished::Moved(record) => record,
-            Finished::AlreadyTerminal(record) => return Err(TaskError::Finished(record)),
+            Finished::AlreadyTerminal(record) => return Err(TaskError::Finished(Box::new(record))),
             Finished::Missing => return Err(TaskError::NotFound),
         };
         if let Some(token) = self.lock_running().get(id) {
