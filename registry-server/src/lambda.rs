@@ -36,8 +36,13 @@ pub type LambdaService = MapRequest<Router, fn(Request<lambda_http::Body>) -> Re
 /// The service `lambda_http` runs: [`Server::router`] with the API Gateway
 /// stage moved from the path into a [`BasePath`] extension, and the event's
 /// source IP recorded as the caller's address.
+///
+/// Tasks are off: a function declared `task = "optional"` or `"required"`
+/// runs to completion inside the invocation and answers normally (the
+/// runtime may freeze the process once a response is sent, so a task could
+/// not go on running after it), and no task capability is advertised.
 pub fn service(server: &Server) -> Result<LambdaService, ServerError> {
-    let router = server.router()?;
+    let router = server.without_tasks().router()?;
     Ok(router.map_request(prepare as fn(_) -> _))
 }
 

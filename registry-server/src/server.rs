@@ -95,6 +95,16 @@ impl Server {
         Ok(Router::new().fallback_service(service))
     }
 
+    /// The same server with every task-capable function answering its calls
+    /// directly (Lambda: the process may freeze once the response is sent,
+    /// so nothing may run after it).
+    #[cfg(feature = "lambda")]
+    pub(crate) fn without_tasks(&self) -> Server {
+        let mut server = self.clone();
+        server.config.tasks_off = true;
+        server
+    }
+
     /// [`Server::router`] and the REST description it was built from.
     pub(crate) fn router_and_routes(&self) -> Result<(Router, Arc<rest::Routes>), ServerError> {
         let (service, routes) = self.service()?;

@@ -10,6 +10,8 @@
 //! - [`mempool`]: a sync function using `reqwest::blocking`, which the
 //!   framework runs on the blocking pool so it cannot stall the runtime.
 //!
+//! - [`history`]: a long-running scan, declared `task = "optional"`, that a
+//!   client may run as a task (MCP Tasks, REST `202 Accepted`);
 //! - [`primitives`]: MCP resources (fixed, a template, a rendered SVG
 //!   chart), prompts and a tool returning an image, on REST as well.
 //!
@@ -17,6 +19,7 @@
 //! loopback port, through the same HTTP code path.
 
 pub mod compute;
+pub mod history;
 pub mod mempool;
 pub mod network;
 pub mod offline;
@@ -30,7 +33,7 @@ use registry_core::{Registry, RegistryError};
 pub use upstream::{Upstream, UpstreamError};
 
 /// How many functions this crate registers (checked by its tests).
-pub const FUNCTION_COUNT: usize = 29;
+pub const FUNCTION_COUNT: usize = 30;
 
 /// The registry with every hashstats function, talking to `upstream`.
 pub fn registry(upstream: Upstream) -> Result<Registry, RegistryError> {

@@ -37,6 +37,17 @@ fn blocks() -> Vec<serde_json::Value> {
 pub fn router() -> Router {
     Router::new()
         .route("/api/v1/blocks", get(|| async { json(BLOCKS) }))
+        .route(
+            "/api/v1/blocks/{height}",
+            get(|Path(height): Path<u64>| async move {
+                let page: Vec<serde_json::Value> = blocks()
+                    .into_iter()
+                    .filter(|b| b["height"].as_u64().is_some_and(|h| h <= height))
+                    .take(15)
+                    .collect();
+                axum::Json(page)
+            }),
+        )
         .route("/api/v1/mining/hashrate/3d", get(|| async { json(HASHRATE) }))
         .route("/api/v1/difficulty-adjustment", get(|| async { json(ADJUSTMENT) }))
         .route(

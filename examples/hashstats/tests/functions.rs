@@ -195,3 +195,26 @@ async fn resources_prompts_and_the_chart() {
     let explained = call(&r, "explain_block", json!({"height": 924_995})).await.unwrap();
     assert_eq!(explained[0]["content"]["resource"]["uri"], "hashstats://blocks/924995");
 }
+
+#[tokio::test]
+async fn difficulty_scan_reads_pages_and_reports_progress() {
+    let r = registry().await;
+    assert_eq!(
+        r.get("difficulty_scan").unwrap().function().task_support(),
+        registry_core::TaskSupport::Optional
+    );
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&seen);
+    let ctx = Context::new(Protocol::Direct).with_progress(move |p| sink.lock().unwrap().push(p.progress));
+    let scan = r
+        .invoke("difficulty_scan", json!({"pages": 2, "pause_ms": 0}), ctx)
+        .await
+        .unwrap();
+    assert_eq!(scan["pages_read"], json!(2));
+    assert!(scan["blocks_seen"].as_u64().unwrap() > 0, "{scan}");
+    assert!(!scan["difficulties"].as_array().unwrap().is_empty(), "{scan}");
+    assert_eq!(*seen.lock().unwrap(), [1.0, 2.0]);
+    let refused = call(&r, "difficulty_scan", json!({"pages": 21})).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidArguments);
+    assert_eq!(refused.fields()[0].field, "pages");
+}

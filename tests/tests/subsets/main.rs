@@ -24,3 +24,4 @@ mod reexport;
 mod renamed;
 pub mod rest_startup;
 mod rmcp_primitives;
+mod tasks_mcp;
