@@ -203,6 +203,45 @@ async fn limits_in_all_and_per_owner_are_exact() {
 }
 
 #[tokio::test]
+async fn at_most_ten_times_the_live_limit_of_records_are_kept() {
+    let store = store("records").await;
+    let now = now_ms();
+    let limits = Limits { total: 2, per_owner: 2 };
+    // Twenty finished records (short-lived ones among them), then the cap.
+    let mut short = Vec::new();
+    for i in 0..20 {
+        let record = working(Some("a"), now, 60_000, if i < 3 { 300 } else { 3_600_000 });
+        store.create(&record, limits).await.unwrap();
+        assert!(matches!(
+            store.finish(&record.id, &cancel_at(now)).await.unwrap(),
+            Finished::Moved(_)
+        ));
+        if i < 3 {
+            short.push(record);
+        }
+    }
+    assert_eq!(
+        full(store.create(&working(Some("b"), now, 60_000, 3_600_000), limits).await),
+        ("with finished results kept", 20)
+    );
+    // Once the three short-lived records expire, three more fit.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    for _ in 0..3 {
+        let record = working(Some("b"), now_ms(), 60_000, 3_600_000);
+        store.create(&record, limits).await.unwrap();
+        store.finish(&record.id, &cancel_at(now_ms())).await.unwrap();
+    }
+    assert_eq!(
+        full(
+            store
+                .create(&working(Some("b"), now_ms(), 60_000, 3_600_000), limits)
+                .await
+        ),
+        ("with finished results kept", 20)
+    );
+}
+
+#[tokio::test]
 async fn an_expired_lease_frees_its_slot_and_a_heartbeat_takes_it_back() {
     let store = store("lease").await;
     let limits = Limits { total: 1, per_owner: 1 };

@@ -11,6 +11,7 @@
 //! | `{prefix}live` | sorted set | the ids of working tasks, scored by the end of their lease (capped by their record's expiry) |
 //! | `{prefix}live:{owner}` | sorted set | the same for one owner |
 //! | `{prefix}owner:{owner}` | sorted set | every unexpired task of one owner, scored by creation time ([`TaskStore::list`]) |
+//! | `{prefix}records` | sorted set | every unexpired task, scored by its expiry: at most ten times [`Limits::total`] records (finished ones with their results included) are kept, as in the in-memory store |
 //!
 //! `{owner}` is `-` for anonymous callers and `@` followed by the
 //! principal's id otherwise, so no principal id can collide with the
@@ -104,22 +105,26 @@ local function owner_segment(task_key)
 end
 ";
 
-/// KEYS: task, live, live:{owner}, owner:{owner}.
+/// KEYS: task, live, live:{owner}, owner:{owner}, records.
 /// ARGV: now, limit in all, limit per owner, id, live score, created_at_ms,
-/// expires_at_ms, task key prefix, then the record's fields and values.
+/// expires_at_ms, task key prefix, limit of records kept, then the record's
+/// fields and values.
 const CREATE: &str = r"
 local now = ARGV[1]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. now)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 'full:total' end
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 'full:owner' end
+if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[9]) then return 'full:records' end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
 local id, score, expires_at = ARGV[4], ARGV[5], ARGV[7]
-redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('HSET', KEYS[1], unpack(ARGV, 10))
 redis.call('PEXPIREAT', KEYS[1], expires_at)
 redis.call('ZADD', KEYS[2], score, id)
 redis.call('ZADD', KEYS[3], score, id)
 redis.call('ZADD', KEYS[4], ARGV[6], id)
+redis.call('ZADD', KEYS[5], expires_at, id)
 -- The owner's index loses a few of its oldest ids whose records expired
 -- (list prunes the rest), so it stays near the number of live records.
 for _, other in ipairs(redis.call('ZRANGE', KEYS[4], 0, 7)) do
@@ -128,7 +133,7 @@ end
 -- No set outlives its newest member's record (PTTL rather than Redis 7's
 -- PEXPIRETIME; the subtraction is only compared, never stored).
 local left = tonumber(expires_at) - tonumber(now)
-for i = 2, 4 do
+for i = 2, 5 do
   local pttl = redis.call('PTTL', KEYS[i])
   if pttl < 0 or pttl < left then redis.call('PEXPIREAT', KEYS[i], expires_at) end
 end
@@ -265,6 +270,11 @@ fn malformed(id: &str, why: &str) -> StoreError {
     StoreError::Unavailable(format!("malformed task record {id}: {why}"))
 }
 
+/// How many unexpired records (finished ones included) are kept at most.
+fn records_limit(limits: Limits) -> usize {
+    limits.total.saturating_mul(10)
+}
+
 fn flag(present: bool) -> &'static str {
     if present { "1" } else { "0" }
 }
@@ -380,6 +390,7 @@ impl TaskStore for RedisTaskStore {
                 format!("{}live", self.prefix),
                 format!("{}live:{segment}", self.prefix),
                 format!("{}owner:{segment}", self.prefix),
+                format!("{}records", self.prefix),
             ];
             let score = record.lease_until_ms.min(live_cap(record));
             let mut invocation = Self::script(&self.scripts.create, &keys);
@@ -391,7 +402,8 @@ impl TaskStore for RedisTaskStore {
                 .arg(score)
                 .arg(record.created_at_ms)
                 .arg(record.expires_at_ms())
-                .arg(format!("{}task:", self.prefix));
+                .arg(format!("{}task:", self.prefix))
+                .arg(records_limit(limits));
             for (field, value) in fields_of(record)? {
                 invocation.arg(field).arg(value);
             }
@@ -409,6 +421,10 @@ impl TaskStore for RedisTaskStore {
                 "full:owner" => Err(StoreError::Full {
                     scope: "for this caller",
                     limit: limits.per_owner,
+                }),
+                "full:records" => Err(StoreError::Full {
+                    scope: "with finished results kept",
+                    limit: records_limit(limits),
                 }),
                 "exists" => Err(StoreError::Unavailable(format!("task id {} exists already", record.id))),
                 other => Err(malformed(&record.id, &format!("create answered `{other}`"))),
