@@ -123,6 +123,13 @@ def rest_state(response: httpx2.Response) -> tuple[str, Any]:
         body = response.json()
     except ValueError:
         return ("unreadable", response.text)
+    # The server names the status in a header; the body is the status, the
+    # result or the problem.
+    named = response.headers.get("task-status")
+    if named:
+        if named == "completed" and isinstance(body, dict) and "taskId" in body and "result" in body:
+            return (named, body["result"])
+        return (named, body)
     if response.headers.get("content-type", "").startswith("application/problem+json"):
         code = body.get("code") if isinstance(body, dict) else None
         return ("cancelled" if code == "cancelled" else "failed", body)
