@@ -35,6 +35,10 @@ step "cargo test -p registry-server --features otel --lib telemetry"
 cargo test -p registry-server --features otel --lib telemetry
 step "cargo test -p registry-tests --features otel --test otel"
 cargo test -p registry-tests --features otel --test otel
+# The redis feature's tests need a running Redis: tests/interop/tasks_replicas.sh
+# starts one and runs them (cargo test -p registry-server --features redis --test redis_store).
+step "cargo clippy -p registry-server -p registry-tests --all-targets --features registry-server/redis,registry-tests/redis -- -D warnings"
+cargo clippy -p registry-server -p registry-tests --all-targets --features registry-server/redis,registry-tests/redis -- -D warnings
 
 passed=0
 failed=0
