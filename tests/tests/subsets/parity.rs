@@ -156,6 +156,8 @@ async fn hashstats_functions_agree_on_both_protocols() {
             json!({"difficulty": 0}),
             Error("invalid_arguments"),
         ),
+        ("difficulty_scan", json!({"pages": 2, "pause_ms": 0}), Ok),
+        ("difficulty_scan", json!({"pages": 0}), Error("invalid_arguments")),
         (
             "estimate_fee",
             json!({"vbytes": 141, "priority": "half_hour", "rates": rates}),
