@@ -64,12 +64,14 @@ fn missing_capability(what: &str) -> RpcError {
 /// Whether `tools/call` of `entry` runs as a task, from what the client
 /// sent and what the tool allows; `params.task` is taken out of `message`.
 pub(crate) fn mode(entry: &Entry, message: &mut Message, era: Era, tasks: Option<&Tasks>) -> Result<Mode, RpcError> {
-    let requested = message.params.remove("task");
-    let support = entry.function().task_support();
-    // No runner (Lambda, or no task-capable function): every call is direct.
+    // No runner (Lambda, or no task-capable function): every call is direct,
+    // and `params.task` is ignored, as the 2025-11-25 revision says of a
+    // server without the capability.
     if tasks.is_none() {
         return Ok(Mode::Direct);
     }
+    let requested = message.params.remove("task");
+    let support = entry.function().task_support();
     let name = entry.name();
     match era {
         Era::Legacy => match requested {

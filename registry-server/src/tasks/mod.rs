@@ -305,11 +305,15 @@ impl Tasks {
         };
         let call = self.registry.call(Call::new(entry, args, ctx));
         tokio::pin!(call);
-        let mut ticks = tokio::time::interval(self.config.heartbeat());
+        // The first beat one period from now: an interval's immediate first
+        // tick still waits for the timer wheel's next millisecond, which an
+        // instant function would pay in full.
+        let every = self.config.heartbeat();
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
         let outcome = loop {
             tokio::select! {
+                biased;
                 outcome = &mut call => break Some(outcome),
                 () = token.cancelled() => break None,
                 _ = ticks.tick() => {
