@@ -3,7 +3,9 @@
 # and a sidebar link, the `add` form sends a real request and shows 200 / 42,
 # the `get_item` form shows a 404 problem, a text resource, a template with
 # its variable, a binary (PNG) resource shown as a picture and a prompt with an
-# enum argument answer through their forms, the page requests nothing from any
+# enum argument answer through their forms, hashstats' `difficulty_scan` runs
+# as a task from its form (polled to its result, and a second run cancelled
+# with the form's Cancel button), the page requests nothing from any
 # other host and logs no console errors. Keeps artifacts/docs.png (and
 # artifacts/docs-full.png) as the test artifact.
 #
@@ -59,6 +61,19 @@ mapfile -t NAMES < <("$SERVER" list | sed '1d;$d' | awk '{print $1}')
 [ "${#NAMES[@]}" -gt 0 ] || { log "no functions listed"; exit 1; }
 log "${#NAMES[@]} functions: ${NAMES[*]}"
 
+# hashstats (offline), for its task-capable `difficulty_scan`.
+log "building hashstats"
+(cd "$ROOT" && cargo build --quiet -p hashstats)
+TASKS_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+RUST_LOG=warn "$TARGET/debug/hashstats" serve --host 127.0.0.1 --port "$TASKS_PORT" >>"$SERVER_LOG" 2>&1 &
+TASKS_PID=$!
+trap 'kill "$TASKS_PID" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$TASKS_PORT/healthz" >/dev/null 2>&1 && break
+    kill -0 "$TASKS_PID" 2>/dev/null || { cat "$SERVER_LOG" >&2; exit 1; }
+    sleep 0.1
+done
+
 mkdir -p "$ROOT/artifacts"
-timeout 180 node "$BROWSER_DIR/docs.mjs" "$BASE" "$ROOT/artifacts/docs.png" "${NAMES[@]}"
+TASKS_BASE="http://127.0.0.1:$TASKS_PORT" timeout 180 node "$BROWSER_DIR/docs.mjs" "$BASE" "$ROOT/artifacts/docs.png" "${NAMES[@]}"
 log "passed"

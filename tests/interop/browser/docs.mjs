@@ -36,8 +36,11 @@ const browser = await chromium.launchPersistentContext(profile, {
 try {
   const page = browser.pages()[0] || (await browser.newPage());
   const offsite = [];
+  // Each page may reach its own server only (the tasks part opens a second one).
+  const hosts = [base, process.env.TASKS_BASE].filter(Boolean);
   page.on("request", (request) => {
-    if (!request.url().startsWith(base) && !request.url().startsWith("data:")) offsite.push(request.url());
+    const url = request.url();
+    if (!hosts.some((host) => url.startsWith(host)) && !url.startsWith("data:")) offsite.push(url);
   });
   const consoleErrors = [];
   // The deliberate 404 below logs "Failed to load resource"; anything else is a bug.
@@ -134,6 +137,38 @@ try {
   await page.screenshot({ path: screenshot, fullPage: false });
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-full.png"), fullPage: true });
   console.error(`docs_browser: screenshot at ${screenshot}`);
+
+  // A task: hashstats' `difficulty_scan` (task = "optional") with "run as a
+  // task" ticked answers 202; the form polls the task's Location, shows it
+  // working, then the result. A second run is cancelled from the form.
+  const tasksBase = process.env.TASKS_BASE;
+  if (tasksBase) {
+    await page.goto(`${tasksBase}/docs`, { waitUntil: "load" });
+    const scan = page.locator("section#fn-difficulty_scan form.try");
+    if (!(await scan.locator("input.run-task").isChecked())) fail("the run-as-a-task box is not ticked");
+    await scan.locator("[name=pages]").fill("2");
+    await scan.locator("[name=pause_ms]").fill("1500");
+    await scan.locator("button.send").click();
+    await page.waitForFunction(() => document.querySelector("section#fn-difficulty_scan form.try").dataset.lastStatus === "202", null, { timeout: 20000 });
+    const working = await scan.locator(".result .meta").innerText();
+    if (!working.startsWith("task working")) fail(`a working task showed ${JSON.stringify(working)}`);
+    await page.waitForFunction(() => document.querySelector("section#fn-difficulty_scan form.try").dataset.lastStatus === "200", null, { timeout: 60000 });
+    const done = JSON.parse(await scan.locator(".result-body").innerText());
+    if (done.pages_read !== 2) fail(`the task's result reads ${JSON.stringify(done)}`);
+    const doneMeta = await scan.locator(".result .meta").innerText();
+    if (!doneMeta.includes("task completed")) fail(`the finished task's line reads ${JSON.stringify(doneMeta)}`);
+    console.error("docs_browser: the difficulty_scan form ran a task, polled it and showed its result");
+
+    await scan.locator("[name=pages]").fill("5");
+    await scan.locator("[name=pause_ms]").fill("5000");
+    await scan.locator("button.send").click();
+    await page.waitForFunction(() => document.querySelector("section#fn-difficulty_scan form.try").dataset.taskStatus === "working", null, { timeout: 20000 });
+    await scan.locator("button.cancel-task").click();
+    await page.waitForFunction(() => document.querySelector("section#fn-difficulty_scan form.try").dataset.taskStatus === "cancelled", null, { timeout: 20000 });
+    const cancelled = JSON.parse(await scan.locator(".result-body").innerText());
+    if (cancelled.status !== "cancelled") fail(`the cancelled task reads ${JSON.stringify(cancelled)}`);
+    console.error("docs_browser: the Cancel button cancelled a running task");
+  }
 
   if (offsite.length) fail(`the page requested other hosts: ${offsite.join(", ")}`);
   if (consoleErrors.length) fail(`console errors: ${consoleErrors.join(" | ")}`);
