@@ -831,7 +831,7 @@ async fn the_docs_page_shows_scopes_and_takes_a_token() {
     let page = answer.body.as_str().expect("HTML");
     assert!(page.contains("<span class=\"chip chip-warn\">scope admin</span>"));
     assert!(page.contains("class=\"filter token\""));
-    assert!(page.contains("init.headers.Authorization = `Bearer ${token.trim()}`"));
+    assert!(page.contains("headers.Authorization = `Bearer ${token.trim()}`"));
 }
 
 /// On Lambda (API Gateway REST, stage `/Prod`): tokens checked per event
