@@ -137,14 +137,18 @@ use crate::ServerConfig;
 use crate::auth::{AuthError, AuthFuture, Authorizer};
 
 pub(crate) use metadata::{prefixed_routes, routes};
-pub(crate) use openapi::document_security;
+pub(crate) use openapi::{document_security, set_scheme};
 
 /// One trusted authorization server: its issuer identifier and, optionally,
-/// where its JWKS is (discovered from its metadata when not given).
+/// where its JWKS is (discovered from its metadata when not given) and its
+/// token and authorization endpoints (for the OpenAPI document's OAuth
+/// flows; taken from its metadata when not given).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issuer {
     issuer: String,
     jwks_uri: Option<String>,
+    token_endpoint: Option<String>,
+    authorization_endpoint: Option<String>,
 }
 
 impl Issuer {
@@ -153,6 +157,8 @@ impl Issuer {
         Issuer {
             issuer: issuer.into(),
             jwks_uri: None,
+            token_endpoint: None,
+            authorization_endpoint: None,
         }
     }
 
@@ -161,6 +167,44 @@ impl Issuer {
     pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
         self.jwks_uri = Some(uri.into());
         self
+    }
+
+    /// The issuer's token endpoint, for the OpenAPI document's
+    /// `clientCredentials` (and, with
+    /// [`authorization_endpoint`](Self::authorization_endpoint),
+    /// `authorizationCode`) flow. When this issuer is the first one and an
+    /// endpoint is given, the document uses the configured endpoints and
+    /// never fetches the issuer's metadata for them: what an offline build
+    /// (the CLI's `openapi`) needs to describe the flows.
+    #[must_use]
+    pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.token_endpoint = Some(url.into());
+        self
+    }
+
+    /// The issuer's authorization endpoint, for the OpenAPI document's
+    /// `authorizationCode` flow (which also needs the
+    /// [`token_endpoint`](Self::token_endpoint)).
+    #[must_use]
+    pub fn authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.authorization_endpoint = Some(url.into());
+        self
+    }
+
+    /// The configured endpoints as a metadata document, when any is given.
+    fn explicit_metadata(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        if self.token_endpoint.is_none() && self.authorization_endpoint.is_none() {
+            return None;
+        }
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("issuer".into(), self.issuer.clone().into());
+        if let Some(url) = &self.token_endpoint {
+            metadata.insert("token_endpoint".into(), url.clone().into());
+        }
+        if let Some(url) = &self.authorization_endpoint {
+            metadata.insert("authorization_endpoint".into(), url.clone().into());
+        }
+        Some(metadata)
     }
 }
 
@@ -383,6 +427,7 @@ impl OAuthConfig {
     /// | `OAUTH_RESOURCE` | the resource URI (required audience) |
     /// | `OAUTH_ISSUERS` | trusted issuers, comma-separated (required) |
     /// | `OAUTH_JWKS_URI` | the JWKS of the first issuer (else discovered) |
+    /// | `OAUTH_TOKEN_ENDPOINT`, `OAUTH_AUTHORIZATION_ENDPOINT` | the first issuer's endpoints for the OpenAPI flows (else from its metadata) |
     /// | `OAUTH_ALGORITHMS` | accepted algorithms, comma-separated |
     /// | `OAUTH_LEEWAY` | clock skew in seconds |
     /// | `OAUTH_ALLOW_HTTP_LOOPBACK` | `true` to allow `http://` on loopback |
@@ -402,10 +447,18 @@ impl OAuthConfig {
         let mut config = OAuthConfig::new(resource.trim());
         let issuers = var("OAUTH_ISSUERS").ok_or_else(|| invalid("OAUTH_RESOURCE is set but OAUTH_ISSUERS is not"))?;
         let mut jwks = var("OAUTH_JWKS_URI");
+        let mut token = var("OAUTH_TOKEN_ENDPOINT");
+        let mut authorization = var("OAUTH_AUTHORIZATION_ENDPOINT");
         for issuer in issuers.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let mut issuer = Issuer::new(issuer);
             if let Some(uri) = jwks.take() {
                 issuer = issuer.jwks_uri(uri.trim());
+            }
+            if let Some(url) = token.take() {
+                issuer = issuer.token_endpoint(url.trim());
+            }
+            if let Some(url) = authorization.take() {
+                issuer = issuer.authorization_endpoint(url.trim());
             }
             config = config.issuer(issuer);
         }
@@ -498,6 +551,14 @@ impl OAuthConfig {
             if let Some(uri) = &issuer.jwks_uri {
                 client.check(uri, "the JWKS URI").map_err(OAuthConfigError::Invalid)?;
             }
+            for (url, what) in [
+                (&issuer.token_endpoint, "the token endpoint"),
+                (&issuer.authorization_endpoint, "the authorization endpoint"),
+            ] {
+                if let Some(url) = url {
+                    client.check(url, what).map_err(OAuthConfigError::Invalid)?;
+                }
+            }
             issuers.push(jwks::KeySource::new(
                 issuer.clone(),
                 self.refresh_interval,
@@ -526,6 +587,7 @@ impl OAuthConfig {
                 introspection,
                 introspection_cache: self.introspection_cache,
                 tokens: cache::TokenCache::new(self.token_cache_entries),
+                no_flows_warned: std::sync::atomic::AtomicBool::new(false),
             }),
             beside: None,
         })
@@ -583,6 +645,8 @@ struct Inner {
     introspection: Option<Introspection>,
     introspection_cache: Duration,
     tokens: cache::TokenCache,
+    /// Whether metadata without any usable flow was logged at `WARN` already.
+    no_flows_warned: std::sync::atomic::AtomicBool,
 }
 
 impl OAuth {
@@ -606,6 +670,39 @@ impl OAuth {
     /// The trusted issuers, in configuration order.
     pub fn issuers(&self) -> impl Iterator<Item = &str> {
         self.inner.issuers.iter().map(jwks::KeySource::issuer)
+    }
+
+    /// The first issuer's metadata for the OpenAPI document's OAuth flows,
+    /// without network access: its configured endpoints, else the metadata
+    /// the JWKS discovery (or an earlier document) fetched, else `None`.
+    pub(crate) fn flow_metadata_cached(&self) -> Option<Arc<serde_json::Map<String, serde_json::Value>>> {
+        let source = self.inner.issuers.first()?;
+        match source.config().explicit_metadata() {
+            Some(explicit) => Some(Arc::new(explicit)),
+            None => source.cached_metadata(),
+        }
+    }
+
+    /// [`flow_metadata_cached`](Self::flow_metadata_cached), else the
+    /// metadata fetched now (the fetch policy of the JWKS; at most once per
+    /// [`refresh_interval`](OAuthConfig::refresh_interval) while it fails).
+    pub(crate) async fn flow_metadata(&self) -> Option<Arc<serde_json::Map<String, serde_json::Value>>> {
+        if let Some(metadata) = self.flow_metadata_cached() {
+            return Some(metadata);
+        }
+        let source = self.inner.issuers.first()?;
+        source.metadata(&self.inner.client).await
+    }
+
+    /// Logs, once, that `issuer`'s metadata gives no OAuth flow.
+    fn warn_no_flows_once(&self, issuer: &str) {
+        if !self.inner.no_flows_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                issuer,
+                "the issuer's metadata has no token endpoint for the client_credentials or authorization_code \
+                 grant; the OpenAPI document names its OpenID discovery document instead"
+            );
+        }
     }
 
     /// Validates one bearer token (cache first) into its principal.
