@@ -256,7 +256,12 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
                     let finish = |document: &mut Value, routes: &Routes| {
                         #[cfg(feature = "oauth")]
                         if let Some(metadata) = &metadata {
-                            crate::oauth::set_scheme(document, routes, lazy.settings.oauth.as_ref(), metadata.as_deref());
+                            crate::oauth::set_scheme(
+                                document,
+                                routes,
+                                lazy.settings.oauth.as_ref(),
+                                metadata.as_deref(),
+                            );
                         }
                         #[cfg(not(feature = "oauth"))]
                         let _ = (document, routes);

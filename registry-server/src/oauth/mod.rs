@@ -696,7 +696,11 @@ impl OAuth {
 
     /// Logs, once, that `issuer`'s metadata gives no OAuth flow.
     fn warn_no_flows_once(&self, issuer: &str) {
-        if !self.inner.no_flows_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        if !self
+            .inner
+            .no_flows_warned
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
             tracing::warn!(
                 issuer,
                 "the issuer's metadata has no token endpoint for the client_credentials or authorization_code \
