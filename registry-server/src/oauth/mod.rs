@@ -99,11 +99,17 @@
 //! - `tools/list`: each tool has `securitySchemes: [{"type": "oauth2", "scopes": [...]}]`
 //!   (its own scopes; every tool needs a token, so none is `noauth`), which
 //!   hosted clients read to ask for the right scopes at once;
-//! - `/openapi.json`: an `openIdConnect` security scheme `oauth` naming the
-//!   first issuer's discovery document (the token endpoint is only known
-//!   from it at run time, and OpenAPI 3.1 has no RFC 8414 metadata field),
-//!   beside the `bearer` scheme when API keys are accepted too; the root
-//!   `security` and each operation with scopes list `oauth` with them;
+//! - `/openapi.json` (and `/openapi-3.0.json`): an `oauth2` security scheme
+//!   `oauth` whose `flows` (`clientCredentials`, `authorizationCode`) come
+//!   from the first issuer's metadata (the one the JWKS discovery caches,
+//!   fetched by the document's first request otherwise) or from
+//!   [`Issuer::token_endpoint`] / [`Issuer::authorization_endpoint`], with
+//!   every scope and the functions needing it; `openIdConnect`, naming the
+//!   issuer's discovery document, while the metadata cannot be had (offline
+//!   builds without configured endpoints, an unreachable issuer: retried on
+//!   a later request). Beside it the `bearer` scheme when API keys are
+//!   accepted too; the root `security` and each operation list `oauth` with
+//!   its scopes;
 //! - the RFC 9728 document's `scopes_supported` and the challenges above.
 //!
 //! # Crates
@@ -1061,6 +1067,11 @@ mod tests {
             .contains("shared secret")
         );
         assert!(
+            err(OAuthConfig::new("https://api.example.com")
+                .issuer(Issuer::new("https://a.example.com").token_endpoint("http://a.example.com/token")))
+            .contains("token endpoint")
+        );
+        assert!(
             err(OAuthConfig::new("https://api.example.com#x").issuer("https://a.example.com")).contains("fragment")
         );
     }
@@ -1075,6 +1086,8 @@ mod tests {
             ("OAUTH_RESOURCE", "https://api.example.com/mcp"),
             ("OAUTH_ISSUERS", "https://a.example.com, https://b.example.com"),
             ("OAUTH_JWKS_URI", "https://a.example.com/jwks"),
+            ("OAUTH_TOKEN_ENDPOINT", "https://a.example.com/token"),
+            ("OAUTH_AUTHORIZATION_ENDPOINT", "https://a.example.com/authorize"),
             ("OAUTH_ALGORITHMS", "RS256,EdDSA"),
             ("OAUTH_LEEWAY", "5"),
         ]))
@@ -1086,6 +1099,15 @@ mod tests {
             Some("https://a.example.com/jwks")
         );
         assert_eq!(config.issuers[1].jwks_uri, None);
+        assert_eq!(
+            config.issuers[0].token_endpoint.as_deref(),
+            Some("https://a.example.com/token")
+        );
+        assert_eq!(
+            config.issuers[0].authorization_endpoint.as_deref(),
+            Some("https://a.example.com/authorize")
+        );
+        assert_eq!(config.issuers[1].token_endpoint, None);
         assert_eq!(config.algorithms, [Algorithm::RS256, Algorithm::EdDSA]);
         assert_eq!(config.leeway, Duration::from_secs(5));
         let bad = OAuthConfig::from_vars(vars(&[
