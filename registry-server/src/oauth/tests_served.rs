@@ -905,3 +905,221 @@ async fn lambda_events_share_the_warm_instances_caches() {
     let answer = invoke(event("GET", "/.well-known/oauth-protected-resource/mcp", None)).await;
     assert_eq!(answer["statusCode"], 200, "{answer}");
 }
+
+/// An authorization server stand-in for the OpenAPI flows: serves
+/// `metadata` (503 while `None`) at RFC 8414's address and its JWKS,
+/// counting the metadata fetches.
+#[derive(Default)]
+struct FlowIssuer {
+    url: String,
+    metadata: Mutex<Option<Value>>,
+    keys: Mutex<Vec<Value>>,
+    metadata_fetches: AtomicUsize,
+}
+
+async fn start_flow_issuer(metadata: impl FnOnce(&str) -> Option<Value>) -> Arc<FlowIssuer> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let issuer = Arc::new(FlowIssuer {
+        metadata: Mutex::new(metadata(&url)),
+        url,
+        ..FlowIssuer::default()
+    });
+    async fn served(State(issuer): State<Arc<FlowIssuer>>) -> Result<axum::Json<Value>, StatusCode> {
+        issuer.metadata_fetches.fetch_add(1, Ordering::SeqCst);
+        let metadata = issuer.metadata.lock().unwrap().clone();
+        metadata.map(axum::Json).ok_or(StatusCode::SERVICE_UNAVAILABLE)
+    }
+    async fn keys(State(issuer): State<Arc<FlowIssuer>>) -> axum::Json<Value> {
+        axum::Json(json!({"keys": *issuer.keys.lock().unwrap()}))
+    }
+    let router = axum::Router::new()
+        .route("/.well-known/oauth-authorization-server", get(served))
+        .route("/jwks", get(keys))
+        .with_state(Arc::clone(&issuer));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    issuer
+}
+
+fn full_metadata(url: &str) -> Value {
+    json!({
+        "issuer": url,
+        "jwks_uri": format!("{url}/jwks"),
+        "token_endpoint": format!("{url}/token"),
+        "authorization_endpoint": format!("{url}/authorize"),
+    })
+}
+
+fn flow_server(oauth: OAuthConfig) -> axum::Router {
+    let oauth = oauth.allow_http_loopback(true).build().expect("a valid configuration");
+    Server::new(registry(), ServerConfig::default().oauth(oauth))
+        .router()
+        .expect("a router")
+}
+
+async fn documents(router: &axum::Router) -> [Value; 2] {
+    let get = |path: &str| {
+        Request::get(format!("http://127.0.0.1{path}"))
+            .body(Body::empty())
+            .expect("a request")
+    };
+    [
+        send(router, get("/openapi.json")).await.body,
+        send(router, get("/openapi-3.0.json")).await.body,
+    ]
+}
+
+#[tokio::test]
+async fn metadata_with_both_endpoints_gives_both_flows_in_both_documents() {
+    let issuer = start_flow_issuer(|url| Some(full_metadata(url))).await;
+    let router = flow_server(OAuthConfig::new(RESOURCE).issuer(issuer.url.as_str()));
+    for document in documents(&router).await {
+        let scheme = &document["components"]["securitySchemes"]["oauth"];
+        assert_eq!(scheme["type"], "oauth2", "{scheme}");
+        let scopes = json!({
+            "admin": "Needed by: oauth_admin, oauth_admin_prompt, oauth_admin_report",
+        });
+        assert_eq!(
+            scheme["flows"],
+            json!({
+                "clientCredentials": {"tokenUrl": format!("{}/token", issuer.url), "scopes": scopes},
+                "authorizationCode": {
+                    "authorizationUrl": format!("{}/authorize", issuer.url),
+                    "tokenUrl": format!("{}/token", issuer.url),
+                    "scopes": scopes,
+                },
+            })
+        );
+        let description = scheme["description"].as_str().expect("a description");
+        assert!(
+            description.contains(RESOURCE) && description.contains(METADATA_URL),
+            "{description}"
+        );
+        assert_eq!(
+            document["paths"]["/api/oauth_admin"]["post"]["security"],
+            json!([{"oauth": ["admin"]}])
+        );
+    }
+    assert_eq!(
+        issuer.metadata_fetches.load(Ordering::SeqCst),
+        1,
+        "fetched once, then cached"
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_only_metadata_gives_that_flow_only() {
+    let issuer = start_flow_issuer(|url| {
+        let mut metadata = full_metadata(url);
+        metadata["grant_types_supported"] = json!(["client_credentials"]);
+        Some(metadata)
+    })
+    .await;
+    let router = flow_server(OAuthConfig::new(RESOURCE).issuer(issuer.url.as_str()));
+    let [document, _] = documents(&router).await;
+    let flows = &document["components"]["securitySchemes"]["oauth"]["flows"];
+    assert_eq!(flows["clientCredentials"]["tokenUrl"], format!("{}/token", issuer.url));
+    assert_eq!(flows.as_object().map(|flows| flows.len()), Some(1), "{flows}");
+}
+
+#[tokio::test]
+async fn an_unreachable_issuer_falls_back_to_openid_connect_then_gets_the_flows() {
+    let issuer = start_flow_issuer(|_| None).await;
+    let router = flow_server(
+        OAuthConfig::new(RESOURCE)
+            .issuer(issuer.url.as_str())
+            .refresh_interval(Duration::ZERO),
+    );
+    let [document, down_level] = documents(&router).await;
+    for document in [&document, &down_level] {
+        let scheme = &document["components"]["securitySchemes"]["oauth"];
+        assert_eq!(scheme["type"], "openIdConnect");
+        assert_eq!(
+            scheme["openIdConnectUrl"],
+            format!("{}/.well-known/openid-configuration", issuer.url)
+        );
+    }
+    // The issuer comes back: the next request fetches and gets the flows,
+    // and the one after uses the cache.
+    *issuer.metadata.lock().unwrap() = Some(full_metadata(&issuer.url));
+    let fetches = issuer.metadata_fetches.load(Ordering::SeqCst);
+    let [document, down_level] = documents(&router).await;
+    for document in [&document, &down_level] {
+        let scheme = &document["components"]["securitySchemes"]["oauth"];
+        assert_eq!(scheme["type"], "oauth2");
+        assert_eq!(
+            scheme["flows"]["clientCredentials"]["tokenUrl"],
+            format!("{}/token", issuer.url)
+        );
+    }
+    assert_eq!(issuer.metadata_fetches.load(Ordering::SeqCst), fetches + 1);
+    documents(&router).await;
+    assert_eq!(issuer.metadata_fetches.load(Ordering::SeqCst), fetches + 1);
+}
+
+#[tokio::test]
+async fn a_long_refresh_interval_keeps_the_fallback_without_refetching() {
+    let issuer = start_flow_issuer(|_| None).await;
+    let router = flow_server(OAuthConfig::new(RESOURCE).issuer(issuer.url.as_str()));
+    documents(&router).await;
+    let fetches = issuer.metadata_fetches.load(Ordering::SeqCst);
+    *issuer.metadata.lock().unwrap() = Some(full_metadata(&issuer.url));
+    let [document, _] = documents(&router).await;
+    assert_eq!(
+        document["components"]["securitySchemes"]["oauth"]["type"],
+        "openIdConnect"
+    );
+    assert_eq!(
+        issuer.metadata_fetches.load(Ordering::SeqCst),
+        fetches,
+        "no retry within the interval"
+    );
+}
+
+#[tokio::test]
+async fn the_jwks_discovery_and_the_document_share_one_metadata_fetch() {
+    let rsa = rsa("rsa-1");
+    let issuer = start_flow_issuer(|url| Some(full_metadata(url))).await;
+    *issuer.keys.lock().unwrap() = vec![rsa.jwk.clone()];
+    let router = flow_server(OAuthConfig::new(RESOURCE).issuer(issuer.url.as_str()));
+    let token = sign(&rsa, Algorithm::RS256, &claims(&issuer.url, "admin"));
+    let answer = send(&router, rest("/api/oauth_admin", Some(&bearer(&token)))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let [document, _] = documents(&router).await;
+    assert_eq!(document["components"]["securitySchemes"]["oauth"]["type"], "oauth2");
+    assert_eq!(issuer.metadata_fetches.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn explicit_endpoints_give_the_flows_without_a_fetch() {
+    // Nothing listens at the issuer: any fetch would fail.
+    let oauth = || {
+        OAuthConfig::new(RESOURCE).issuer(
+            super::Issuer::new("http://127.0.0.1:9")
+                .token_endpoint("http://127.0.0.1:9/token")
+                .authorization_endpoint("http://127.0.0.1:9/authorize"),
+        )
+    };
+    let router = flow_server(oauth());
+    for document in documents(&router).await {
+        let flows = &document["components"]["securitySchemes"]["oauth"]["flows"];
+        assert_eq!(flows["clientCredentials"]["tokenUrl"], "http://127.0.0.1:9/token");
+        assert_eq!(
+            flows["authorizationCode"]["authorizationUrl"],
+            "http://127.0.0.1:9/authorize"
+        );
+    }
+    // The offline document (the CLI's `openapi`) too, and without the
+    // endpoints it names the discovery document.
+    let offline = |oauth: OAuthConfig| {
+        let oauth = oauth.allow_http_loopback(true).build().expect("a valid configuration");
+        crate::openapi::document(&registry(), &ServerConfig::default().oauth(oauth))
+    };
+    let document = offline(oauth());
+    assert_eq!(document["components"]["securitySchemes"]["oauth"]["type"], "oauth2");
+    let document = offline(OAuthConfig::new(RESOURCE).issuer("http://127.0.0.1:9"));
+    assert_eq!(
+        document["components"]["securitySchemes"]["oauth"]["type"],
+        "openIdConnect"
+    );
+}

@@ -154,10 +154,25 @@ check(
 )
 status, _, body = http("GET", BASE + "/openapi.json")
 document = json.loads(body) if status == 200 else {}
+_, _, discovery = http("GET", ISSUER + "/.well-known/openid-configuration")
+token_endpoint = json.loads(discovery).get("token_endpoint")
+scheme = document.get("components", {}).get("securitySchemes", {}).get("oauth", {})
 check(
-    document.get("components", {}).get("securitySchemes", {}).get("oauth", {}).get("openIdConnectUrl")
-    == ISSUER + "/.well-known/openid-configuration",
-    "openapi.json: the oauth security scheme names the issuer's discovery document",
+    scheme.get("type") == "oauth2"
+    and token_endpoint is not None
+    and scheme.get("flows", {}).get("clientCredentials", {}).get("tokenUrl") == token_endpoint,
+    f"openapi.json: the oauth scheme is oauth2 with the provider's token endpoint {token_endpoint}: {scheme}",
+)
+check(
+    "admin" in scheme.get("flows", {}).get("clientCredentials", {}).get("scopes", {}),
+    "openapi.json: the clientCredentials flow lists the admin scope",
+)
+status, _, body = http("GET", BASE + "/openapi-3.0.json")
+down_level = json.loads(body) if status == 200 else {}
+check(
+    down_level.get("components", {}).get("securitySchemes", {}).get("oauth", {}).get("flows", {})
+    .get("clientCredentials", {}).get("tokenUrl") == token_endpoint,
+    "openapi-3.0.json keeps the oauth2 flows",
 )
 check(
     document.get("paths", {}).get("/api/admin_report", {}).get("post", {}).get("security", [{}])[0] == {"oauth": ["admin"]},
