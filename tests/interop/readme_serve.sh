@@ -26,7 +26,7 @@ probe() { # name, expected, url
     body=$(curl -s -m 10 "$3" || true)
     if [[ "$body" == *"$2"* ]]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: ${body:0:200}"; fi
 }
-probe "health" '"functions":29' http://127.0.0.1:3000/healthz
+probe "health" '"functions":30' http://127.0.0.1:3000/healthz
 probe "an upstream function on the offline snapshot" "925000" http://127.0.0.1:3000/api/tip_height
 probe "docs page" "network_overview" http://127.0.0.1:3000/docs
 probe "a resource on REST" "<svg" http://127.0.0.1:3000/api/resources/charts/difficulty.svg
