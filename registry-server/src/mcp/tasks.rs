@@ -129,7 +129,7 @@ pub(crate) async fn start(
             let result = match era {
                 Era::Legacy => json!({ "task": legacy_task(&record, poll) }),
                 Era::Modern => {
-                    let mut task = modern_task(&record, poll);
+                    let mut task = task_object(&record, poll, Era::Modern);
                     task.insert("resultType".into(), json!("task"));
                     Value::Object(task)
                 }
@@ -150,8 +150,14 @@ fn millis(tasks: &Tasks) -> u64 {
     u64::try_from(tasks.poll_interval().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A task as the 2025-11-25 `Task` type has it.
-fn legacy_task(record: &TaskRecord, poll_ms: u64) -> Value {
+/// A task as the era's `Task` type has it: 2025-11-25 names the durations
+/// `ttl` and `pollInterval`, the 2026-07-28 extension `ttlMs` and
+/// `pollIntervalMs` (and carries the last progress in `_meta`).
+fn task_object(record: &TaskRecord, poll_ms: u64, era: Era) -> Map<String, Value> {
+    let (ttl, poll) = match era {
+        Era::Legacy => ("ttl", "pollInterval"),
+        Era::Modern => ("ttlMs", "pollIntervalMs"),
+    };
     let mut task = Map::new();
     task.insert("taskId".into(), json!(record.id));
     task.insert("status".into(), json!(record.status.as_str()));
@@ -160,27 +166,17 @@ fn legacy_task(record: &TaskRecord, poll_ms: u64) -> Value {
     }
     task.insert("createdAt".into(), json!(timestamp(record.created_at_ms)));
     task.insert("lastUpdatedAt".into(), json!(timestamp(record.updated_at_ms)));
-    task.insert("ttl".into(), json!(record.ttl_ms));
-    task.insert("pollInterval".into(), json!(poll_ms));
-    Value::Object(task)
-}
-
-/// A task as the 2026-07-28 extension's `Task` type has it.
-fn modern_task(record: &TaskRecord, poll_ms: u64) -> Map<String, Value> {
-    let mut task = Map::new();
-    task.insert("taskId".into(), json!(record.id));
-    task.insert("status".into(), json!(record.status.as_str()));
-    if let Some(message) = &record.status_message {
-        task.insert("statusMessage".into(), json!(message));
-    }
-    task.insert("createdAt".into(), json!(timestamp(record.created_at_ms)));
-    task.insert("lastUpdatedAt".into(), json!(timestamp(record.updated_at_ms)));
-    task.insert("ttlMs".into(), json!(record.ttl_ms));
-    task.insert("pollIntervalMs".into(), json!(poll_ms));
-    if let Some(progress) = &record.progress {
+    task.insert(ttl.into(), json!(record.ttl_ms));
+    task.insert(poll.into(), json!(poll_ms));
+    if let (Era::Modern, Some(progress)) = (era, &record.progress) {
         task.insert("_meta".into(), json!({ "api-registry/progress": progress }));
     }
     task
+}
+
+/// A 2025-11-25 task, as a value.
+fn legacy_task(record: &TaskRecord, poll_ms: u64) -> Value {
+    Value::Object(task_object(record, poll_ms, Era::Legacy))
 }
 
 /// The `CallToolResult` of a finished task, or the JSON-RPC error of a
@@ -279,7 +275,7 @@ pub(crate) async fn answer(
                 .get(task_id(&message)?, caller)
                 .await
                 .map_err(|e| task_error(&e))?;
-            let mut result = modern_task(&record, poll);
+            let mut result = task_object(&record, poll, Era::Modern);
             match record.status {
                 TaskStatus::Working | TaskStatus::Cancelled => {}
                 TaskStatus::Completed | TaskStatus::Failed => {

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use super::Routes;
 use crate::call_env::CallEnv;
-use crate::http::{InFlight, Rejection, client_addr_of, request_id_of};
+use crate::http::{InFlight, OwnedSlot, Rejection, client_addr_of, request_id_of};
 use crate::problem::Problem;
 use crate::tasks::{TaskProgress, TaskRecord, TaskStatus, Tasks, owner, timestamp};
 
@@ -305,16 +305,26 @@ async fn asked(request: Request) -> Result<Asked, Problem> {
     })
 }
 
+/// A slot of the in-flight limit and what a `GET` or `DELETE` of a task
+/// asks, or the answer refusing it (overloaded, a malformed path).
+async fn admit(state: &TaskRest, request: Request) -> Result<(OwnedSlot, Asked), Response> {
+    let request_id = request_id_of(request.extensions());
+    let slot = state
+        .in_flight
+        .enter()
+        .map_err(|overloaded| Rejection::from(overloaded).into_problem_response(&request_id))?
+        .detach();
+    let asked = asked(request)
+        .await
+        .map_err(|problem| problem.with_request_id(&*request_id).into_response())?;
+    Ok((slot, asked))
+}
+
 /// `GET /api/tasks/{id}`.
 pub(crate) async fn get(state: Arc<TaskRest>, request: Request) -> Response {
-    let request_id = request_id_of(request.extensions());
-    let _slot = match state.in_flight.enter() {
-        Ok(slot) => slot,
-        Err(overloaded) => return Rejection::from(overloaded).into_problem_response(&request_id),
-    };
-    let asked = match asked(request).await {
-        Ok(asked) => asked,
-        Err(problem) => return problem.with_request_id(&*request_id).into_response(),
+    let (_slot, asked) = match admit(&state, request).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     match state.tasks.get(&asked.id, asked.caller.as_deref()).await {
         Ok(record) if record.status == TaskStatus::Working => state.status_response(StatusCode::ACCEPTED, &record),
@@ -325,14 +335,9 @@ pub(crate) async fn get(state: Arc<TaskRest>, request: Request) -> Response {
 
 /// `DELETE /api/tasks/{id}`.
 pub(crate) async fn cancel(state: Arc<TaskRest>, request: Request) -> Response {
-    let request_id = request_id_of(request.extensions());
-    let _slot = match state.in_flight.enter() {
-        Ok(slot) => slot,
-        Err(overloaded) => return Rejection::from(overloaded).into_problem_response(&request_id),
-    };
-    let asked = match asked(request).await {
-        Ok(asked) => asked,
-        Err(problem) => return problem.with_request_id(&*request_id).into_response(),
+    let (_slot, asked) = match admit(&state, request).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     match state.tasks.cancel(&asked.id, asked.caller.as_deref()).await {
         Ok(record) => state.status_response(StatusCode::OK, &record),
