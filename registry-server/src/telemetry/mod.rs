@@ -76,7 +76,9 @@
 //! Spans and metrics are flushed when the server shuts down gracefully
 //! and, on Lambda, after every invocation (before the runtime freezes).
 
+mod layer;
 mod metrics;
+mod otlp;
 mod prometheus;
 mod propagation;
 pub(crate) mod spans;
@@ -88,7 +90,7 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{BatchSpanProcessor, Sampler, SdkTracerProvider, SpanProcessor};
 use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
@@ -152,12 +154,77 @@ pub struct TelemetryError(String);
 #[derive(Debug)]
 pub(crate) struct Pipeline {
     tracer: Option<SdkTracerProvider>,
+    /// What the call spans need (with `tracer`).
+    pub(crate) traces: Option<Traces>,
     meter: Option<SdkMeterProvider>,
     pub(crate) instruments: Option<Instruments>,
     pub(crate) prometheus: Option<prometheus::Reader>,
 }
 
 static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
+
+/// What call spans are made with: the provider's sampler, the batch
+/// processor they are handed to, and their instrumentation scope.
+#[derive(Debug)]
+pub(crate) struct Traces {
+    pub(crate) sampler: Sampler,
+    pub(crate) processor: Processor,
+    pub(crate) scope: opentelemetry::InstrumentationScope,
+}
+
+/// The batch processor, shared by the provider (the spans of functions,
+/// through `tracing-opentelemetry`) and the call spans.
+#[derive(Clone, Debug)]
+pub(crate) struct Processor(std::sync::Arc<BatchSpanProcessor>);
+
+impl Processor {
+    /// Queues a finished span for export.
+    pub(crate) fn end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+}
+
+impl SpanProcessor for Processor {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: std::time::Duration) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    // The resource was given to the batch processor before it was shared.
+}
+
+/// The sampler `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` name, as
+/// the SDK reads them (default `parentbased_always_on`).
+fn sampler() -> Sampler {
+    let ratio = || {
+        env("OTEL_TRACES_SAMPLER_ARG")
+            .and_then(|arg| arg.trim().parse::<f64>().ok())
+            .unwrap_or(1.0)
+    };
+    match env("OTEL_TRACES_SAMPLER").as_deref().map(str::trim) {
+        Some("always_on") => Sampler::AlwaysOn,
+        Some("always_off") => Sampler::AlwaysOff,
+        Some("traceidratio") => Sampler::TraceIdRatioBased(ratio()),
+        Some("parentbased_always_off") => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        Some("parentbased_traceidratio") => Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio()))),
+        Some("parentbased_always_on") | None => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+        Some(other) => {
+            tracing::warn!("OTEL_TRACES_SAMPLER={other} is not supported; using parentbased_always_on");
+            Sampler::ParentBased(Box::new(Sampler::AlwaysOn))
+        }
+    }
+}
 
 /// Whether call spans are created: a pipeline exports traces and its
 /// [`layer`] was handed out.
@@ -217,17 +284,20 @@ where
     // once, when it registers, as with a global filter. The HTTP edge's
     // `request` span (the access log's) is not exported: the call's span is
     // the server span.
-    let levels = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
-        .add_directive(directive(&format!("{TARGET}=info")))
-        .add_directive(directive("registry_server::http::edge=off"));
-    let layer = tracing_opentelemetry::layer()
+    let levels = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+            .add_directive(directive("registry_server::http::edge=off"))
+    };
+    let functions = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_location(false)
         .with_threads(false)
         .with_target(false)
         .with_level(false)
-        .with_filter(levels);
+        .with_filter(levels().add_directive(directive(&format!("{TARGET}=off"))));
+    let calls = layer::CallLayer.with_filter(levels().add_directive(directive(&format!("{TARGET}=info"))));
+    let layer = functions.and_then(calls);
     TRACING.store(true, Ordering::Relaxed);
     Some(layer)
 }
@@ -294,24 +364,26 @@ impl Pipeline {
         };
         let resource = resource(config);
         let headers: std::collections::HashMap<String, String> = settings.headers.iter().cloned().collect();
-        let tracer = match endpoint("TRACES", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-            None => None,
-            Some(url) => {
-                let mut builder = opentelemetry_otlp::SpanExporter::builder()
-                    .with_http()
-                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                    .with_headers(headers.clone());
-                if let Some(url) = url {
-                    builder = builder.with_endpoint(url);
-                }
-                let exporter = builder.build().map_err(|e| TelemetryError(e.to_string()))?;
-                // The batch processor's queue is bounded (2048 spans by default).
-                Some(
-                    SdkTracerProvider::builder()
-                        .with_batch_exporter(exporter)
-                        .with_resource(resource.clone())
-                        .build(),
-                )
+        let (tracer, traces) = match endpoint("TRACES", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            None => (None, None),
+            Some(_) => {
+                let target = otlp::Target::from_env(settings.endpoint.as_deref(), &settings.headers)?;
+                // The queue is bounded (2048 spans by default, `OTEL_BSP_MAX_QUEUE_SIZE`).
+                let mut batch = BatchSpanProcessor::builder(otlp::OtlpSpans::new(target)?).build();
+                batch.set_resource(&resource);
+                let processor = Processor(std::sync::Arc::new(batch));
+                let sampler = sampler();
+                let provider = SdkTracerProvider::builder()
+                    .with_span_processor(processor.clone())
+                    .with_sampler(sampler.clone())
+                    .with_resource(resource.clone())
+                    .build();
+                let traces = Traces {
+                    sampler,
+                    processor,
+                    scope: opentelemetry::InstrumentationScope::builder("registry_server").build(),
+                };
+                (Some(provider), Some(traces))
             }
         };
         let metrics_url = endpoint("METRICS", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
@@ -342,6 +414,7 @@ impl Pipeline {
         let instruments = meter.as_ref().map(Instruments::new);
         Ok(Pipeline {
             tracer,
+            traces,
             meter,
             instruments,
             prometheus,

@@ -6,7 +6,6 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use registry_core::MetadataSource;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// The propagators the server reads and writes: W3C Trace Context and Baggage.
 pub(super) fn propagator() -> TextMapCompositePropagator {
@@ -137,7 +136,9 @@ mod opentelemetry_http_headers {
 pub fn current_trace_headers() -> TraceHeaders {
     let mut headers = TraceHeaders::default();
     if super::tracing_on() {
-        let cx = tracing::Span::current().context();
+        // The call's context while it runs (the layer attaches it), or the
+        // function's own span's under it.
+        let cx = OtelContext::current();
         if cx.span().span_context().is_valid() {
             propagator().inject_context(&cx, &mut headers);
         }

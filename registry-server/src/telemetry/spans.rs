@@ -1,21 +1,33 @@
 //! One `SERVER` span and one set of measurements per call: [`Call`] starts
 //! them, [`Traced`] runs the call's future inside the span and ends both
 //! with the outcome.
+//!
+//! The span's data is kept here, not by `tracing-opentelemetry`: the
+//! attributes known at the start, those the end adds, the events and
+//! attributes recorded while it runs (through [`CallSpanHandle`], the span
+//! of the call's OpenTelemetry context), and at the end one `SpanData` for
+//! the batch processor. The `tracing` span it runs in has no fields; see
+//! [`super::layer`] for why.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
-use opentelemetry::KeyValue;
-use opentelemetry::trace::Status;
+use opentelemetry::trace::{
+    Event, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceState,
+};
+use opentelemetry::{Context as OtelContext, KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::{
+    IdGenerator as _, RandomIdGenerator, SamplingDecision, ShouldSample as _, SpanData, SpanEvents, SpanLinks,
+};
 use pin_project_lite::pin_project;
 use registry_core::{ErrorKind, MetadataSource, Principal};
-use tracing::Span;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-use super::{TARGET, pipeline, propagation, tracing_on};
+use super::{TARGET, Traces, layer, pipeline, propagation};
 
 thread_local! {
     /// The error kind of the call whose future is being polled on this
@@ -35,8 +47,10 @@ pub(crate) fn note_error(kind: ErrorKind, tool_result: bool) {
 /// Records the function that serves the current call once an adapter has
 /// resolved it (a resource URI's function).
 pub(crate) fn record_function(name: &str) {
-    if tracing_on() {
-        Span::current().set_attribute("code.function.name", name.to_owned());
+    if super::tracing_on() {
+        OtelContext::current()
+            .span()
+            .set_attribute(KeyValue::new("code.function.name", name.to_owned()));
     }
 }
 
@@ -60,12 +74,13 @@ pub(crate) struct McpRequest<'a> {
     pub(crate) request_id: &'a str,
 }
 
-/// One REST route's fixed telemetry: its span name and attributes.
+/// One REST route's fixed telemetry: its span name and attributes, and its
+/// measurements' attributes, made once per route.
 #[derive(Clone, Debug)]
 pub(crate) struct RestRoute {
-    name: String,
+    name: Arc<str>,
     method: &'static str,
-    route: String,
+    route: StringValue,
     function: &'static str,
 }
 
@@ -73,9 +88,9 @@ impl RestRoute {
     /// The route of `function` at `method` and `route` (the path template).
     pub(crate) fn new(method: &'static str, route: &str, function: &'static str) -> Self {
         RestRoute {
-            name: format!("{method} {route}"),
+            name: Arc::from(format!("{method} {route}")),
             method,
-            route: route.to_owned(),
+            route: StringValue::from(Arc::<str>::from(route)),
             function,
         }
     }
@@ -85,7 +100,7 @@ impl RestRoute {
 #[derive(Debug)]
 enum Shape {
     Mcp { method: String, tool: Option<String> },
-    Rest { method: &'static str, route: String },
+    Rest { method: &'static str, route: StringValue },
 }
 
 /// A started call: its span (when traces are exported) and its start time
@@ -95,7 +110,7 @@ pub(crate) struct Call(Option<Box<Active>>);
 
 #[derive(Debug)]
 struct Active {
-    span: Option<Span>,
+    span: Option<CallSpan>,
     started: Instant,
     shape: Shape,
     function: Option<String>,
@@ -107,20 +122,24 @@ impl Call {
     /// The span and measurements of one MCP request.
     pub(crate) fn mcp(request: &McpRequest<'_>) -> Call {
         let metrics = pipeline().is_some_and(|p| p.instruments.is_some());
-        if !tracing_on() && !metrics {
+        let traces = pipeline()
+            .and_then(|p| p.traces.as_ref())
+            .filter(|_| super::tracing_on());
+        if traces.is_none() && !metrics {
             return Call(None);
         }
-        let tool = (request.method == "tools/call").then(|| request.target.unwrap_or_default().to_owned());
-        let function = match request.method {
+        let method = request.method;
+        let tool = (method == "tools/call").then(|| request.target.unwrap_or_default().to_owned());
+        let function = match method {
             "tools/call" | "prompts/get" => request.target.map(str::to_owned),
             _ => None,
         };
-        let span = tracing_on().then(|| mcp_span(request, function.as_deref()));
+        let span = traces.map(|traces| mcp_span(traces, request, function.as_deref()));
         let active = Active {
             span,
             started: Instant::now(),
             shape: Shape::Mcp {
-                method: request.method.to_owned(),
+                method: method.to_owned(),
                 tool,
             },
             function,
@@ -133,27 +152,30 @@ impl Call {
     /// The span and measurements of one REST request to `route`.
     pub(crate) fn rest(route: &RestRoute, request: &axum::extract::Request) -> Call {
         let metrics = pipeline().is_some_and(|p| p.instruments.is_some());
-        if !tracing_on() && !metrics {
+        let traces = pipeline()
+            .and_then(|p| p.traces.as_ref())
+            .filter(|_| super::tracing_on());
+        if traces.is_none() && !metrics {
             return Call(None);
         }
-        let span = tracing_on().then(|| {
+        let span = traces.map(|traces| {
             let extensions = request.extensions();
-            let span = tracing::info_span!(
-                target: TARGET,
-                "rest",
-                otel.name = route.name.as_str(),
-                otel.kind = "server",
-                http.request.method = route.method,
-                http.route = route.route.as_str(),
-                url.path = request.uri().path(),
-                code.function.name = route.function,
-                user.id = extensions.get::<Principal>().map(|principal| principal.id.as_str()),
-                api_registry.request_id = &*crate::http::request_id_of(extensions),
-            );
-            if let Some(parent) = propagation::from_header_map(request.headers()) {
-                let _ = span.set_parent(parent);
-            }
-            span
+            let parent = propagation::from_header_map(request.headers());
+            CallSpan::start(traces, parent, Cow::Owned(route.name.to_string()), |attributes| {
+                attributes.extend([
+                    KeyValue::new("http.request.method", route.method),
+                    KeyValue::new("http.route", Value::String(route.route.clone())),
+                    KeyValue::new("url.path", request.uri().path().to_owned()),
+                    KeyValue::new("code.function.name", route.function),
+                ]);
+                if let Some(principal) = extensions.get::<Principal>() {
+                    attributes.push(KeyValue::new("user.id", principal.id.clone()));
+                }
+                attributes.push(KeyValue::new(
+                    "api_registry.request_id",
+                    StringValue::from(crate::http::request_id_of(extensions)),
+                ));
+            })
         });
         let active = Active {
             span,
@@ -180,7 +202,7 @@ impl Call {
     }
 }
 
-fn mcp_span(request: &McpRequest<'_>, function: Option<&str>) -> Span {
+fn mcp_span(traces: &Traces, request: &McpRequest<'_>, function: Option<&str>) -> CallSpan {
     let method = request.method;
     let name = match (method, request.target) {
         ("tools/call" | "prompts/get", Some(target)) => format!("{method} {target}"),
@@ -189,36 +211,266 @@ fn mcp_span(request: &McpRequest<'_>, function: Option<&str>) -> Span {
     let target = |of: &str| if method == of { request.target } else { None };
     let tool = target("tools/call");
     let header = |name: &str| request.headers.and_then(|headers| headers.get(name));
-    // Every attribute a field of the span as it is made (an absent one is
-    // not recorded): one pass of the layer rather than a call per attribute.
-    let span = tracing::info_span!(
-        target: TARGET,
-        "mcp",
-        otel.name = name.as_str(),
-        otel.kind = "server",
-        mcp.method.name = method,
-        gen_ai.tool.name = tool,
-        gen_ai.operation.name = tool.map(|_| "execute_tool"),
-        gen_ai.prompt.name = target("prompts/get"),
-        mcp.resource.uri = target("resources/read"),
-        code.function.name = function,
-        jsonrpc.request.id = request.id.as_deref(),
-        mcp.protocol.version = request.version.or_else(|| header("mcp-protocol-version")),
-        mcp.session.id = header("mcp-session-id"),
-        network.transport = if request.headers.is_some() { "tcp" } else { "pipe" },
-        network.protocol.name = request.headers.map(|_| "http"),
-        user.id = request.principal.map(|principal| principal.id.as_str()),
-        api_registry.request_id = request.request_id,
-    );
     // `_meta` first, as the MCP conventions say; else the HTTP request's headers.
     let parent = request
         .meta_trace
         .and_then(propagation::from_trace_headers)
         .or_else(|| request.headers.and_then(propagation::from_metadata));
-    if let Some(parent) = parent {
-        let _ = span.set_parent(parent);
+    CallSpan::start(traces, parent, Cow::Owned(name), |attributes| {
+        let mut text = |key: &'static str, value: Option<&str>| {
+            if let Some(value) = value {
+                attributes.push(KeyValue::new(key, value.to_owned()));
+            }
+        };
+        text("mcp.method.name", Some(method));
+        text("gen_ai.tool.name", tool);
+        text("gen_ai.prompt.name", target("prompts/get"));
+        text("mcp.resource.uri", target("resources/read"));
+        text("code.function.name", function);
+        text("jsonrpc.request.id", request.id.as_deref());
+        text(
+            "mcp.protocol.version",
+            request.version.or_else(|| header("mcp-protocol-version")),
+        );
+        text("mcp.session.id", header("mcp-session-id"));
+        text("user.id", request.principal.map(|principal| principal.id.as_str()));
+        text("api_registry.request_id", Some(request.request_id));
+        if tool.is_some() {
+            attributes.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
+        }
+        attributes.push(KeyValue::new(
+            "network.transport",
+            if request.headers.is_some() { "tcp" } else { "pipe" },
+        ));
+        if request.headers.is_some() {
+            attributes.push(KeyValue::new("network.protocol.name", "http"));
+        }
+    })
+}
+
+/// A call's span: the `tracing` span it runs in, its OpenTelemetry span
+/// (shared with its context while it runs), and what is exported at the
+/// end (`None` when the sampler dropped it).
+#[derive(Debug)]
+struct CallSpan {
+    tracing: tracing::Span,
+    handle: CallSpanHandle,
+    record: Option<Box<Record>>,
+}
+
+/// What a sampled call span exports, beside what [`Shared`] collects.
+#[derive(Debug)]
+struct Record {
+    name: Cow<'static, str>,
+    start: SystemTime,
+    attributes: Vec<KeyValue>,
+    parent_span_id: SpanId,
+    parent_is_remote: bool,
+}
+
+impl CallSpan {
+    /// Starts a `SERVER` span named `name` under `parent` (a remote
+    /// context), as the pipeline's sampler decides; `attributes` adds the
+    /// span's attributes when it is sampled.
+    fn start(
+        traces: &Traces,
+        parent: Option<OtelContext>,
+        name: Cow<'static, str>,
+        attributes: impl FnOnce(&mut Vec<KeyValue>),
+    ) -> CallSpan {
+        let parent = parent.unwrap_or_default();
+        let parent_context = parent.span().span_context().clone();
+        let ids = RandomIdGenerator::default();
+        let trace_id = if parent_context.is_valid() {
+            parent_context.trace_id()
+        } else {
+            ids.new_trace_id()
+        };
+        let decision = traces
+            .sampler
+            .should_sample(Some(&parent), trace_id, &name, &SpanKind::Server, &[], &[]);
+        let sampled = decision.decision == SamplingDecision::RecordAndSample;
+        let trace_state = if parent_context.is_valid() {
+            decision.trace_state
+        } else {
+            TraceState::default()
+        };
+        let flags = if sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
+        };
+        let context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
+        let record = sampled.then(|| {
+            let mut list = Vec::with_capacity(16);
+            list.extend(decision.attributes);
+            attributes(&mut list);
+            Box::new(Record {
+                name,
+                start: opentelemetry::time::now(),
+                attributes: list,
+                parent_span_id: if parent_context.is_valid() {
+                    parent_context.span_id()
+                } else {
+                    SpanId::INVALID
+                },
+                parent_is_remote: parent_context.is_remote(),
+            })
+        });
+        let handle = CallSpanHandle(Arc::new(Shared {
+            context,
+            recording: sampled,
+            late: Mutex::new(Late::default()),
+        }));
+        let cx = parent.with_span(handle.clone());
+        layer::set_pending(cx, handle.clone());
+        let tracing = tracing::info_span!(target: TARGET, "call");
+        layer::clear_pending();
+        CallSpan {
+            tracing,
+            handle,
+            record,
+        }
     }
-    span
+
+    /// Ends the span at now with `attributes` and `status` added, and hands
+    /// it to the batch processor when it was sampled.
+    fn end(&mut self, attributes: impl FnOnce(&mut Vec<KeyValue>), status: Option<Status>) {
+        let Some(record) = self.record.take() else {
+            return;
+        };
+        let Some(traces) = pipeline().and_then(|p| p.traces.as_ref()) else {
+            return;
+        };
+        let Record {
+            name,
+            start,
+            attributes: mut list,
+            parent_span_id,
+            parent_is_remote,
+        } = *record;
+        let late = std::mem::take(&mut *self.handle.0.late.lock().unwrap_or_else(PoisonError::into_inner));
+        list.extend(late.attributes);
+        attributes(&mut list);
+        let mut events = SpanEvents::default();
+        events.events = late.events;
+        let mut links = SpanLinks::default();
+        links.links = late.links;
+        let status = match (status, late.status) {
+            (Some(status), _) | (None, Some(status)) => status,
+            (None, None) if late.error_event => Status::error(""),
+            (None, None) => Status::Unset,
+        };
+        traces.processor.end(SpanData {
+            span_context: self.handle.0.context.clone(),
+            parent_span_id,
+            parent_span_is_remote: parent_is_remote,
+            span_kind: SpanKind::Server,
+            name: late.name.unwrap_or(name),
+            start_time: start,
+            end_time: opentelemetry::time::now(),
+            attributes: list,
+            dropped_attributes_count: 0,
+            events,
+            links,
+            status,
+            instrumentation_scope: traces.scope.clone(),
+        });
+    }
+}
+
+impl Drop for CallSpan {
+    /// A call dropped before it completed (its client went away) still
+    /// exports its span, as it stood.
+    fn drop(&mut self) {
+        if self.record.is_some() {
+            self.end(|_| {}, None);
+        }
+    }
+}
+
+/// The OpenTelemetry span of a call while it runs: what its context holds,
+/// so that spans opened inside take it as parent and what is recorded on the
+/// "current span" (attributes, events, status) lands on the call's span.
+#[derive(Clone, Debug)]
+pub(crate) struct CallSpanHandle(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    context: SpanContext,
+    recording: bool,
+    late: Mutex<Late>,
+}
+
+/// What was recorded on the span while it ran.
+#[derive(Debug, Default)]
+struct Late {
+    attributes: Vec<KeyValue>,
+    events: Vec<Event>,
+    links: Vec<opentelemetry::trace::Link>,
+    status: Option<Status>,
+    name: Option<Cow<'static, str>>,
+    /// An `ERROR` event was recorded (the span's status, unless set).
+    error_event: bool,
+}
+
+impl CallSpanHandle {
+    fn with_late(&self, f: impl FnOnce(&mut Late)) {
+        if self.0.recording {
+            f(&mut self.0.late.lock().unwrap_or_else(PoisonError::into_inner));
+        }
+    }
+
+    /// Records an event of a `tracing` event directly inside the call span.
+    pub(super) fn record_event(&self, name: Cow<'static, str>, attributes: Vec<KeyValue>, error: bool) {
+        self.with_late(|late| {
+            late.events
+                .push(Event::new(name, opentelemetry::time::now(), attributes, 0));
+            late.error_event |= error;
+        });
+    }
+}
+
+impl opentelemetry::trace::Span for CallSpanHandle {
+    fn add_event_with_timestamp<T>(&mut self, name: T, timestamp: SystemTime, attributes: Vec<KeyValue>)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        self.with_late(|late| late.events.push(Event::new(name, timestamp, attributes, 0)));
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.0.context
+    }
+
+    fn is_recording(&self) -> bool {
+        self.0.recording
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        self.with_late(|late| late.attributes.push(attribute));
+    }
+
+    fn set_status(&mut self, status: Status) {
+        self.with_late(|late| late.status = Some(status));
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        self.with_late(|late| late.name = Some(new_name.into()));
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        self.with_late(|late| {
+            late.links
+                .push(opentelemetry::trace::Link::new(span_context, attributes, 0))
+        });
+    }
+
+    /// The call ends its span itself, when it completes.
+    fn end_with_timestamp(&mut self, _timestamp: SystemTime) {}
 }
 
 /// How a call ended, as its protocol answered it.
@@ -260,7 +512,7 @@ impl<F: Future> Future for Traced<F> {
         let Some(active) = this.call.as_mut() else {
             return this.inner.poll(cx);
         };
-        let _entered = active.span.as_ref().map(Span::enter);
+        let _entered = active.span.as_ref().map(|span| span.tracing.enter());
         NOTED.with(|noted| noted.set(None));
         let output = std::task::ready!(this.inner.poll(cx));
         let noted = NOTED.with(Cell::take);
@@ -271,18 +523,16 @@ impl<F: Future> Future for Traced<F> {
 }
 
 impl Active {
-    fn protocol(&self) -> &'static str {
+    fn protocol(&self) -> super::metrics::Protocol {
         match self.shape {
-            Shape::Mcp { .. } => "mcp",
-            Shape::Rest { .. } => "rest",
+            Shape::Mcp { .. } => super::metrics::Protocol::Mcp,
+            Shape::Rest { .. } => super::metrics::Protocol::Rest,
         }
     }
 
     fn count_in_flight(&self, delta: i64) {
         if let Some(instruments) = pipeline().and_then(|p| p.instruments.as_ref()) {
-            instruments
-                .active
-                .add(delta, &[KeyValue::new("api_registry.protocol", self.protocol())]);
+            instruments.in_flight(self.protocol(), delta);
         }
     }
 
@@ -307,19 +557,30 @@ impl Active {
             )),
             Outcome::Rest(_) => None,
         };
-        if let Some(span) = &self.span {
-            match outcome {
-                Outcome::Mcp(Some((code, _))) => span.set_attribute("rpc.response.status_code", code.to_string()),
-                Outcome::Rest(status) => span.set_attribute("http.response.status_code", i64::from(*status)),
-                Outcome::Mcp(None) => {}
-            }
-            if let Some(kind) = kind {
-                span.set_attribute("api_registry.error.kind", kind);
-            }
-            if let Some((error_type, description)) = &failure {
-                span.set_attribute("error.type", error_type.clone());
-                span.set_status(Status::error(description.clone()));
-            }
+        if let Some(span) = &mut self.span {
+            let status = failure
+                .as_ref()
+                .map(|(_, description)| Status::error(description.clone()));
+            span.end(
+                |attributes| {
+                    match outcome {
+                        Outcome::Mcp(Some((code, _))) => {
+                            attributes.push(KeyValue::new("rpc.response.status_code", code.to_string()));
+                        }
+                        Outcome::Rest(status) => {
+                            attributes.push(KeyValue::new("http.response.status_code", i64::from(*status)));
+                        }
+                        Outcome::Mcp(None) => {}
+                    }
+                    if let Some(kind) = kind {
+                        attributes.push(KeyValue::new("api_registry.error.kind", kind));
+                    }
+                    if let Some((error_type, _)) = &failure {
+                        attributes.push(KeyValue::new("error.type", error_type.clone()));
+                    }
+                },
+                status,
+            );
         }
         let Some(instruments) = pipeline().and_then(|p| p.instruments.as_ref()) else {
             return;
@@ -339,7 +600,7 @@ impl Active {
             }
             (Shape::Rest { method, route }, outcome) => {
                 attributes.push(KeyValue::new("http.request.method", *method));
-                attributes.push(KeyValue::new("http.route", route.clone()));
+                attributes.push(KeyValue::new("http.route", Value::String(route.clone())));
                 if let Outcome::Rest(status) = outcome {
                     attributes.push(KeyValue::new("http.response.status_code", i64::from(*status)));
                 }
@@ -351,7 +612,7 @@ impl Active {
         }
         if let Some((kind, _)) = noted {
             let mut attributes = vec![
-                KeyValue::new("api_registry.protocol", self.protocol()),
+                KeyValue::new("api_registry.protocol", self.protocol().as_str()),
                 KeyValue::new("api_registry.error.kind", kind.code()),
             ];
             if let Some(function) = &self.function {
