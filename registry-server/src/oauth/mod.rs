@@ -58,9 +58,10 @@
 //! Keys are cached; a `kid` not in the cache refetches the set at most once
 //! per [`refresh_interval`](OAuthConfig::refresh_interval), so a flood of
 //! bogus `kid`s is not a flood of fetches, and a failed fetch keeps the keys
-//! already held (logged at `WARN`). Verified tokens are cached by the
-//! SHA-256 of the token (never the token) until their `exp` (introspected
-//! ones for at most [`introspection_cache`](OAuthConfig::introspection_cache)).
+//! already held (logged at `WARN`). Verified tokens are cached by a keyed
+//! hash of the token (128-bit SipHash-1-3 under a random key of the process;
+//! never the token itself) until their `exp` (introspected ones for at most
+//! [`introspection_cache`](OAuthConfig::introspection_cache)).
 //! Everything happens in the request path, with nothing in the background:
 //! on Lambda the caches live as long as the warm instance.
 //!
@@ -120,8 +121,7 @@
 //! `rustls` feature, which fetches the JWKS and calls introspection, so the
 //! feature brings one crypto library rather than two (the `rust_crypto`
 //! backend would add the `rsa` crate, whose verification path is fine but
-//! which carries an open timing advisory for decryption). aws-lc-rs also
-//! gives the SHA-256 of the token cache.
+//! which carries an open timing advisory for decryption).
 
 mod cache;
 mod fetch;
@@ -140,7 +140,7 @@ pub use jsonwebtoken::Algorithm;
 use registry_core::{Principal, Registry};
 
 use crate::ServerConfig;
-use crate::auth::{AuthError, AuthFuture, Authorizer};
+use crate::auth::{ApiKeys, AuthError, AuthFuture, Authorizer};
 
 pub(crate) use metadata::{prefixed_routes, routes};
 pub(crate) use openapi::{document_security, set_scheme};
@@ -717,12 +717,24 @@ impl OAuth {
 
     /// Validates one bearer token (cache first) into its principal.
     pub async fn validate(&self, token: &str) -> Result<Principal, jwt::TokenError> {
-        let inner = &*self.inner;
-        let now = jwt::now();
-        let key = cache::TokenCache::key(token);
-        if let Some(principal) = inner.tokens.get(&key, now) {
-            return Ok(principal);
+        match self.cached(token) {
+            Ok(principal) => Ok(principal),
+            Err(miss) => self.verify(token, miss).await,
         }
+    }
+
+    /// The principal of `token` when the token cache holds it, else what
+    /// [`verify`](Self::verify) needs: synchronous, so that a warm token
+    /// costs no verification future.
+    fn cached(&self, token: &str) -> Result<Principal, Miss> {
+        let now = jwt::now();
+        let key = self.inner.tokens.key(token);
+        self.inner.tokens.get(key, now).ok_or(Miss { key, now })
+    }
+
+    /// Verifies `token`, which the cache does not hold, and caches its principal.
+    async fn verify(&self, token: &str, Miss { key, now }: Miss) -> Result<Principal, jwt::TokenError> {
+        let inner = &*self.inner;
         let verified = if jwt::looks_like_jwt(token) {
             match jwt::verify(inner, token, now).await {
                 // A JWT from an issuer not trusted for JWT validation may
@@ -742,6 +754,13 @@ impl OAuth {
             .insert(key, verified.principal.clone(), verified.cache_until, now);
         Ok(verified.principal)
     }
+}
+
+/// A token the cache does not hold: its cache key and the time it was looked up.
+#[derive(Clone, Copy, Debug)]
+struct Miss {
+    key: cache::Key,
+    now: u64,
 }
 
 impl ServerConfig {
@@ -767,6 +786,10 @@ pub(crate) fn attach(config: &ServerConfig, registry: &Registry) -> Option<Serve
         oauth: oauth.clone(),
         scopes: scopes_supported(registry).into(),
         fallback: config.authorizer.clone(),
+        api_keys: config.authorizer.clone().and_then(|fallback| {
+            let any: Arc<dyn std::any::Any + Send + Sync> = fallback;
+            any.downcast::<ApiKeys>().ok()
+        }),
     };
     let mut config = config.clone();
     config.authorizer = Some(Arc::new(authorizer));
@@ -831,6 +854,9 @@ fn credential(headers: &HeaderMap) -> Credential<'_> {
     if values.next().is_some() {
         return Credential::Malformed("send one Authorization header");
     }
+    if let Some(token) = plain_bearer(value.as_bytes()) {
+        return Credential::Bearer(token);
+    }
     let Ok(value) = value.to_str() else {
         return Credential::Malformed("the Authorization header is not visible ASCII");
     };
@@ -842,25 +868,42 @@ fn credential(headers: &HeaderMap) -> Credential<'_> {
     }
     let token = token.trim();
     let body = token.trim_end_matches('=');
-    let b64token = !body.is_empty() && body.bytes().all(|b| B64TOKEN[usize::from(b)]);
-    if !b64token {
+    if !is_b64token(body.as_bytes()) {
         return Credential::Malformed("the bearer token is empty or holds characters a token cannot have");
     }
     Credential::Bearer(token)
 }
 
-/// The bytes of an RFC 6750 `b64token` before its `=` padding: `ALPHA`,
-/// `DIGIT`, `-`, `.`, `_`, `~`, `+`, `/` (a table: a token is read on every request).
-const B64TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
-        b += 1;
+/// The token of the common shape, `Bearer <b64token>` (the scheme in any
+/// case, one space, nothing around), read in one pass; `None` for anything
+/// else, which [`credential`]'s general reading then decides (it reads this
+/// shape the same way).
+fn plain_bearer(value: &[u8]) -> Option<&str> {
+    let (scheme, token) = value.split_at_checked(7)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer ") {
+        return None;
     }
-    table
-};
+    let padding = token.iter().rev().take_while(|&&b| b == b'=').count();
+    if !is_b64token(&token[..token.len() - padding]) {
+        return None;
+    }
+    std::str::from_utf8(token).ok()
+}
+
+/// Whether `body` is a non-empty RFC 6750 `b64token` before its `=`
+/// padding: `ALPHA`, `DIGIT`, `-`, `.`, `_`, `~`, `+`, `/`. Every byte is
+/// looked at (no early exit), a loop the compiler vectorizes: a token is
+/// read on every request.
+fn is_b64token(body: &[u8]) -> bool {
+    !body.is_empty() && body.iter().fold(true, |all, &b| all & is_b64(b))
+}
+
+/// One byte of a `b64token` (see [`is_b64token`]), in comparisons rather
+/// than a table so that [`is_b64token`] vectorizes.
+const fn is_b64(b: u8) -> bool {
+    // `- . / 0-9` are 0x2D..=0x39; `| 0x20` folds `A-Z` onto `a-z`.
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'-') < 13) | (b == b'+') | (b == b'_') | (b == b'~')
+}
 
 /// The authorizer a server with OAuth runs: bearer tokens through
 /// [`OAuth::validate`], API keys through the configured authorizer.
@@ -870,6 +913,8 @@ pub(crate) struct OAuthAuthorizer {
     /// Every scope a function declares, for the 401 challenge.
     scopes: Arc<[String]>,
     fallback: Option<Arc<dyn Authorizer>>,
+    /// The fallback when it is [`ApiKeys`]: checked in place, without its future.
+    api_keys: Option<Arc<ApiKeys>>,
 }
 
 impl OAuthAuthorizer {
@@ -900,8 +945,28 @@ impl OAuthAuthorizer {
 
 impl Authorizer for OAuthAuthorizer {
     fn authorize<'a>(&'a self, headers: &'a HeaderMap) -> AuthFuture<'a> {
+        let credential = credential(headers);
+        // The warm path, answered in place rather than through the
+        // verification future: with no fallback or with API keys (checked
+        // first, as below), a key or a cached token.
+        if let Credential::Bearer(token) = credential
+            && (self.fallback.is_none() || self.api_keys.is_some())
+        {
+            if let Some(principal) = self.api_keys.as_deref().and_then(|keys| keys.principal_of(headers)) {
+                return Box::pin(std::future::ready(Ok(principal.clone())));
+            }
+            return match self.oauth.cached(token) {
+                Ok(principal) => Box::pin(std::future::ready(Ok(principal))),
+                Err(miss) => Box::pin(async move {
+                    self.oauth
+                        .verify(token, miss)
+                        .await
+                        .map_err(|err| AuthError::Unauthorized(err.to_string()))
+                }),
+            };
+        }
         Box::pin(async move {
-            match credential(headers) {
+            match credential {
                 Credential::Missing => Err(AuthError::Unauthorized(
                     "authentication required: send `Authorization: Bearer <access token>`".into(),
                 )),
@@ -992,6 +1057,7 @@ pub async fn authorize_for_fuzzing(value: &[u8]) -> Result<Principal, (AuthError
             oauth,
             scopes: vec!["read".to_owned()].into(),
             fallback: None,
+            api_keys: None,
         }
     });
     let mut headers = HeaderMap::new();
@@ -1130,6 +1196,7 @@ mod tests {
             oauth,
             scopes: vec!["read".to_owned(), "write".to_owned()].into(),
             fallback: None,
+            api_keys: None,
         };
         assert_eq!(
             authorizer.challenge(),
