@@ -299,6 +299,7 @@ impl ApiKeys {
     }
 
     /// The principal of the key that `headers` present, as [`Authorizer::authorize`] reads it.
+    #[cfg(feature = "oauth")]
     pub(crate) fn principal_of(&self, headers: &HeaderMap) -> Option<&Principal> {
         presented(headers).and_then(|token| self.check(token))
     }

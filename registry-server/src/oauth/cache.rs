@@ -25,7 +25,17 @@ pub(super) type Key = u128;
 pub(super) struct TokenCache {
     capacity: usize,
     hasher: SipHasher13,
-    entries: Mutex<HashMap<Key, (Principal, u64), BuildHasherDefault<KeyHasher>>>,
+    entries: Mutex<HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>>,
+}
+
+/// One verified token.
+struct Entry {
+    principal: Principal,
+    /// Kept until then (seconds).
+    until: u64,
+    /// Whether the token is a plain RFC 6750 `b64token`, as every token read
+    /// from an `Authorization` header is (not always one given to `OAuth::validate`).
+    plain: bool,
 }
 
 impl TokenCache {
@@ -41,36 +51,45 @@ impl TokenCache {
     }
 
     /// The cache key of `token`.
-    pub(super) fn key(&self, token: &str) -> Key {
-        self.hasher.hash(token.as_bytes()).as_u128()
+    pub(super) fn key(&self, token: &[u8]) -> Key {
+        self.hasher.hash(token).as_u128()
     }
 
-    /// The principal of a token verified before and still unexpired at `now` (seconds).
-    pub(super) fn get(&self, key: Key, now: u64) -> Option<Principal> {
+    /// The principal of a token verified before and still unexpired at `now`
+    /// (seconds); with `plain_only`, only if that token was a plain `b64token`.
+    pub(super) fn get(&self, key: Key, now: u64, plain_only: bool) -> Option<Principal> {
         if self.capacity == 0 {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match entries.get(&key) {
-            Some((principal, until)) if now < *until => Some(principal.clone()),
+            Some(entry) if now < entry.until && (entry.plain || !plain_only) => Some(entry.principal.clone()),
             _ => None,
         }
     }
 
-    /// Keeps `principal` for `key` until `until` (seconds); when full, the
-    /// expired entries go first, and if none had expired the token is not kept.
-    pub(super) fn insert(&self, key: Key, principal: Principal, until: u64, now: u64) {
+    /// Keeps `principal` for `key` until `until` (seconds), noting whether
+    /// the token was `plain`; when full, the expired entries go first, and if
+    /// none had expired the token is not kept.
+    pub(super) fn insert(&self, key: Key, principal: Principal, plain: bool, until: u64, now: u64) {
         if self.capacity == 0 || until <= now {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries.retain(|_, (_, until)| now < *until);
+            entries.retain(|_, entry| now < entry.until);
             if entries.len() >= self.capacity {
                 return;
             }
         }
-        entries.insert(key, (principal, until));
+        entries.insert(
+            key,
+            Entry {
+                principal,
+                until,
+                plain,
+            },
+        );
     }
 
     /// How many tokens are held.
@@ -113,27 +132,33 @@ mod tests {
     #[test]
     fn keeps_tokens_until_they_expire_within_capacity() {
         let cache = TokenCache::new(2);
-        let (a, b, c) = (cache.key("a"), cache.key("b"), cache.key("c"));
+        let (a, b, c) = (cache.key(b"a"), cache.key(b"b"), cache.key(b"c"));
         assert_ne!(a, b);
-        assert_eq!(a, cache.key("a"));
+        assert_eq!(a, cache.key(b"a"));
         let alice = Principal::new("alice", ["read"]);
-        cache.insert(a, alice.clone(), 100, 10);
-        assert_eq!(cache.get(a, 99), Some(alice.clone()));
-        assert_eq!(cache.get(a, 100), None);
-        cache.insert(b, alice.clone(), 50, 10);
-        cache.insert(c, alice.clone(), 100, 10);
+        cache.insert(a, alice.clone(), true, 100, 10);
+        assert_eq!(cache.get(a, 99, true), Some(alice.clone()));
+        assert_eq!(cache.get(a, 100, false), None);
+        cache.insert(b, alice.clone(), false, 50, 10);
+        assert_eq!(cache.get(b, 20, false), Some(alice.clone()));
+        assert_eq!(cache.get(b, 20, true), None, "not a plain token");
+        cache.insert(c, alice.clone(), true, 100, 10);
         assert_eq!(cache.len(), 2, "full and nothing expired: not kept");
-        assert_eq!(cache.get(c, 20), None);
-        cache.insert(c, alice.clone(), 100, 60);
-        assert_eq!(cache.get(c, 60), Some(alice.clone()), "the expired entry made room");
+        assert_eq!(cache.get(c, 20, false), None);
+        cache.insert(c, alice.clone(), true, 100, 60);
+        assert_eq!(
+            cache.get(c, 60, false),
+            Some(alice.clone()),
+            "the expired entry made room"
+        );
         let off = TokenCache::new(0);
-        off.insert(a, alice, 100, 10);
-        assert_eq!(off.get(a, 10), None);
+        off.insert(a, alice, true, 100, 10);
+        assert_eq!(off.get(a, 10, false), None);
     }
 
     #[test]
     fn keys_are_per_cache() {
         let (one, two) = (TokenCache::new(1), TokenCache::new(1));
-        assert_ne!(one.key("a.b.c"), two.key("a.b.c"), "each cache draws its own key");
+        assert_ne!(one.key(b"a.b.c"), two.key(b"a.b.c"), "each cache draws its own key");
     }
 }

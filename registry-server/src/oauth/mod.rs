@@ -728,8 +728,16 @@ impl OAuth {
     /// costs no verification future.
     fn cached(&self, token: &str) -> Result<Principal, Miss> {
         let now = jwt::now();
-        let key = self.inner.tokens.key(token);
-        self.inner.tokens.get(key, now).ok_or(Miss { key, now })
+        let key = self.inner.tokens.key(token.as_bytes());
+        self.inner.tokens.get(key, now, false).ok_or(Miss { key, now })
+    }
+
+    /// The principal of `token` when the cache holds it and it is a plain
+    /// `b64token` (see [`plain_token`]): then the token is, but for a keyed
+    /// 128-bit hash collision, one read from a header and verified before,
+    /// so its syntax needs no second look.
+    fn cached_plain(&self, token: &[u8]) -> Option<Principal> {
+        self.inner.tokens.get(self.inner.tokens.key(token), jwt::now(), true)
     }
 
     /// Verifies `token`, which the cache does not hold, and caches its principal.
@@ -749,9 +757,10 @@ impl OAuth {
         } else {
             return Err(jwt::TokenError::NotAJwt);
         };
+        let plain = plain_token(token.as_bytes());
         inner
             .tokens
-            .insert(key, verified.principal.clone(), verified.cache_until, now);
+            .insert(key, verified.principal.clone(), plain, verified.cache_until, now);
         Ok(verified.principal)
     }
 }
@@ -883,11 +892,29 @@ fn plain_bearer(value: &[u8]) -> Option<&str> {
     if !scheme.eq_ignore_ascii_case(b"bearer ") {
         return None;
     }
-    let padding = token.iter().rev().take_while(|&&b| b == b'=').count();
-    if !is_b64token(&token[..token.len() - padding]) {
+    if !plain_token(token) {
         return None;
     }
     std::str::from_utf8(token).ok()
+}
+
+/// Whether `token` is a `b64token` with its `=` padding: what
+/// [`credential`] accepts after the scheme.
+fn plain_token(token: &[u8]) -> bool {
+    let padding = token.iter().rev().take_while(|&&b| b == b'=').count();
+    is_b64token(&token[..token.len() - padding])
+}
+
+/// After `Bearer ` in the one `Authorization` header: what a token is when
+/// the header has the common shape (see [`plain_bearer`]).
+fn after_bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let (scheme, token) = value.as_bytes().split_at_checked(7)?;
+    scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
 }
 
 /// Whether `body` is a non-empty RFC 6750 `b64token` before its `=`
@@ -918,6 +945,19 @@ pub(crate) struct OAuthAuthorizer {
 }
 
 impl OAuthAuthorizer {
+    /// What the general path below would answer, when it is a principal
+    /// found without verifying anything: an API key presented as a bearer
+    /// token, or a plain token in the cache. `None`: ask the general path.
+    fn warm(&self, headers: &HeaderMap) -> Option<Principal> {
+        if let Some(principal) = self.api_keys.as_deref().and_then(|keys| keys.principal_of(headers)) {
+            // A key counts only in a header read as `Bearer <token>` (else it is refused as malformed).
+            return matches!(credential(headers), Credential::Bearer(_)).then(|| principal.clone());
+        }
+        // No key: a cached plain token right after `Bearer ` is exactly what
+        // `credential` would have read (the header has its common shape).
+        self.oauth.cached_plain(after_bearer(headers)?)
+    }
+
     /// `Bearer` then the parameters, each value quoted (RFC 6750 §3), in order.
     fn challenge_with(&self, params: &[(&str, &str)]) -> HeaderValue {
         let mut value = String::from("Bearer ");
@@ -945,16 +985,21 @@ impl OAuthAuthorizer {
 
 impl Authorizer for OAuthAuthorizer {
     fn authorize<'a>(&'a self, headers: &'a HeaderMap) -> AuthFuture<'a> {
+        // With no fallback or API keys as the fallback, everything but a
+        // verification is answered in place, without a future: first what
+        // needs no look at the token's syntax (`warm`), then a token read by
+        // `credential` that the cache holds. The general path below answers
+        // the same.
+        if (self.fallback.is_none() || self.api_keys.is_some())
+            && let Some(principal) = self.warm(headers)
+        {
+            return Box::pin(std::future::ready(Ok(principal)));
+        }
         let credential = credential(headers);
-        // The warm path, answered in place rather than through the
-        // verification future: with no fallback or with API keys (checked
-        // first, as below), a key or a cached token.
         if let Credential::Bearer(token) = credential
             && (self.fallback.is_none() || self.api_keys.is_some())
         {
-            if let Some(principal) = self.api_keys.as_deref().and_then(|keys| keys.principal_of(headers)) {
-                return Box::pin(std::future::ready(Ok(principal.clone())));
-            }
+            // Not a key (`warm` checked): the token, from the cache or verified.
             return match self.oauth.cached(token) {
                 Ok(principal) => Box::pin(std::future::ready(Ok(principal))),
                 Err(miss) => Box::pin(async move {
@@ -1105,6 +1150,129 @@ mod tests {
         let mut key = HeaderMap::new();
         key.insert("x-api-key", HeaderValue::from_static("k"));
         assert_eq!(credential(&key), Credential::ApiKey);
+    }
+
+    #[test]
+    fn b64token_bytes_are_the_rfc_6750_set() {
+        for b in 0..=u8::MAX {
+            let expected = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+            assert_eq!(is_b64(b), expected, "byte {b:#04x}");
+        }
+        assert!(!is_b64token(b""));
+        assert!(is_b64token(b"eyJhbGciOiJSUzI1NiJ9.e30.sig-_~+/"));
+        assert!(!is_b64token(b"a=b"));
+    }
+
+    #[test]
+    fn the_common_shape_reads_as_the_general_reading_does() {
+        for value in [
+            "Bearer abc.def-_~+/==",
+            "bearer t",
+            "BEARER t=",
+            "Bearer ==",
+            "Bearer a=b",
+            "Bearer  t",
+            "Bearer t ",
+            "Bearer a b",
+            "Bearer",
+            "Bearer ",
+            "Basic dTpw",
+            "Bearerx t",
+            "Bearer t\u{7f}",
+        ] {
+            let Ok(header) = HeaderValue::from_str(value) else {
+                continue;
+            };
+            let map = headers(value);
+            let general = credential(&map);
+            if let Some(token) = plain_bearer(header.as_bytes()) {
+                assert_eq!(general, Credential::Bearer(token), "{value:?}");
+            }
+            let after = after_bearer(&map);
+            if after.is_some_and(plain_token) {
+                assert_eq!(
+                    general,
+                    Credential::Bearer(std::str::from_utf8(after.unwrap()).unwrap()),
+                    "{value:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_warm_path_answers_as_the_general_one() {
+        let oauth = OAuthConfig::new("https://api.example.com/mcp")
+            .issuer("http://127.0.0.1:9")
+            .allow_http_loopback(true)
+            .http_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let keys = Arc::new(ApiKeys::parse("key!not-b64 id=odd; plain-key id=plain").unwrap());
+        let authorizer = OAuthAuthorizer {
+            oauth: oauth.clone(),
+            scopes: vec!["read".to_owned()].into(),
+            fallback: Some(keys.clone()),
+            api_keys: Some(keys),
+        };
+        let now = jwt::now();
+        let cache = &oauth.inner.tokens;
+        let alice = Principal::new("alice", ["read"]);
+        // Cached by `OAuth::validate` without ever being read from a header.
+        cache.insert(cache.key(b"not plain"), alice.clone(), false, now + 60, now);
+        cache.insert(cache.key(b"plain.token"), alice.clone(), true, now + 60, now);
+        let id = |value: &str| {
+            let headers = headers(value);
+            let authorizer = authorizer.clone();
+            async move { authorizer.authorize(&headers).await.map(|p| p.id) }
+        };
+        assert_eq!(id("Bearer plain.token").await, Ok("alice".to_owned()));
+        assert_eq!(id("bearer plain.token").await, Ok("alice".to_owned()));
+        assert_eq!(
+            id("Bearer  plain.token").await,
+            Ok("alice".to_owned()),
+            "the general reading"
+        );
+        assert_eq!(id("Bearer plain-key").await, Ok("plain".to_owned()));
+        assert!(
+            matches!(id("Bearer not plain").await, Err(AuthError::Unauthorized(m)) if m.contains("characters")),
+            "a cached token that is no b64token is still refused in a header"
+        );
+        assert!(
+            matches!(id("Bearer key!not-b64").await, Err(AuthError::Unauthorized(m)) if m.contains("characters")),
+            "a key that is no b64token is refused as a bearer token, as before"
+        );
+        let mut by_header = HeaderMap::new();
+        by_header.insert("x-api-key", HeaderValue::from_static("key!not-b64"));
+        assert_eq!(
+            authorizer.authorize(&by_header).await.map(|p| p.id),
+            Ok("odd".to_owned())
+        );
+    }
+
+    #[test]
+    fn api_keys_beside_oauth_are_recognized() {
+        let oauth = OAuthConfig::new("https://api.example.com/mcp")
+            .issuer("https://a.example.com")
+            .build()
+            .unwrap();
+        let registry = Registry::builder().build().unwrap();
+        let keys = ApiKeys::parse("k1").unwrap();
+        let config = attach(
+            &ServerConfig::default().oauth(oauth.clone()).authorizer(keys),
+            &registry,
+        )
+        .unwrap();
+        let attached = config.authorizer_ref().unwrap();
+        let attached = (&**attached as &dyn std::any::Any)
+            .downcast_ref::<OAuthAuthorizer>()
+            .unwrap();
+        assert!(attached.api_keys.is_some());
+        let config = attach(&ServerConfig::default().oauth(oauth), &registry).unwrap();
+        let attached = config.authorizer_ref().unwrap();
+        let attached = (&**attached as &dyn std::any::Any)
+            .downcast_ref::<OAuthAuthorizer>()
+            .unwrap();
+        assert!(attached.api_keys.is_none() && attached.fallback.is_none());
     }
 
     #[test]
