@@ -31,6 +31,7 @@
 //! [`Authorizer::challenge_for`] (401) and [`Authorizer::insufficient_scope`]
 //! (the 403 step-up challenge).
 
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::path::Path;
@@ -64,7 +65,10 @@ pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<Principal, AuthErro
 ///     }
 /// }
 /// ```
-pub trait Authorizer: Send + Sync + 'static {
+///
+/// (`Any` lets the OAuth authorizer recognize [`ApiKeys`] beside it and check
+/// them without a future; every `'static` type is `Any`.)
+pub trait Authorizer: Any + Send + Sync + 'static {
     /// The principal behind a request, or why it is turned away.
     fn authorize<'a>(&'a self, headers: &'a HeaderMap) -> AuthFuture<'a>;
 
@@ -292,6 +296,12 @@ impl ApiKeys {
             }
         }
         found
+    }
+
+    /// The principal of the key that `headers` present, as [`Authorizer::authorize`] reads it.
+    #[cfg(feature = "oauth")]
+    pub(crate) fn principal_of(&self, headers: &HeaderMap) -> Option<&Principal> {
+        presented(headers).and_then(|token| self.check(token))
     }
 }
 

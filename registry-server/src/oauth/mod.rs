@@ -58,9 +58,10 @@
 //! Keys are cached; a `kid` not in the cache refetches the set at most once
 //! per [`refresh_interval`](OAuthConfig::refresh_interval), so a flood of
 //! bogus `kid`s is not a flood of fetches, and a failed fetch keeps the keys
-//! already held (logged at `WARN`). Verified tokens are cached by the
-//! SHA-256 of the token (never the token) until their `exp` (introspected
-//! ones for at most [`introspection_cache`](OAuthConfig::introspection_cache)).
+//! already held (logged at `WARN`). Verified tokens are cached by a keyed
+//! hash of the token (128-bit SipHash-1-3 under a random key of the process;
+//! never the token itself) until their `exp` (introspected ones for at most
+//! [`introspection_cache`](OAuthConfig::introspection_cache)).
 //! Everything happens in the request path, with nothing in the background:
 //! on Lambda the caches live as long as the warm instance.
 //!
@@ -120,8 +121,7 @@
 //! `rustls` feature, which fetches the JWKS and calls introspection, so the
 //! feature brings one crypto library rather than two (the `rust_crypto`
 //! backend would add the `rsa` crate, whose verification path is fine but
-//! which carries an open timing advisory for decryption). aws-lc-rs also
-//! gives the SHA-256 of the token cache.
+//! which carries an open timing advisory for decryption).
 
 mod cache;
 mod fetch;
@@ -140,7 +140,7 @@ pub use jsonwebtoken::Algorithm;
 use registry_core::{Principal, Registry};
 
 use crate::ServerConfig;
-use crate::auth::{AuthError, AuthFuture, Authorizer};
+use crate::auth::{ApiKeys, AuthError, AuthFuture, Authorizer};
 
 pub(crate) use metadata::{prefixed_routes, routes};
 pub(crate) use openapi::{document_security, set_scheme};
@@ -717,12 +717,32 @@ impl OAuth {
 
     /// Validates one bearer token (cache first) into its principal.
     pub async fn validate(&self, token: &str) -> Result<Principal, jwt::TokenError> {
-        let inner = &*self.inner;
-        let now = jwt::now();
-        let key = cache::TokenCache::key(token);
-        if let Some(principal) = inner.tokens.get(&key, now) {
-            return Ok(principal);
+        match self.cached(token) {
+            Ok(principal) => Ok(principal),
+            Err(miss) => self.verify(token, miss).await,
         }
+    }
+
+    /// The principal of `token` when the token cache holds it, else what
+    /// [`verify`](Self::verify) needs: synchronous, so that a warm token
+    /// costs no verification future.
+    fn cached(&self, token: &str) -> Result<Principal, Miss> {
+        let now = jwt::now();
+        let key = self.inner.tokens.key(token.as_bytes());
+        self.inner.tokens.get(key, now, false).ok_or(Miss { key, now })
+    }
+
+    /// The principal of `token` when the cache holds it and it is a plain
+    /// `b64token` (see [`plain_token`]): then the token is, but for a keyed
+    /// 128-bit hash collision, one read from a header and verified before,
+    /// so its syntax needs no second look.
+    fn cached_plain(&self, token: &[u8]) -> Option<Principal> {
+        self.inner.tokens.get(self.inner.tokens.key(token), jwt::now(), true)
+    }
+
+    /// Verifies `token`, which the cache does not hold, and caches its principal.
+    async fn verify(&self, token: &str, Miss { key, now }: Miss) -> Result<Principal, jwt::TokenError> {
+        let inner = &*self.inner;
         let verified = if jwt::looks_like_jwt(token) {
             match jwt::verify(inner, token, now).await {
                 // A JWT from an issuer not trusted for JWT validation may
@@ -737,11 +757,19 @@ impl OAuth {
         } else {
             return Err(jwt::TokenError::NotAJwt);
         };
+        let plain = plain_token(token.as_bytes());
         inner
             .tokens
-            .insert(key, verified.principal.clone(), verified.cache_until, now);
+            .insert(key, verified.principal.clone(), plain, verified.cache_until, now);
         Ok(verified.principal)
     }
+}
+
+/// A token the cache does not hold: its cache key and the time it was looked up.
+#[derive(Clone, Copy, Debug)]
+struct Miss {
+    key: cache::Key,
+    now: u64,
 }
 
 impl ServerConfig {
@@ -767,6 +795,10 @@ pub(crate) fn attach(config: &ServerConfig, registry: &Registry) -> Option<Serve
         oauth: oauth.clone(),
         scopes: scopes_supported(registry).into(),
         fallback: config.authorizer.clone(),
+        api_keys: config.authorizer.clone().and_then(|fallback| {
+            let any: Arc<dyn std::any::Any + Send + Sync> = fallback;
+            any.downcast::<ApiKeys>().ok()
+        }),
     };
     let mut config = config.clone();
     config.authorizer = Some(Arc::new(authorizer));
@@ -831,6 +863,9 @@ fn credential(headers: &HeaderMap) -> Credential<'_> {
     if values.next().is_some() {
         return Credential::Malformed("send one Authorization header");
     }
+    if let Some(token) = plain_bearer(value.as_bytes()) {
+        return Credential::Bearer(token);
+    }
     let Ok(value) = value.to_str() else {
         return Credential::Malformed("the Authorization header is not visible ASCII");
     };
@@ -842,25 +877,60 @@ fn credential(headers: &HeaderMap) -> Credential<'_> {
     }
     let token = token.trim();
     let body = token.trim_end_matches('=');
-    let b64token = !body.is_empty() && body.bytes().all(|b| B64TOKEN[usize::from(b)]);
-    if !b64token {
+    if !is_b64token(body.as_bytes()) {
         return Credential::Malformed("the bearer token is empty or holds characters a token cannot have");
     }
     Credential::Bearer(token)
 }
 
-/// The bytes of an RFC 6750 `b64token` before its `=` padding: `ALPHA`,
-/// `DIGIT`, `-`, `.`, `_`, `~`, `+`, `/` (a table: a token is read on every request).
-const B64TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
-        b += 1;
+/// The token of the common shape, `Bearer <b64token>` (the scheme in any
+/// case, one space, nothing around), read in one pass; `None` for anything
+/// else, which [`credential`]'s general reading then decides (it reads this
+/// shape the same way).
+fn plain_bearer(value: &[u8]) -> Option<&str> {
+    let (scheme, token) = value.split_at_checked(7)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer ") {
+        return None;
     }
-    table
-};
+    if !plain_token(token) {
+        return None;
+    }
+    std::str::from_utf8(token).ok()
+}
+
+/// Whether `token` is a `b64token` with its `=` padding: what
+/// [`credential`] accepts after the scheme.
+fn plain_token(token: &[u8]) -> bool {
+    let padding = token.iter().rev().take_while(|&&b| b == b'=').count();
+    is_b64token(&token[..token.len() - padding])
+}
+
+/// After `Bearer ` in the one `Authorization` header: what a token is when
+/// the header has the common shape (see [`plain_bearer`]).
+fn after_bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let (scheme, token) = value.as_bytes().split_at_checked(7)?;
+    scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
+}
+
+/// Whether `body` is a non-empty RFC 6750 `b64token` before its `=`
+/// padding: `ALPHA`, `DIGIT`, `-`, `.`, `_`, `~`, `+`, `/`. Every byte is
+/// looked at (no early exit), a loop the compiler vectorizes: a token is
+/// read on every request.
+fn is_b64token(body: &[u8]) -> bool {
+    !body.is_empty() && body.iter().fold(true, |all, &b| all & is_b64(b))
+}
+
+/// One byte of a `b64token` (see [`is_b64token`]), in comparisons rather
+/// than a table so that [`is_b64token`] vectorizes.
+const fn is_b64(b: u8) -> bool {
+    // `- . / 0-9` are 0x2D..=0x39; `| 0x20` folds `A-Z` onto `a-z`.
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'-') < 13) | (b == b'+') | (b == b'_') | (b == b'~')
+}
 
 /// The authorizer a server with OAuth runs: bearer tokens through
 /// [`OAuth::validate`], API keys through the configured authorizer.
@@ -870,9 +940,24 @@ pub(crate) struct OAuthAuthorizer {
     /// Every scope a function declares, for the 401 challenge.
     scopes: Arc<[String]>,
     fallback: Option<Arc<dyn Authorizer>>,
+    /// The fallback when it is [`ApiKeys`]: checked in place, without its future.
+    api_keys: Option<Arc<ApiKeys>>,
 }
 
 impl OAuthAuthorizer {
+    /// What the general path below would answer, when it is a principal
+    /// found without verifying anything: an API key presented as a bearer
+    /// token, or a plain token in the cache. `None`: ask the general path.
+    fn warm(&self, headers: &HeaderMap) -> Option<Principal> {
+        if let Some(principal) = self.api_keys.as_deref().and_then(|keys| keys.principal_of(headers)) {
+            // A key counts only in a header read as `Bearer <token>` (else it is refused as malformed).
+            return matches!(credential(headers), Credential::Bearer(_)).then(|| principal.clone());
+        }
+        // No key: a cached plain token right after `Bearer ` is exactly what
+        // `credential` would have read (the header has its common shape).
+        self.oauth.cached_plain(after_bearer(headers)?)
+    }
+
     /// `Bearer` then the parameters, each value quoted (RFC 6750 §3), in order.
     fn challenge_with(&self, params: &[(&str, &str)]) -> HeaderValue {
         let mut value = String::from("Bearer ");
@@ -900,8 +985,33 @@ impl OAuthAuthorizer {
 
 impl Authorizer for OAuthAuthorizer {
     fn authorize<'a>(&'a self, headers: &'a HeaderMap) -> AuthFuture<'a> {
+        // With no fallback or API keys as the fallback, everything but a
+        // verification is answered in place, without a future: first what
+        // needs no look at the token's syntax (`warm`), then a token read by
+        // `credential` that the cache holds. The general path below answers
+        // the same.
+        if (self.fallback.is_none() || self.api_keys.is_some())
+            && let Some(principal) = self.warm(headers)
+        {
+            return Box::pin(std::future::ready(Ok(principal)));
+        }
+        let credential = credential(headers);
+        if let Credential::Bearer(token) = credential
+            && (self.fallback.is_none() || self.api_keys.is_some())
+        {
+            // Not a key (`warm` checked): the token, from the cache or verified.
+            return match self.oauth.cached(token) {
+                Ok(principal) => Box::pin(std::future::ready(Ok(principal))),
+                Err(miss) => Box::pin(async move {
+                    self.oauth
+                        .verify(token, miss)
+                        .await
+                        .map_err(|err| AuthError::Unauthorized(err.to_string()))
+                }),
+            };
+        }
         Box::pin(async move {
-            match credential(headers) {
+            match credential {
                 Credential::Missing => Err(AuthError::Unauthorized(
                     "authentication required: send `Authorization: Bearer <access token>`".into(),
                 )),
@@ -992,6 +1102,7 @@ pub async fn authorize_for_fuzzing(value: &[u8]) -> Result<Principal, (AuthError
             oauth,
             scopes: vec!["read".to_owned()].into(),
             fallback: None,
+            api_keys: None,
         }
     });
     let mut headers = HeaderMap::new();
@@ -1039,6 +1150,129 @@ mod tests {
         let mut key = HeaderMap::new();
         key.insert("x-api-key", HeaderValue::from_static("k"));
         assert_eq!(credential(&key), Credential::ApiKey);
+    }
+
+    #[test]
+    fn b64token_bytes_are_the_rfc_6750_set() {
+        for b in 0..=u8::MAX {
+            let expected = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+            assert_eq!(is_b64(b), expected, "byte {b:#04x}");
+        }
+        assert!(!is_b64token(b""));
+        assert!(is_b64token(b"eyJhbGciOiJSUzI1NiJ9.e30.sig-_~+/"));
+        assert!(!is_b64token(b"a=b"));
+    }
+
+    #[test]
+    fn the_common_shape_reads_as_the_general_reading_does() {
+        for value in [
+            "Bearer abc.def-_~+/==",
+            "bearer t",
+            "BEARER t=",
+            "Bearer ==",
+            "Bearer a=b",
+            "Bearer  t",
+            "Bearer t ",
+            "Bearer a b",
+            "Bearer",
+            "Bearer ",
+            "Basic dTpw",
+            "Bearerx t",
+            "Bearer t\u{7f}",
+        ] {
+            let Ok(header) = HeaderValue::from_str(value) else {
+                continue;
+            };
+            let map = headers(value);
+            let general = credential(&map);
+            if let Some(token) = plain_bearer(header.as_bytes()) {
+                assert_eq!(general, Credential::Bearer(token), "{value:?}");
+            }
+            let after = after_bearer(&map);
+            if after.is_some_and(plain_token) {
+                assert_eq!(
+                    general,
+                    Credential::Bearer(std::str::from_utf8(after.unwrap()).unwrap()),
+                    "{value:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_warm_path_answers_as_the_general_one() {
+        let oauth = OAuthConfig::new("https://api.example.com/mcp")
+            .issuer("http://127.0.0.1:9")
+            .allow_http_loopback(true)
+            .http_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let keys = Arc::new(ApiKeys::parse("key!not-b64 id=odd; plain-key id=plain").unwrap());
+        let authorizer = OAuthAuthorizer {
+            oauth: oauth.clone(),
+            scopes: vec!["read".to_owned()].into(),
+            fallback: Some(keys.clone()),
+            api_keys: Some(keys),
+        };
+        let now = jwt::now();
+        let cache = &oauth.inner.tokens;
+        let alice = Principal::new("alice", ["read"]);
+        // Cached by `OAuth::validate` without ever being read from a header.
+        cache.insert(cache.key(b"not plain"), alice.clone(), false, now + 60, now);
+        cache.insert(cache.key(b"plain.token"), alice.clone(), true, now + 60, now);
+        let id = |value: &str| {
+            let headers = headers(value);
+            let authorizer = authorizer.clone();
+            async move { authorizer.authorize(&headers).await.map(|p| p.id) }
+        };
+        assert_eq!(id("Bearer plain.token").await, Ok("alice".to_owned()));
+        assert_eq!(id("bearer plain.token").await, Ok("alice".to_owned()));
+        assert_eq!(
+            id("Bearer  plain.token").await,
+            Ok("alice".to_owned()),
+            "the general reading"
+        );
+        assert_eq!(id("Bearer plain-key").await, Ok("plain".to_owned()));
+        assert!(
+            matches!(id("Bearer not plain").await, Err(AuthError::Unauthorized(m)) if m.contains("characters")),
+            "a cached token that is no b64token is still refused in a header"
+        );
+        assert!(
+            matches!(id("Bearer key!not-b64").await, Err(AuthError::Unauthorized(m)) if m.contains("characters")),
+            "a key that is no b64token is refused as a bearer token, as before"
+        );
+        let mut by_header = HeaderMap::new();
+        by_header.insert("x-api-key", HeaderValue::from_static("key!not-b64"));
+        assert_eq!(
+            authorizer.authorize(&by_header).await.map(|p| p.id),
+            Ok("odd".to_owned())
+        );
+    }
+
+    #[test]
+    fn api_keys_beside_oauth_are_recognized() {
+        let oauth = OAuthConfig::new("https://api.example.com/mcp")
+            .issuer("https://a.example.com")
+            .build()
+            .unwrap();
+        let registry = Registry::builder().build().unwrap();
+        let keys = ApiKeys::parse("k1").unwrap();
+        let config = attach(
+            &ServerConfig::default().oauth(oauth.clone()).authorizer(keys),
+            &registry,
+        )
+        .unwrap();
+        let attached = config.authorizer_ref().unwrap();
+        let attached = (&**attached as &dyn std::any::Any)
+            .downcast_ref::<OAuthAuthorizer>()
+            .unwrap();
+        assert!(attached.api_keys.is_some());
+        let config = attach(&ServerConfig::default().oauth(oauth), &registry).unwrap();
+        let attached = config.authorizer_ref().unwrap();
+        let attached = (&**attached as &dyn std::any::Any)
+            .downcast_ref::<OAuthAuthorizer>()
+            .unwrap();
+        assert!(attached.api_keys.is_none() && attached.fallback.is_none());
     }
 
     #[test]
@@ -1130,6 +1364,7 @@ mod tests {
             oauth,
             scopes: vec!["read".to_owned(), "write".to_owned()].into(),
             fallback: None,
+            api_keys: None,
         };
         assert_eq!(
             authorizer.challenge(),
