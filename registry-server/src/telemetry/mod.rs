@@ -177,13 +177,6 @@ pub(crate) struct Traces {
 #[derive(Clone, Debug)]
 pub(crate) struct Processor(std::sync::Arc<BatchSpanProcessor>);
 
-impl Processor {
-    /// Queues a finished span for export.
-    pub(crate) fn end(&self, span: opentelemetry_sdk::trace::SpanData) {
-        self.0.on_end(span);
-    }
-}
-
 impl SpanProcessor for Processor {
     fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
         self.0.on_start(span, cx);
@@ -224,6 +217,12 @@ fn sampler() -> Sampler {
             Sampler::ParentBased(Box::new(Sampler::AlwaysOn))
         }
     }
+}
+
+/// What call spans are made with, when they are created (see [`tracing_on`]).
+#[inline]
+pub(crate) fn traces() -> Option<&'static Traces> {
+    pipeline().and_then(|p| p.traces.as_ref()).filter(|_| tracing_on())
 }
 
 /// Whether call spans are created: a pipeline exports traces and its
@@ -366,8 +365,8 @@ impl Pipeline {
         let headers: std::collections::HashMap<String, String> = settings.headers.iter().cloned().collect();
         let (tracer, traces) = match endpoint("TRACES", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
             None => (None, None),
-            Some(_) => {
-                let target = otlp::Target::from_env(settings.endpoint.as_deref(), &settings.headers)?;
+            Some(url) => {
+                let target = otlp::Target::from_env(url, &settings.headers)?;
                 // The queue is bounded (2048 spans by default, `OTEL_BSP_MAX_QUEUE_SIZE`).
                 let mut batch = BatchSpanProcessor::builder(otlp::OtlpSpans::new(target)?).build();
                 batch.set_resource(&resource);

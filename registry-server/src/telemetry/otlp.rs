@@ -36,19 +36,19 @@ pub(super) struct Target {
 }
 
 impl Target {
-    /// The trace target: `programmatic` (a base URL) wins, then
+    /// The trace target: `url` (the programmatic endpoint with `/v1/traces`
+    /// added, as the pipeline resolved it) wins, then
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is), then
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` added; headers from
     /// `headers` and `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (else
     /// `OTEL_EXPORTER_OTLP_HEADERS`); the timeout from
     /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` (else `OTEL_EXPORTER_OTLP_TIMEOUT`),
     /// milliseconds, default 10 s.
-    pub(super) fn from_env(programmatic: Option<&str>, headers: &[(String, String)]) -> Result<Target, TelemetryError> {
+    pub(super) fn from_env(url: Option<String>, headers: &[(String, String)]) -> Result<Target, TelemetryError> {
         let var = |name: &str| super::env(name);
-        let url = match (programmatic, var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-            (Some(base), _) => format!("{}/v1/traces", base.trim_end_matches('/')),
-            (None, Some(url)) => url,
-            (None, None) => match var("OTEL_EXPORTER_OTLP_ENDPOINT") {
+        let url = match url.or_else(|| var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+            Some(url) => url,
+            None => match var("OTEL_EXPORTER_OTLP_ENDPOINT") {
                 Some(base) => format!("{}/v1/traces", base.trim_end_matches('/')),
                 None => "http://localhost:4318/v1/traces".to_owned(),
             },

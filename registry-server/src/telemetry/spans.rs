@@ -28,6 +28,7 @@ use pin_project_lite::pin_project;
 use registry_core::{ErrorKind, MetadataSource, Principal};
 
 use super::{TARGET, Traces, layer, pipeline, propagation};
+use opentelemetry_sdk::trace::SpanProcessor as _;
 
 thread_local! {
     /// The error kind of the call whose future is being polled on this
@@ -122,9 +123,7 @@ impl Call {
     /// The span and measurements of one MCP request.
     pub(crate) fn mcp(request: &McpRequest<'_>) -> Call {
         let metrics = pipeline().is_some_and(|p| p.instruments.is_some());
-        let traces = pipeline()
-            .and_then(|p| p.traces.as_ref())
-            .filter(|_| super::tracing_on());
+        let traces = super::traces();
         if traces.is_none() && !metrics {
             return Call(None);
         }
@@ -152,9 +151,7 @@ impl Call {
     /// The span and measurements of one REST request to `route`.
     pub(crate) fn rest(route: &RestRoute, request: &axum::extract::Request) -> Call {
         let metrics = pipeline().is_some_and(|p| p.instruments.is_some());
-        let traces = pipeline()
-            .and_then(|p| p.traces.as_ref())
-            .filter(|_| super::tracing_on());
+        let traces = super::traces();
         if traces.is_none() && !metrics {
             return Call(None);
         }
@@ -202,7 +199,7 @@ impl Call {
     }
 }
 
-fn mcp_span(traces: &Traces, request: &McpRequest<'_>, function: Option<&str>) -> CallSpan {
+fn mcp_span(traces: &'static Traces, request: &McpRequest<'_>, function: Option<&str>) -> CallSpan {
     let method = request.method;
     let name = match (method, request.target) {
         ("tools/call" | "prompts/get", Some(target)) => format!("{method} {target}"),
@@ -253,6 +250,7 @@ fn mcp_span(traces: &Traces, request: &McpRequest<'_>, function: Option<&str>) -
 /// end (`None` when the sampler dropped it).
 #[derive(Debug)]
 struct CallSpan {
+    traces: &'static Traces,
     tracing: tracing::Span,
     handle: CallSpanHandle,
     record: Option<Box<Record>>,
@@ -273,7 +271,7 @@ impl CallSpan {
     /// context), as the pipeline's sampler decides; `attributes` adds the
     /// span's attributes when it is sampled.
     fn start(
-        traces: &Traces,
+        traces: &'static Traces,
         parent: Option<OtelContext>,
         name: Cow<'static, str>,
         attributes: impl FnOnce(&mut Vec<KeyValue>),
@@ -327,6 +325,7 @@ impl CallSpan {
         let tracing = tracing::info_span!(target: TARGET, "call");
         layer::clear_pending();
         CallSpan {
+            traces,
             tracing,
             handle,
             record,
@@ -337,9 +336,6 @@ impl CallSpan {
     /// it to the batch processor when it was sampled.
     fn end(&mut self, attributes: impl FnOnce(&mut Vec<KeyValue>), status: Option<Status>) {
         let Some(record) = self.record.take() else {
-            return;
-        };
-        let Some(traces) = pipeline().and_then(|p| p.traces.as_ref()) else {
             return;
         };
         let Record {
@@ -361,7 +357,7 @@ impl CallSpan {
             (None, None) if late.error_event => Status::error(""),
             (None, None) => Status::Unset,
         };
-        traces.processor.end(SpanData {
+        self.traces.processor.on_end(SpanData {
             span_context: self.handle.0.context.clone(),
             parent_span_id,
             parent_span_is_remote: parent_is_remote,
@@ -374,7 +370,7 @@ impl CallSpan {
             events,
             links,
             status,
-            instrumentation_scope: traces.scope.clone(),
+            instrumentation_scope: self.traces.scope.clone(),
         });
     }
 }
