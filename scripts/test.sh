@@ -7,7 +7,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's wall-clock seconds, printed at the end (also when a step
+# fails): CI has a time budget, and this says where it goes.
+TIMES=()
+CURRENT=""
+STARTED=$SECONDS
+close_step() { [ -z "$CURRENT" ] || TIMES+=("$(printf '%5d s  %s' $((SECONDS - STARTED)) "$CURRENT")"); }
+step() { close_step; CURRENT="$*"; STARTED=$SECONDS; printf '\n==> %s\n' "$*"; }
+summary() {
+    close_step
+    CURRENT=""
+    printf '\n==> time per step\n'
+    printf '%s\n' "${TIMES[@]}"
+    printf '%5d s  in all\n' "$SECONDS"
+}
+trap summary EXIT
 
 step "cargo fmt --all --check"
 cargo fmt --all --check

@@ -2,10 +2,15 @@
 /v1/traces and /v1/metrics with the official protobuf definitions
 (PyPI opentelemetry-proto) and appends one JSON line per span or metric
 point to SPANS and METRICS. Usage: receiver.py PORT_FILE SPANS METRICS
-(it binds a free loopback port and writes it to PORT_FILE)."""
+(it binds a free loopback port and writes it to PORT_FILE). A SPANS or
+METRICS path ending in `.count` gets instead the number of spans or points
+received so far (decoded all the same), for load runs
+(scripts/bench_otel.sh) that only need to know none was lost."""
 
 import json
+import os
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
@@ -18,6 +23,25 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 PORT_FILE, SPANS, METRICS = sys.argv[1:4]
+COUNTS = {}
+COUNTS_LOCK = threading.Lock()
+
+
+def count(target, request, field):
+    """Adds the spans or points of `request` to the total kept in `target`."""
+    n = 0
+    for resource in getattr(request, "resource_" + field):
+        for scope in getattr(resource, "scope_" + field):
+            if field == "spans":
+                n += len(scope.spans)
+            else:
+                for metric in scope.metrics:
+                    n += len(getattr(metric, metric.WhichOneof("data")).data_points)
+    with COUNTS_LOCK:
+        COUNTS[target] = COUNTS.get(target, 0) + n
+        with open(target + ".new", "w", encoding="utf-8") as out:
+            out.write(str(COUNTS[target]))
+        os.replace(target + ".new", target)
 
 
 def value(any_value):
@@ -76,19 +100,21 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(415, "expected application/x-protobuf")
             return
         if self.path == "/v1/traces":
-            request = ExportTraceServiceRequest()
-            request.ParseFromString(body)
-            lines, target, reply = list(spans(request)), SPANS, ExportTraceServiceResponse()
+            request, target, field, lines = ExportTraceServiceRequest(), SPANS, "spans", spans
+            reply = ExportTraceServiceResponse()
         elif self.path == "/v1/metrics":
-            request = ExportMetricsServiceRequest()
-            request.ParseFromString(body)
-            lines, target, reply = list(points(request)), METRICS, ExportMetricsServiceResponse()
+            request, target, field, lines = ExportMetricsServiceRequest(), METRICS, "metrics", points
+            reply = ExportMetricsServiceResponse()
         else:
             self.send_error(404)
             return
-        with open(target, "a", encoding="utf-8") as out:
-            for line in lines:
-                out.write(json.dumps(line) + "\n")
+        request.ParseFromString(body)
+        if target.endswith(".count"):
+            count(target, request, field)
+        else:
+            with open(target, "a", encoding="utf-8") as out:
+                for line in lines(request):
+                    out.write(json.dumps(line) + "\n")
         payload = reply.SerializeToString()
         self.send_response(200)
         self.send_header("content-type", "application/x-protobuf")
