@@ -6,10 +6,9 @@
 //! future, and a sync function on the blocking pool, run inside, so the
 //! function's own spans and events nest under it. Its OpenTelemetry span is
 //! not built by `tracing-opentelemetry` (a span builder from the fields, an
-//! SDK span, its `SpanData`): [`super::spans`] keeps the span's data itself
-//! and hands the finished `SpanData` to the batch processor, which was
-//! about half of the call path's cost of a traced call (BENCHMARKS.md,
-//! "OpenTelemetry"). Here, on entering a call span its OpenTelemetry
+//! SDK span, its `SpanData`, which was about half of the call path's cost
+//! of a traced call: BENCHMARKS.md, "OpenTelemetry"): [`super::spans`]
+//! writes the span's data as OTLP bytes for the batch itself. Here, on entering a call span its OpenTelemetry
 //! context is made current (so spans opened inside take it as parent, as
 //! `tracing-opentelemetry` does with context activation), and events
 //! directly inside it become its span events.

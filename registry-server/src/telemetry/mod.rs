@@ -49,8 +49,10 @@
 //! off, `OTEL_TRACES_EXPORTER=none` or `OTEL_METRICS_EXPORTER=none` one
 //! signal. `service.name` defaults to the application's name. With no
 //! endpoint nothing is sent and nothing is kept: no span is even created,
-//! and metrics are recorded only for `/metrics`. Spans wait in the SDK's
-//! batch processor, whose queue is bounded (2048 spans; more are dropped).
+//! and metrics are recorded only for `/metrics`. Spans wait in a bounded
+//! batch (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048 spans; more are dropped), sent
+//! every `OTEL_BSP_SCHEDULE_DELAY` (5 s) or when
+//! `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (512) are held.
 //!
 //! Not covered: requests turned away before a call starts (authentication,
 //! the `Origin` and body checks of `/mcp`) and MCP notifications get no
@@ -76,6 +78,7 @@
 //! Spans and metrics are flushed when the server shuts down gracefully
 //! and, on Lambda, after every invocation (before the runtime freezes).
 
+mod batch;
 mod layer;
 mod metrics;
 mod otlp;
@@ -90,7 +93,7 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, Sampler, SdkTracerProvider, SpanProcessor};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
@@ -163,38 +166,12 @@ pub(crate) struct Pipeline {
 
 static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
 
-/// What call spans are made with: the provider's sampler, the batch
-/// processor they are handed to, and their instrumentation scope.
+/// What call spans are made with: the provider's sampler, and the batch
+/// they are handed to (the provider's span processor too).
 #[derive(Debug)]
 pub(crate) struct Traces {
     pub(crate) sampler: Sampler,
-    pub(crate) processor: Processor,
-    pub(crate) scope: opentelemetry::InstrumentationScope,
-}
-
-/// The batch processor, shared by the provider (the spans of functions,
-/// through `tracing-opentelemetry`) and the call spans.
-#[derive(Clone, Debug)]
-pub(crate) struct Processor(std::sync::Arc<BatchSpanProcessor>);
-
-impl SpanProcessor for Processor {
-    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
-        self.0.on_start(span, cx);
-    }
-
-    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
-        self.0.on_end(span);
-    }
-
-    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        self.0.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: std::time::Duration) -> opentelemetry_sdk::error::OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
-    }
-
-    // The resource was given to the batch processor before it was shared.
+    pub(crate) batch: batch::Batch,
 }
 
 /// The sampler `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` name, as
@@ -367,21 +344,19 @@ impl Pipeline {
             None => (None, None),
             Some(url) => {
                 let target = otlp::Target::from_env(url, &settings.headers)?;
-                // The queue is bounded (2048 spans by default, `OTEL_BSP_MAX_QUEUE_SIZE`).
-                let mut batch = BatchSpanProcessor::builder(otlp::OtlpSpans::new(target)?).build();
-                batch.set_resource(&resource);
-                let processor = Processor(std::sync::Arc::new(batch));
+                let batch = batch::Batch::start(
+                    otlp::OtlpSpans::new(target, &resource)?,
+                    opentelemetry::InstrumentationScope::builder("registry_server").build(),
+                    batch::Limits::from_env(),
+                )
+                .map_err(|err| TelemetryError(format!("starting the span export thread: {err}")))?;
                 let sampler = sampler();
                 let provider = SdkTracerProvider::builder()
-                    .with_span_processor(processor.clone())
+                    .with_span_processor(batch.clone())
                     .with_sampler(sampler.clone())
                     .with_resource(resource.clone())
                     .build();
-                let traces = Traces {
-                    sampler,
-                    processor,
-                    scope: opentelemetry::InstrumentationScope::builder("registry_server").build(),
-                };
+                let traces = Traces { sampler, batch };
                 (Some(provider), Some(traces))
             }
         };

@@ -1,7 +1,9 @@
-//! The OTLP/HTTP (protobuf) span exporter: a batch of the SDK's `SpanData`
-//! written straight into the bytes of an `ExportTraceServiceRequest`
-//! (`opentelemetry/proto/collector/trace/v1/trace_service.proto`) and
-//! POSTed to `/v1/traces`.
+//! OTLP/HTTP (protobuf) span export: spans written straight into the bytes
+//! of an `ExportTraceServiceRequest`
+//! (`opentelemetry/proto/collector/trace/v1/trace_service.proto`), which
+//! [`OtlpSpans`] POSTs to `/v1/traces`. A call span is written as its parts
+//! become known ([`SpanBytes`]); a function's span (an SDK `SpanData`) when
+//! it ends ([`put_sdk_span`]); [`super::batch`] keeps them.
 //!
 //! Hand-written because a measurement said so: `opentelemetry-otlp`'s
 //! exporter first converts every span into the generated `prost` structs
@@ -15,11 +17,10 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use opentelemetry::trace::{SpanContext, SpanKind, Status};
+use opentelemetry::trace::{Event, Link, SpanContext, SpanKind, Status};
 use opentelemetry::{Array, InstrumentationScope, KeyValue, Value};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SpanData;
 
 use super::TelemetryError;
 
@@ -92,7 +93,7 @@ fn parse_headers(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
     })
 }
 
-/// The span exporter the batch processor calls from its own thread.
+/// The HTTP side of span export, used by the batch's thread.
 #[derive(Debug)]
 pub(super) struct OtlpSpans {
     client: reqwest::blocking::Client,
@@ -102,10 +103,12 @@ pub(super) struct OtlpSpans {
 }
 
 impl OtlpSpans {
-    pub(super) fn new(target: Target) -> Result<OtlpSpans, TelemetryError> {
+    /// An exporter to `target`, every request naming `resource`.
+    pub(super) fn new(target: Target, resource: &Resource) -> Result<OtlpSpans, TelemetryError> {
         // reqwest's blocking client starts (and, dropped, stops) a runtime
         // of its own, which must not happen on an async worker: build it on
-        // a thread of its own, as the SDK's exporter does.
+        // a thread of its own, as the SDK's exporter does. (It is dropped on
+        // the batch's thread.)
         let timeout = target.timeout;
         let client = std::thread::spawn(move || {
             reqwest::blocking::Client::builder()
@@ -119,19 +122,17 @@ impl OtlpSpans {
         Ok(OtlpSpans {
             client,
             target,
-            resource: Vec::new(),
+            resource: encode_resource(resource),
         })
     }
-}
 
-impl SpanExporter for OtlpSpans {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let mut body = Vec::with_capacity(512 * batch.len() + self.resource.len() + 64);
-        encode_request(&self.resource, &batch, &mut body);
-        drop(batch);
+    /// POSTs one request holding `scopes` (each scope with its spans, as
+    /// [`put_scope_span`] and [`put_sdk_span`] wrote them).
+    pub(super) fn send(&self, scopes: &[(InstrumentationScope, Vec<u8>)]) -> Result<(), String> {
+        let mut body = Vec::with_capacity(
+            scopes.iter().map(|(_, spans)| spans.len() + 64).sum::<usize>() + self.resource.len() + 16,
+        );
+        encode_request(&self.resource, scopes, &mut body);
         let mut request = self
             .client
             .post(&self.target.url)
@@ -142,20 +143,13 @@ impl SpanExporter for OtlpSpans {
         let response = request
             .body(body)
             .send()
-            .map_err(|err| OTelSdkError::InternalFailure(format!("OTLP export to {}: {err}", self.target.url)))?;
+            .map_err(|err| format!("OTLP export to {}: {err}", self.target.url))?;
         let status = response.status();
         if status.is_success() {
             Ok(())
         } else {
-            Err(OTelSdkError::InternalFailure(format!(
-                "OTLP export to {}: HTTP {status}",
-                self.target.url
-            )))
+            Err(format!("OTLP export to {}: HTTP {status}", self.target.url))
         }
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource = encode_resource(resource);
     }
 }
 
@@ -438,21 +432,21 @@ fn parent_id(span: &SpanData) -> [u8; 8] {
     span.parent_span_id.to_bytes()
 }
 
-fn event_len(event: &opentelemetry::trace::Event) -> usize {
+fn event_len(event: &Event) -> usize {
     fixed64_field(1, nanos(event.timestamp))
         + bytes_field(2, event.name.as_bytes())
         + attributes_len(3, &event.attributes)
         + uint_field(4, u64::from(event.dropped_attributes_count))
 }
 
-fn put_event(out: &mut Vec<u8>, event: &opentelemetry::trace::Event) {
+fn put_event(out: &mut Vec<u8>, event: &Event) {
     put_fixed64(out, 1, nanos(event.timestamp));
     put_bytes(out, 2, event.name.as_bytes());
     put_attributes(out, 3, &event.attributes);
     put_uint(out, 4, u64::from(event.dropped_attributes_count));
 }
 
-fn link_len(link: &opentelemetry::trace::Link, trace_state: &str) -> usize {
+fn link_len(link: &Link, trace_state: &str) -> usize {
     let context = &link.span_context;
     bytes_field(1, &context.trace_id().to_bytes())
         + bytes_field(2, &context.span_id().to_bytes())
@@ -462,7 +456,7 @@ fn link_len(link: &opentelemetry::trace::Link, trace_state: &str) -> usize {
         + fixed32_field(6, flags(context, context.is_remote()))
 }
 
-fn put_link(out: &mut Vec<u8>, link: &opentelemetry::trace::Link, trace_state: &str) {
+fn put_link(out: &mut Vec<u8>, link: &Link, trace_state: &str) {
     let context = &link.span_context;
     put_bytes(out, 1, &context.trace_id().to_bytes());
     put_bytes(out, 2, &context.span_id().to_bytes());
@@ -545,51 +539,138 @@ fn put_span(out: &mut Vec<u8>, span: &SpanData, state: &str) {
     put_fixed32(out, 16, flags(context, span.parent_span_is_remote));
 }
 
+/// Adds a function's span to a scope's spans (a `ScopeSpans.spans` field).
+pub(super) fn put_sdk_span(out: &mut Vec<u8>, span: &SpanData) {
+    let state = trace_state(&span.span_context);
+    put_len(out, 2, span_len(span, &state));
+    put_span(out, span, &state);
+}
+
+/// Adds a call span's `Span` message to a scope's spans.
+pub(super) fn put_scope_span(out: &mut Vec<u8>, span: &[u8]) {
+    put_len(out, 2, span.len());
+    out.extend_from_slice(span);
+}
+
+/// A call span's `Span` message, written as its parts become known: the
+/// ids, name, kind, start and flags when it starts ([`SpanBytes::start`]),
+/// attributes as they come, the rest when it ends ([`SpanBytes::end`]).
+/// Protobuf lets the fields come in any order, the repeated ones
+/// interleaved, and a singular field given twice (a renamed span's name)
+/// takes the last value.
+#[derive(Debug)]
+pub(crate) struct SpanBytes(Vec<u8>);
+
+impl SpanBytes {
+    /// A `SERVER` span with `context` under `parent` (invalid for a root),
+    /// named by `name`'s parts joined, started at `start`.
+    pub(crate) fn start(context: &SpanContext, parent: &SpanContext, name: &[&str], start: SystemTime) -> SpanBytes {
+        let mut out = Vec::with_capacity(512);
+        put_bytes(&mut out, 1, &context.trace_id().to_bytes());
+        put_bytes(&mut out, 2, &context.span_id().to_bytes());
+        let state = trace_state(context);
+        put_bytes(&mut out, 3, state.as_bytes());
+        if parent.is_valid() {
+            put_bytes(&mut out, 4, &parent.span_id().to_bytes());
+        }
+        let mut bytes = SpanBytes(out);
+        bytes.name(name);
+        put_uint(&mut bytes.0, 6, kind(&SpanKind::Server));
+        put_fixed64(&mut bytes.0, 7, nanos(start));
+        put_fixed32(
+            &mut bytes.0,
+            16,
+            flags(context, parent.is_valid() && parent.is_remote()),
+        );
+        bytes
+    }
+
+    /// Names the span `name`'s parts joined (again, for a rename).
+    pub(crate) fn name(&mut self, name: &[&str]) {
+        put_len(&mut self.0, 5, name.iter().map(|part| part.len()).sum());
+        for part in name {
+            self.0.extend_from_slice(part.as_bytes());
+        }
+    }
+
+    /// A string attribute.
+    pub(crate) fn text(&mut self, key: &str, value: &str) {
+        put_len(
+            &mut self.0,
+            9,
+            bytes_field(1, key.as_bytes()) + len_field(2, len_field(1, value.len())),
+        );
+        put_bytes(&mut self.0, 1, key.as_bytes());
+        put_len(&mut self.0, 2, len_field(1, value.len()));
+        put_string_value(&mut self.0, value);
+    }
+
+    /// An integer attribute.
+    pub(crate) fn int(&mut self, key: &str, value: i64) {
+        self.attribute(key, &Value::I64(value));
+    }
+
+    /// An attribute of any value.
+    pub(crate) fn attribute(&mut self, key: &str, value: &Value) {
+        put_len(&mut self.0, 9, key_value_len(key, value));
+        put_key_value(&mut self.0, key, value);
+    }
+
+    /// Attributes given as `KeyValue`s (the sampler's, those recorded on
+    /// the span while it ran).
+    pub(crate) fn attributes(&mut self, attributes: &[KeyValue]) {
+        put_attributes(&mut self.0, 9, attributes);
+    }
+
+    /// Ends the span at `end` with its events, links and status.
+    pub(crate) fn end(&mut self, end: SystemTime, events: &[Event], links: &[Link], status: &Status) {
+        let out = &mut self.0;
+        put_fixed64(out, 8, nanos(end));
+        for event in events {
+            put_len(out, 11, event_len(event));
+            put_event(out, event);
+        }
+        for link in links {
+            let state = trace_state(&link.span_context);
+            put_len(out, 13, link_len(link, &state));
+            put_link(out, link, &state);
+        }
+        let status = self::status(status);
+        put_len(out, 15, status_len(status));
+        put_bytes(out, 2, status.1.as_bytes());
+        put_uint(out, 3, status.0);
+    }
+
+    /// The message written.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 // ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
 // ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; string schema_url = 3; }
 // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3; }
 
 /// Writes one `ExportTraceServiceRequest` with one `ResourceSpans` (the
-/// exporter's `resource`, already encoded) holding `batch`, grouped by
-/// instrumentation scope in the order the scopes first appear.
-pub(super) fn encode_request(resource: &[u8], batch: &[SpanData], out: &mut Vec<u8>) {
-    // Each span's trace state and size, and the scopes with their spans.
-    let states: Vec<Cow<'static, str>> = batch.iter().map(|span| trace_state(&span.span_context)).collect();
-    let sizes: Vec<usize> = batch
-        .iter()
-        .zip(&states)
-        .map(|(span, state)| span_len(span, state))
-        .collect();
-    let mut scopes: Vec<(&InstrumentationScope, Vec<usize>)> = Vec::new();
-    for (index, span) in batch.iter().enumerate() {
-        match scopes
-            .iter_mut()
-            .find(|(scope, _)| **scope == span.instrumentation_scope)
-        {
-            Some((_, members)) => members.push(index),
-            None => scopes.push((&span.instrumentation_scope, vec![index])),
-        }
-    }
-    let scope_spans_len = |scope: &InstrumentationScope, members: &[usize]| {
-        len_field(1, scope_len(scope))
-            + members.iter().map(|&i| len_field(2, sizes[i])).sum::<usize>()
-            + bytes_field(3, scope.schema_url().unwrap_or_default().as_bytes())
+/// exporter's `resource`, already encoded) holding one `ScopeSpans` per
+/// scope of `scopes`, each with its spans (already written as its
+/// `spans` fields).
+fn encode_request(resource: &[u8], scopes: &[(InstrumentationScope, Vec<u8>)], out: &mut Vec<u8>) {
+    let scope_spans_len = |scope: &InstrumentationScope, spans: &[u8]| {
+        len_field(1, scope_len(scope)) + spans.len() + bytes_field(3, scope.schema_url().unwrap_or_default().as_bytes())
     };
-    let scope_sizes: Vec<usize> = scopes
+    let sizes: Vec<usize> = scopes
         .iter()
-        .map(|(scope, members)| scope_spans_len(scope, members))
+        .map(|(scope, spans)| scope_spans_len(scope, spans))
         .collect();
-    let resource_spans = resource.len() + scope_sizes.iter().map(|&size| len_field(2, size)).sum::<usize>();
+    let resource_spans = resource.len() + sizes.iter().map(|&size| len_field(2, size)).sum::<usize>();
     put_len(out, 1, resource_spans);
     out.extend_from_slice(resource);
-    for ((scope, members), size) in scopes.iter().zip(scope_sizes) {
+    for ((scope, spans), size) in scopes.iter().zip(sizes) {
         put_len(out, 2, size);
         put_len(out, 1, scope_len(scope));
         put_scope(out, scope);
-        for &i in members {
-            put_len(out, 2, sizes[i]);
-            put_span(out, &batch[i], &states[i]);
-        }
+        out.extend_from_slice(spans);
         put_bytes(out, 3, scope.schema_url().unwrap_or_default().as_bytes());
     }
 }

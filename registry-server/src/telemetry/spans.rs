@@ -2,12 +2,12 @@
 //! them, [`Traced`] runs the call's future inside the span and ends both
 //! with the outcome.
 //!
-//! The span's data is kept here, not by `tracing-opentelemetry`: the
-//! attributes known at the start, those the end adds, the events and
-//! attributes recorded while it runs (through [`CallSpanHandle`], the span
-//! of the call's OpenTelemetry context), and at the end one `SpanData` for
-//! the batch processor. The `tracing` span it runs in has no fields; see
-//! [`super::layer`] for why.
+//! The span's data is kept here, not by `tracing-opentelemetry`: what is
+//! known at the start is written into the span's OTLP bytes right away
+//! ([`SpanBytes`]), the events and attributes recorded while it runs
+//! (through [`CallSpanHandle`], the span of the call's OpenTelemetry
+//! context) at the end, and the bytes go to the [`super::batch`]. The
+//! `tracing` span it runs in has no fields; see [`super::layer`] for why.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -17,18 +17,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Instant, SystemTime};
 
-use opentelemetry::trace::{
-    Event, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceState,
-};
+use opentelemetry::trace::{Event, SpanContext, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceState};
 use opentelemetry::{Context as OtelContext, KeyValue, StringValue, Value};
-use opentelemetry_sdk::trace::{
-    IdGenerator as _, RandomIdGenerator, SamplingDecision, ShouldSample as _, SpanData, SpanEvents, SpanLinks,
-};
+use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator, SamplingDecision, ShouldSample as _};
 use pin_project_lite::pin_project;
 use registry_core::{ErrorKind, MetadataSource, Principal};
 
+use super::otlp::SpanBytes;
 use super::{TARGET, Traces, layer, pipeline, propagation};
-use opentelemetry_sdk::trace::SpanProcessor as _;
 
 thread_local! {
     /// The error kind of the call whose future is being polled on this
@@ -158,20 +154,15 @@ impl Call {
         let span = traces.map(|traces| {
             let extensions = request.extensions();
             let parent = propagation::from_header_map(request.headers());
-            CallSpan::start(traces, parent, Cow::Owned(route.name.to_string()), |attributes| {
-                attributes.extend([
-                    KeyValue::new("http.request.method", route.method),
-                    KeyValue::new("http.route", Value::String(route.route.clone())),
-                    KeyValue::new("url.path", request.uri().path().to_owned()),
-                    KeyValue::new("code.function.name", route.function),
-                ]);
+            CallSpan::start(traces, parent, &[&*route.name], |span| {
+                span.text("http.request.method", route.method);
+                span.text("http.route", route.route.as_str());
+                span.text("url.path", request.uri().path());
+                span.text("code.function.name", route.function);
                 if let Some(principal) = extensions.get::<Principal>() {
-                    attributes.push(KeyValue::new("user.id", principal.id.clone()));
+                    span.text("user.id", &principal.id);
                 }
-                attributes.push(KeyValue::new(
-                    "api_registry.request_id",
-                    StringValue::from(crate::http::request_id_of(extensions)),
-                ));
+                span.text("api_registry.request_id", &crate::http::request_id_of(extensions));
             })
         });
         let active = Active {
@@ -201,10 +192,6 @@ impl Call {
 
 fn mcp_span(traces: &'static Traces, request: &McpRequest<'_>, function: Option<&str>) -> CallSpan {
     let method = request.method;
-    let name = match (method, request.target) {
-        ("tools/call" | "prompts/get", Some(target)) => format!("{method} {target}"),
-        _ => method.to_owned(),
-    };
     let target = |of: &str| if method == of { request.target } else { None };
     let tool = target("tools/call");
     let header = |name: &str| request.headers.and_then(|headers| headers.get(name));
@@ -213,10 +200,18 @@ fn mcp_span(traces: &'static Traces, request: &McpRequest<'_>, function: Option<
         .meta_trace
         .and_then(propagation::from_trace_headers)
         .or_else(|| request.headers.and_then(propagation::from_metadata));
-    CallSpan::start(traces, parent, Cow::Owned(name), |attributes| {
+    let named = match (method, request.target) {
+        ("tools/call" | "prompts/get", Some(target)) => Some(target),
+        _ => None,
+    };
+    let name: &[&str] = match &named {
+        Some(target) => &[method, " ", target],
+        None => &[method],
+    };
+    CallSpan::start(traces, parent, name, |span| {
         let mut text = |key: &'static str, value: Option<&str>| {
             if let Some(value) = value {
-                attributes.push(KeyValue::new(key, value.to_owned()));
+                span.text(key, value);
             }
         };
         text("mcp.method.name", Some(method));
@@ -233,48 +228,38 @@ fn mcp_span(traces: &'static Traces, request: &McpRequest<'_>, function: Option<
         text("user.id", request.principal.map(|principal| principal.id.as_str()));
         text("api_registry.request_id", Some(request.request_id));
         if tool.is_some() {
-            attributes.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
+            text("gen_ai.operation.name", Some("execute_tool"));
         }
-        attributes.push(KeyValue::new(
+        text(
             "network.transport",
-            if request.headers.is_some() { "tcp" } else { "pipe" },
-        ));
+            Some(if request.headers.is_some() { "tcp" } else { "pipe" }),
+        );
         if request.headers.is_some() {
-            attributes.push(KeyValue::new("network.protocol.name", "http"));
+            text("network.protocol.name", Some("http"));
         }
     })
 }
 
 /// A call's span: the `tracing` span it runs in, its OpenTelemetry span
-/// (shared with its context while it runs), and what is exported at the
-/// end (`None` when the sampler dropped it).
+/// (shared with its context while it runs), and its bytes so far (`None`
+/// when the sampler dropped it, or once ended).
 #[derive(Debug)]
 struct CallSpan {
     traces: &'static Traces,
     tracing: tracing::Span,
     handle: CallSpanHandle,
-    record: Option<Box<Record>>,
-}
-
-/// What a sampled call span exports, beside what [`Shared`] collects.
-#[derive(Debug)]
-struct Record {
-    name: Cow<'static, str>,
-    start: SystemTime,
-    attributes: Vec<KeyValue>,
-    parent_span_id: SpanId,
-    parent_is_remote: bool,
+    bytes: Option<SpanBytes>,
 }
 
 impl CallSpan {
-    /// Starts a `SERVER` span named `name` under `parent` (a remote
-    /// context), as the pipeline's sampler decides; `attributes` adds the
-    /// span's attributes when it is sampled.
+    /// Starts a `SERVER` span named by `name`'s parts under `parent` (a
+    /// remote context), as the pipeline's sampler decides; `attributes`
+    /// writes the span's attributes when it is sampled.
     fn start(
         traces: &'static Traces,
         parent: Option<OtelContext>,
-        name: Cow<'static, str>,
-        attributes: impl FnOnce(&mut Vec<KeyValue>),
+        name: &[&str],
+        attributes: impl FnOnce(&mut SpanBytes),
     ) -> CallSpan {
         let parent = parent.unwrap_or_default();
         let parent_context = parent.span().span_context().clone();
@@ -284,9 +269,11 @@ impl CallSpan {
         } else {
             ids.new_trace_id()
         };
+        // The built-in samplers (the only ones `OTEL_TRACES_SAMPLER` names)
+        // do not read the span's name: its first part stands for it.
         let decision = traces
             .sampler
-            .should_sample(Some(&parent), trace_id, &name, &SpanKind::Server, &[], &[]);
+            .should_sample(Some(&parent), trace_id, name[0], &SpanKind::Server, &[], &[]);
         let sampled = decision.decision == SamplingDecision::RecordAndSample;
         let trace_state = if parent_context.is_valid() {
             decision.trace_state
@@ -299,21 +286,11 @@ impl CallSpan {
             TraceFlags::default()
         };
         let context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
-        let record = sampled.then(|| {
-            let mut list = Vec::with_capacity(16);
-            list.extend(decision.attributes);
-            attributes(&mut list);
-            Box::new(Record {
-                name,
-                start: opentelemetry::time::now(),
-                attributes: list,
-                parent_span_id: if parent_context.is_valid() {
-                    parent_context.span_id()
-                } else {
-                    SpanId::INVALID
-                },
-                parent_is_remote: parent_context.is_remote(),
-            })
+        let bytes = sampled.then(|| {
+            let mut bytes = SpanBytes::start(&context, &parent_context, name, opentelemetry::time::now());
+            bytes.attributes(&decision.attributes);
+            attributes(&mut bytes);
+            bytes
         });
         let handle = CallSpanHandle(Arc::new(Shared {
             context,
@@ -328,50 +305,29 @@ impl CallSpan {
             traces,
             tracing,
             handle,
-            record,
+            bytes,
         }
     }
 
-    /// Ends the span at now with `attributes` and `status` added, and hands
-    /// it to the batch processor when it was sampled.
-    fn end(&mut self, attributes: impl FnOnce(&mut Vec<KeyValue>), status: Option<Status>) {
-        let Some(record) = self.record.take() else {
+    /// Ends the span at now with what `attributes` writes and `status`,
+    /// and hands it to the batch when it was sampled.
+    fn end(&mut self, attributes: impl FnOnce(&mut SpanBytes), status: Option<Status>) {
+        let Some(mut bytes) = self.bytes.take() else {
             return;
         };
-        let Record {
-            name,
-            start,
-            attributes: mut list,
-            parent_span_id,
-            parent_is_remote,
-        } = *record;
         let late = std::mem::take(&mut *self.handle.0.late.lock().unwrap_or_else(PoisonError::into_inner));
-        list.extend(late.attributes);
-        attributes(&mut list);
-        let mut events = SpanEvents::default();
-        events.events = late.events;
-        let mut links = SpanLinks::default();
-        links.links = late.links;
+        bytes.attributes(&late.attributes);
+        attributes(&mut bytes);
+        if let Some(name) = &late.name {
+            bytes.name(&[name]);
+        }
         let status = match (status, late.status) {
             (Some(status), _) | (None, Some(status)) => status,
             (None, None) if late.error_event => Status::error(""),
             (None, None) => Status::Unset,
         };
-        self.traces.processor.on_end(SpanData {
-            span_context: self.handle.0.context.clone(),
-            parent_span_id,
-            parent_span_is_remote: parent_is_remote,
-            span_kind: SpanKind::Server,
-            name: late.name.unwrap_or(name),
-            start_time: start,
-            end_time: opentelemetry::time::now(),
-            attributes: list,
-            dropped_attributes_count: 0,
-            events,
-            links,
-            status,
-            instrumentation_scope: self.traces.scope.clone(),
-        });
+        bytes.end(opentelemetry::time::now(), &late.events, &late.links, &status);
+        self.traces.batch.push_call_span(bytes.as_bytes());
     }
 }
 
@@ -379,7 +335,7 @@ impl Drop for CallSpan {
     /// A call dropped before it completed (its client went away) still
     /// exports its span, as it stood.
     fn drop(&mut self) {
-        if self.record.is_some() {
+        if self.bytes.is_some() {
             self.end(|_| {}, None);
         }
     }
@@ -558,21 +514,17 @@ impl Active {
                 .as_ref()
                 .map(|(_, description)| Status::error(description.clone()));
             span.end(
-                |attributes| {
+                |span| {
                     match outcome {
-                        Outcome::Mcp(Some((code, _))) => {
-                            attributes.push(KeyValue::new("rpc.response.status_code", code.to_string()));
-                        }
-                        Outcome::Rest(status) => {
-                            attributes.push(KeyValue::new("http.response.status_code", i64::from(*status)));
-                        }
+                        Outcome::Mcp(Some((code, _))) => span.text("rpc.response.status_code", &code.to_string()),
+                        Outcome::Rest(status) => span.int("http.response.status_code", i64::from(*status)),
                         Outcome::Mcp(None) => {}
                     }
                     if let Some(kind) = kind {
-                        attributes.push(KeyValue::new("api_registry.error.kind", kind));
+                        span.text("api_registry.error.kind", kind);
                     }
                     if let Some((error_type, _)) = &failure {
-                        attributes.push(KeyValue::new("error.type", error_type.clone()));
+                        span.text("error.type", error_type);
                     }
                 },
                 status,
