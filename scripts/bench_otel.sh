@@ -14,7 +14,16 @@
 # seconds (default 5); prints each run, then medians and the median of each
 # repetition's ratios OFF/DEFAULT and EXPORT/OFF.
 #
+# By default wrk sends as fast as the server answers (saturation). There a
+# slower server leaves wrk idle more often, and waking an idle vCPU is
+# charged to the server's send (a hypervisor exit, ~3 us per request on
+# these 2-vCPU machines), so saturation overstates what a slower build
+# costs. DELAY_MS=N makes each connection wait N ms between requests
+# instead: the same offered load for every case (64 connections, at most
+# 64000/N requests/s), below every build's capacity.
+#
 #   scripts/bench_otel.sh
+#   DELAY_MS=4 scripts/bench_otel.sh                      the same load for every case
 #   DEFAULT_BIN=... OTEL_BIN=... scripts/bench_otel.sh   binaries built elsewhere
 #
 # Builds into target/bench (default) and target/bench-otel; installs wrk
@@ -23,7 +32,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 case "${1:-}" in
-    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,31p "$0"; exit 0 ;;
     "") ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
 esac
@@ -60,6 +69,7 @@ lua() { # file body headers(;-separated)
     {
         wrk_request "$2" "$3"
         echo 'done = function(s) io.write(string.format("REQUESTS %d\n", s.requests)) end'
+        [ -z "${DELAY_MS:-}" ] || echo "delay = function() return $DELAY_MS end"
     } > "$1"
 }
 ADD='{"a":1,"b":2}'
@@ -119,7 +129,7 @@ done
 drain 1000000000 > /dev/null
 RESULTS="$WORK/results"
 : > "$RESULTS"
-echo "$DUR s per run; $REPS repetition(s); $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
+echo "${DELAY_MS:+each connection waits $DELAY_MS ms between requests; }$DUR s per run; $REPS repetition(s); $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 for rep in $(seq "$REPS"); do
     for kind in rest legacy modern; do
         for case in DEFAULT OFF EXPORT; do

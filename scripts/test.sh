@@ -35,24 +35,22 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p registry-core -p regis
 step "cargo test --workspace"
 cargo test --workspace
 
-# Features off by default, each with the tests that need it (one run each:
-# enabling them workspace-wide would change what the default build is tested as).
+# Features off by default. One lint run with all of them on (each feature
+# alone is still compiled, by the tests and interop scripts that need it:
+# registry-tests' otel test, oauth_resource_server.sh, lambda_emulator.sh,
+# tasks_replicas.sh), and one run of the unit tests they hold; enabling them
+# workspace-wide would change what the default build is tested as.
 step "cargo test -p registry-core --features anyhow --test question_mark"
 cargo test -p registry-core --features anyhow --test question_mark
-step "cargo clippy -p registry-server --features oauth,lambda --all-targets -- -D warnings"
-cargo clippy -p registry-server --features oauth,lambda --all-targets -- -D warnings
-step "cargo test -p registry-server --features oauth,lambda --lib oauth"
-cargo test -p registry-server --features oauth,lambda --lib oauth
-step "cargo clippy -p registry-server --all-targets --features otel -- -D warnings"
-cargo clippy -p registry-server --all-targets --features otel -- -D warnings
-step "cargo test -p registry-server --features otel --lib telemetry"
-cargo test -p registry-server --features otel --lib telemetry
+FEATURES=registry-server/oauth,registry-server/lambda,registry-server/otel,registry-server/redis,registry-tests/otel,registry-tests/redis
+step "cargo clippy -p registry-server -p registry-tests --all-targets --features $FEATURES -- -D warnings"
+cargo clippy -p registry-server -p registry-tests --all-targets --features "$FEATURES" -- -D warnings
+step "cargo test -p registry-server --features oauth,lambda,otel --lib -- oauth telemetry"
+cargo test -p registry-server --features oauth,lambda,otel --lib -- oauth telemetry
 step "cargo test -p registry-tests --features otel --test otel"
 cargo test -p registry-tests --features otel --test otel
 # The redis feature's tests need a running Redis: tests/interop/tasks_replicas.sh
 # starts one and runs them (cargo test -p registry-server --features redis --test redis_store).
-step "cargo clippy -p registry-server -p registry-tests --all-targets --features registry-server/redis,registry-tests/redis -- -D warnings"
-cargo clippy -p registry-server -p registry-tests --all-targets --features registry-server/redis,registry-tests/redis -- -D warnings
 
 passed=0
 failed=0

@@ -111,6 +111,12 @@ pub(super) fn from_metadata(metadata: &dyn MetadataSource) -> Option<OtelContext
 }
 
 pub(super) fn from_header_map(headers: &axum::http::HeaderMap) -> Option<OtelContext> {
+    // Most requests carry none: asked by a parsed name, not by text (which
+    // the map would parse and hash first).
+    const TRACEPARENT: axum::http::HeaderName = axum::http::HeaderName::from_static("traceparent");
+    if !headers.contains_key(TRACEPARENT) {
+        return None;
+    }
     extract(&opentelemetry_http_headers::HeaderExtractor(headers))
 }
 

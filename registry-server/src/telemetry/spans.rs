@@ -110,7 +110,7 @@ struct Active {
     span: Option<CallSpan>,
     started: Instant,
     shape: Shape,
-    function: Option<String>,
+    function: Option<Cow<'static, str>>,
     /// Whether the call has ended (the in-flight count is decremented once).
     ended: bool,
 }
@@ -126,7 +126,7 @@ impl Call {
         let method = request.method;
         let tool = (method == "tools/call").then(|| request.target.unwrap_or_default().to_owned());
         let function = match method {
-            "tools/call" | "prompts/get" => request.target.map(str::to_owned),
+            "tools/call" | "prompts/get" => request.target.map(|target| Cow::Owned(target.to_owned())),
             _ => None,
         };
         let span = traces.map(|traces| mcp_span(traces, request, function.as_deref()));
@@ -172,7 +172,7 @@ impl Call {
                 method: route.method,
                 route: route.route.clone(),
             },
-            function: Some(route.function.to_owned()),
+            function: Some(Cow::Borrowed(route.function)),
             ended: false,
         };
         active.count_in_flight(1);
@@ -564,7 +564,7 @@ impl Active {
                 KeyValue::new("api_registry.error.kind", kind.code()),
             ];
             if let Some(function) = &self.function {
-                attributes.push(KeyValue::new("code.function.name", function.clone()));
+                attributes.push(KeyValue::new("code.function.name", function.clone().into_owned()));
             }
             instruments.errors.add(1, &attributes);
             if kind == ErrorKind::RateLimited {
