@@ -96,8 +96,14 @@ impl RestRoute {
 /// Which protocol a call came through, and what its measurements are keyed by.
 #[derive(Debug)]
 enum Shape {
-    Mcp { method: String, tool: Option<String> },
-    Rest { method: &'static str, route: StringValue },
+    Mcp {
+        method: StringValue,
+        tool: Option<StringValue>,
+    },
+    Rest {
+        method: &'static str,
+        route: StringValue,
+    },
 }
 
 /// A started call: its span (when traces are exported) and its start time
@@ -110,7 +116,7 @@ struct Active {
     span: Option<CallSpan>,
     started: Instant,
     shape: Shape,
-    function: Option<Cow<'static, str>>,
+    function: Option<StringValue>,
     /// Whether the call has ended (the in-flight count is decremented once).
     ended: bool,
 }
@@ -124,17 +130,18 @@ impl Call {
             return Call(None);
         }
         let method = request.method;
-        let tool = (method == "tools/call").then(|| request.target.unwrap_or_default().to_owned());
+        // Shared (reference-counted) by the measurements' attributes.
         let function = match method {
-            "tools/call" | "prompts/get" => request.target.map(|target| Cow::Owned(target.to_owned())),
+            "tools/call" | "prompts/get" => request.target.map(|target| StringValue::from(Arc::<str>::from(target))),
             _ => None,
         };
-        let span = traces.map(|traces| mcp_span(traces, request, function.as_deref()));
+        let tool = (method == "tools/call").then(|| function.clone().unwrap_or_else(|| StringValue::from("")));
+        let span = traces.map(|traces| mcp_span(traces, request, function.as_ref().map(StringValue::as_str)));
         let active = Active {
             span,
             started: Instant::now(),
             shape: Shape::Mcp {
-                method: method.to_owned(),
+                method: StringValue::from(Arc::<str>::from(method)),
                 tool,
             },
             function,
@@ -172,7 +179,7 @@ impl Call {
                 method: route.method,
                 route: route.route.clone(),
             },
-            function: Some(Cow::Borrowed(route.function)),
+            function: Some(StringValue::from(route.function)),
             ended: false,
         };
         active.count_in_flight(1);
@@ -564,7 +571,7 @@ impl Active {
                 KeyValue::new("api_registry.error.kind", kind.code()),
             ];
             if let Some(function) = &self.function {
-                attributes.push(KeyValue::new("code.function.name", function.clone().into_owned()));
+                attributes.push(KeyValue::new("code.function.name", function.clone()));
             }
             instruments.errors.add(1, &attributes);
             if kind == ErrorKind::RateLimited {
