@@ -53,14 +53,8 @@ trap cleanup EXIT
 
 # shellcheck source=lib/requests.sh
 . "$ROOT/scripts/lib/requests.sh"
-lua() { # file body headers(;-separated)
-    {
-        wrk_request "$2" "$3"
-        echo 'done = function(s) io.write(string.format("REQUESTS %d\n", s.requests)) end'
-    } > "$1"
-}
-lua "$WORK/rest.lua" '{}' ""
-lua "$WORK/mcp.lua" "$(legacy_body ping '{}')" "$LEGACY_HEADERS"
+wrk_script "$WORK/rest.lua" '{}' ""
+wrk_script "$WORK/mcp.lua" "$(legacy_body ping '{}')" "$LEGACY_HEADERS"
 path_of() { case $1 in rest) echo /api/ping ;; mcp) echo /mcp ;; esac; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

@@ -65,17 +65,11 @@ trap cleanup EXIT
 
 # shellcheck source=lib/requests.sh
 . "$ROOT/scripts/lib/requests.sh"
-lua() { # file body headers(;-separated)
-    {
-        wrk_request "$2" "$3"
-        echo 'done = function(s) io.write(string.format("REQUESTS %d\n", s.requests)) end'
-        [ -z "${DELAY_MS:-}" ] || echo "delay = function() return $DELAY_MS end"
-    } > "$1"
-}
 ADD='{"a":1,"b":2}'
-lua "$WORK/rest.lua" "$ADD" ""
-lua "$WORK/legacy.lua" "$(legacy_body add "$ADD")" "$LEGACY_HEADERS"
-lua "$WORK/modern.lua" "$(modern_body add "$ADD")" "$(modern_headers add)"
+WRK_DELAY_MS="${DELAY_MS:-}"
+wrk_script "$WORK/rest.lua" "$ADD" ""
+wrk_script "$WORK/legacy.lua" "$(legacy_body add "$ADD")" "$LEGACY_HEADERS"
+wrk_script "$WORK/modern.lua" "$(modern_body add "$ADD")" "$(modern_headers add)"
 path_of() { case $1 in rest) echo /api/add ;; *) echo /mcp ;; esac; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

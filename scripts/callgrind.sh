@@ -46,17 +46,11 @@ trap cleanup EXIT
 # shellcheck source=lib/requests.sh
 . "$ROOT/scripts/lib/requests.sh"
 
-lua() { # file body headers(;-separated)
-    {
-        wrk_request "$2" "$3"
-        echo 'done = function(s) io.write(string.format("REQUESTS %d\n", s.requests)) end'
-    } > "$1"
-}
 
 ADD='{"a":1,"b":2}'
-lua "$OUT/rest.lua" "$ADD" ""
-lua "$OUT/legacy.lua" "$(legacy_body add "$ADD")" "$LEGACY_HEADERS"
-lua "$OUT/modern.lua" "$(modern_body add "$ADD")" "$(modern_headers add)"
+wrk_script "$OUT/rest.lua" "$ADD" ""
+wrk_script "$OUT/legacy.lua" "$(legacy_body add "$ADD")" "$LEGACY_HEADERS"
+wrk_script "$OUT/modern.lua" "$(modern_body add "$ADD")" "$(modern_headers add)"
 
 measure() { # server-name port path lua-file command...
     local name=$1 port=$2 path=$3 script=$4

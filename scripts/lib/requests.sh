@@ -23,3 +23,14 @@ wrk_request() { # body headers
         echo "wrk.headers[\"${h%%:*}\"] = \"${h#*: }\""
     done
 }
+
+# Writes a whole wrk Lua script to `file`: the request of wrk_request, a
+# `done` that prints "REQUESTS n", and, when WRK_DELAY_MS is set, that many
+# milliseconds of wait between one connection's requests.
+wrk_script() { # file body headers(;-separated)
+    {
+        wrk_request "$2" "$3"
+        echo 'done = function(s) io.write(string.format("REQUESTS %d\n", s.requests)) end'
+        [ -z "${WRK_DELAY_MS:-}" ] || echo "delay = function() return $WRK_DELAY_MS end"
+    } > "$1"
+}
