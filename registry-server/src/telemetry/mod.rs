@@ -442,7 +442,7 @@ pub(crate) fn routes(pages: axum::Router, config: &ServerConfig) -> axum::Router
 }
 
 /// A service that [`flush`]es the exporters after each call, before
-/// answering: what [`crate::lambda::run`] serves with feature `otel`, so
+/// answering: what `lambda::run` (feature `lambda`) serves with feature `otel`, so
 /// the spans and metrics of an invocation leave before the runtime freezes
 /// the process (none are lost between invocations). Wrap your own Lambda
 /// service in it if you run `lambda_http` yourself.
