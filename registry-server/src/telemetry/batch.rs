@@ -115,8 +115,7 @@ impl Batch {
     /// Adds one call span, `span` being its `Span` message.
     pub(crate) fn push_call_span(&self, span: &[u8]) {
         let mut state = self.0.lock();
-        if state.spans >= self.0.limits.max_queue || state.shutdown {
-            state.dropped += 1;
+        if !self.0.has_room(&mut state) {
             return;
         }
         otlp::put_scope_span(&mut state.scopes[0].1, span);
@@ -158,6 +157,15 @@ impl Batch {
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether one more span can be held (else it is counted as dropped).
+    fn has_room(&self, state: &mut State) -> bool {
+        let room = state.spans < self.limits.max_queue && !state.shutdown;
+        if !room {
+            state.dropped += 1;
+        }
+        room
     }
 
     /// Counts a span just written; a full batch wakes the export thread
@@ -235,8 +243,7 @@ impl SpanProcessor for Batch {
     /// the thread that ends it.
     fn on_end(&self, span: SpanData) {
         let mut state = self.0.lock();
-        if state.spans >= self.0.limits.max_queue || state.shutdown {
-            state.dropped += 1;
+        if !self.0.has_room(&mut state) {
             return;
         }
         let index = match state

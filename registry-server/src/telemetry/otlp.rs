@@ -522,21 +522,36 @@ fn put_span(out: &mut Vec<u8>, span: &SpanData, state: &str) {
     put_fixed64(out, 8, nanos(span.end_time));
     put_attributes(out, 9, &span.attributes);
     put_uint(out, 10, u64::from(span.dropped_attributes_count));
-    for event in span.events.iter() {
+    put_events(out, &span.events.events);
+    put_uint(out, 12, u64::from(span.events.dropped_count));
+    put_links(out, &span.links.links);
+    put_uint(out, 14, u64::from(span.links.dropped_count));
+    put_status(out, status);
+    put_fixed32(out, 16, flags(context, span.parent_span_is_remote));
+}
+
+/// A span's `events` fields (11).
+fn put_events(out: &mut Vec<u8>, events: &[Event]) {
+    for event in events {
         put_len(out, 11, event_len(event));
         put_event(out, event);
     }
-    put_uint(out, 12, u64::from(span.events.dropped_count));
-    for link in span.links.iter() {
+}
+
+/// A span's `links` fields (13).
+fn put_links(out: &mut Vec<u8>, links: &[Link]) {
+    for link in links {
         let state = trace_state(&link.span_context);
         put_len(out, 13, link_len(link, &state));
         put_link(out, link, &state);
     }
-    put_uint(out, 14, u64::from(span.links.dropped_count));
+}
+
+/// A span's `status` field (15).
+fn put_status(out: &mut Vec<u8>, status: (u64, &str)) {
     put_len(out, 15, status_len(status));
     put_bytes(out, 2, status.1.as_bytes());
     put_uint(out, 3, status.0);
-    put_fixed32(out, 16, flags(context, span.parent_span_is_remote));
 }
 
 /// Adds a function's span to a scope's spans (a `ScopeSpans.spans` field).
@@ -638,19 +653,9 @@ impl SpanBytes {
     pub(crate) fn end(&mut self, end: SystemTime, events: &[Event], links: &[Link], status: &Status) {
         let out = &mut self.0;
         put_fixed64(out, 8, nanos(end));
-        for event in events {
-            put_len(out, 11, event_len(event));
-            put_event(out, event);
-        }
-        for link in links {
-            let state = trace_state(&link.span_context);
-            put_len(out, 13, link_len(link, &state));
-            put_link(out, link, &state);
-        }
-        let status = self::status(status);
-        put_len(out, 15, status_len(status));
-        put_bytes(out, 2, status.1.as_bytes());
-        put_uint(out, 3, status.0);
+        put_events(out, events);
+        put_links(out, links);
+        put_status(out, self::status(status));
     }
 
     /// The message written.

@@ -207,12 +207,9 @@ fn mcp_span(traces: &'static Traces, request: &McpRequest<'_>, function: Option<
         .meta_trace
         .and_then(propagation::from_trace_headers)
         .or_else(|| request.headers.and_then(propagation::from_metadata));
-    let named = match (method, request.target) {
-        ("tools/call" | "prompts/get", Some(target)) => Some(target),
-        _ => None,
-    };
-    let name: &[&str] = match &named {
-        Some(target) => &[method, " ", target],
+    // `tools/call {tool}`, `prompts/get {prompt}`: the function is the target.
+    let name: &[&str] = match &function {
+        Some(function) => &[method, " ", function],
         None => &[method],
     };
     CallSpan::start(traces, parent, name, |span| {
