@@ -199,7 +199,14 @@ async fn run_function(function: &ApiFunction, args: Arguments, ctx: &Context) ->
             let call_ctx = ctx.clone();
             // The function's own spans and events nest under the call's, as an async function's do.
             let span = tracing::Span::current();
-            match tokio::task::spawn_blocking(move || span.in_scope(|| handler(args, &call_ctx))).await {
+            #[cfg(feature = "otel")]
+            let otel = opentelemetry::Context::current();
+            let run = move || {
+                #[cfg(feature = "otel")]
+                let _otel = otel.attach();
+                span.in_scope(|| handler(args, &call_ctx))
+            };
+            match tokio::task::spawn_blocking(run).await {
                 Ok(result) => result,
                 Err(err) if err.is_panic() => Err(panicked("the function", err.into_panic())),
                 Err(err) => Err(ApiError::internal(format_args!("blocking task failed: {err}"))),

@@ -31,9 +31,21 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 /// Adds two numbers, inside a span of its own.
 #[api_function]
 fn otel_add(a: i64, b: i64) -> i64 {
-    let _inner = tracing::info_span!("adding", a, b).entered();
-    tracing::info!("added");
+    {
+        let _inner = tracing::info_span!("adding", a, b).entered();
+        tracing::info!("added");
+    }
+    // Outside the function's own span: an event of the call's span.
+    tracing::info!(sum = a + b, "summed");
     a + b
+}
+
+/// Succeeds, but logs an error on the way.
+#[api_function]
+async fn otel_logs_error() -> i64 {
+    tokio::task::yield_now().await;
+    tracing::error!(upstream = "pricing", "upstream lost");
+    1
 }
 
 /// Always refuses, as a conflict.
@@ -137,6 +149,7 @@ fn fixture() -> &'static Fixture {
             "otel_slow",
             "otel_outbound",
             "otel_limited",
+            "otel_logs_error",
         ]
         .into_iter()
         .fold(Registry::builder(), |builder, name| builder.name(name))
@@ -249,6 +262,29 @@ async fn rest_call_is_one_server_span_under_the_callers_traceparent() {
         "{:?}",
         inner.events
     );
+    // An event outside it is the call span's, with its fields.
+    let summed = call.events.iter().find(|event| event.name == "summed");
+    let summed = summed.unwrap_or_else(|| panic!("no `summed` event in {:?}", call.events));
+    let fields: Vec<_> = summed.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(fields, ["level", "sum"]);
+    assert!(inner.events.iter().all(|event| event.name != "summed"));
+}
+
+#[tokio::test]
+async fn an_error_event_in_a_call_makes_its_span_an_error() {
+    let (trace, _, traceparent) = remote_parent(20);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "otel_logs_error", "_meta": {"traceparent": traceparent}}});
+    let (_, reply) = send(mcp(body, None)).await;
+    assert_eq!(reply["result"]["structuredContent"]["result"], 1, "{reply}");
+    let spans = spans_of(&trace).await;
+    let call = server_span(&spans, "tools/call otel_logs_error");
+    let event = call.events.iter().find(|event| event.name == "upstream lost");
+    let event = event.unwrap_or_else(|| panic!("no event in {:?}", call.events));
+    assert!(event.attributes.iter().any(|kv| kv.key == "upstream"));
+    // The call answered, so no `error.type`; the error event still marks the span.
+    assert!(attribute(call, "error.type").is_none());
+    assert_eq!(call.status.as_ref().map(|s| s.code), Some(StatusCode::Error as i32));
 }
 
 #[tokio::test]

@@ -22,14 +22,6 @@ pub(crate) fn start(message: &Message, env: &mut RequestEnv) -> Call {
         Method::ResourcesRead => message.params.get("uri").and_then(Value::as_str),
         _ => None,
     };
-    if crate::telemetry::tracing_on()
-        && message.method == Method::ToolsCall
-        && let Some(tool) = target
-    {
-        // `tools::call` records the tool on the current span, which is the
-        // call's own from here: the access log's request span gets it now.
-        tracing::Span::current().record("tool", tool);
-    }
     let version = message.meta.version.as_deref().or_else(|| match message.method {
         Method::Initialize => message.params.get("protocolVersion").and_then(Value::as_str),
         _ => None,

@@ -104,9 +104,6 @@ pub use propagation::{ContextTelemetry, TraceHeaders, current_trace_headers, inj
 pub(crate) use metrics::Instruments;
 pub(crate) use spans::{RestRoute, note_error, record_function};
 
-/// The `tracing` target of the call spans (one per call).
-pub const TARGET: &str = "registry_server::otel";
-
 /// What [`ServerConfig`] says about telemetry (see the [module docs](self)).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Settings {
@@ -247,10 +244,11 @@ pub(crate) fn ensure(config: &ServerConfig) {
     }
 }
 
-/// The `tracing` layer that turns spans into OpenTelemetry spans: `None`
-/// (which is a layer that does nothing) when [`init`] found no trace
-/// exporter. It takes the call spans and, under them, the spans of the
-/// functions at the levels `RUST_LOG` enables (default `info`).
+/// The `tracing` layer that turns the functions' spans and events into
+/// OpenTelemetry spans and span events under their call's span, at the
+/// levels `RUST_LOG` enables (default `info`): `None` (which is a layer
+/// that does nothing) when [`init`] found no trace exporter. Call spans are
+/// made only once it has been handed out.
 pub fn layer<S>() -> Option<impl Layer<S> + Send + Sync + 'static>
 where
     S: tracing::Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
@@ -271,8 +269,8 @@ where
         .with_threads(false)
         .with_target(false)
         .with_level(false)
-        .with_filter(levels().add_directive(directive(&format!("{TARGET}=off"))));
-    let calls = layer::CallLayer.with_filter(levels().add_directive(directive(&format!("{TARGET}=info"))));
+        .with_filter(levels());
+    let calls = layer::CallLayer.with_filter(levels());
     let layer = functions.and_then(calls);
     TRACING.store(true, Ordering::Relaxed);
     Some(layer)
@@ -283,8 +281,7 @@ fn directive(text: &str) -> tracing_subscriber::filter::Directive {
 }
 
 /// The command line's logging: `fmt` to stderr filtered by `filter`, as
-/// without the feature; with a trace exporter, also [`layer`] (and the
-/// call spans stay out of the log lines).
+/// without the feature; with a trace exporter, also [`layer`].
 pub(crate) fn init_cli_logging(config: &ServerConfig, filter: tracing_subscriber::EnvFilter, ansi: bool) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
@@ -293,7 +290,7 @@ pub(crate) fn init_cli_logging(config: &ServerConfig, filter: tracing_subscriber
         let fmt = tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_ansi(ansi)
-            .with_filter(filter.add_directive(directive(&format!("{TARGET}=off"))));
+            .with_filter(filter);
         let _ = tracing_subscriber::registry().with(fmt).with(layer()).try_init();
     } else {
         // No spans to export: the very subscriber of the build without the feature.

@@ -1,13 +1,22 @@
 //! One `SERVER` span and one set of measurements per call: [`Call`] starts
-//! them, [`Traced`] runs the call's future inside the span and ends both
-//! with the outcome.
+//! them, [`Traced`] runs the call's future in the span's OpenTelemetry
+//! context and ends both with the outcome.
 //!
-//! The span's data is kept here, not by `tracing-opentelemetry`: what is
+//! The span is not a `tracing` span and its data is not kept by
+//! `tracing-opentelemetry` (a span builder, an SDK span and its `SpanData`
+//! per call, about half of the call path's cost of a traced call, and a
+//! `tracing` span in the registry: BENCHMARKS.md, "OpenTelemetry"). What is
 //! known at the start is written into the span's OTLP bytes right away
-//! ([`SpanBytes`]), the events and attributes recorded while it runs
-//! (through [`CallSpanHandle`], the span of the call's OpenTelemetry
-//! context) at the end, and the bytes go to the [`super::batch`]. The
-//! `tracing` span it runs in has no fields; see [`super::layer`] for why.
+//! ([`SpanBytes`]), what is recorded while it runs (through
+//! [`CallSpanHandle`], the span of the call's context) at the end, and the
+//! bytes go to the [`super::batch`].
+//!
+//! The call's context is current while its future is polled (and, through
+//! `registry-core`'s feature `otel`, on the blocking thread of a sync
+//! function), so the function's own spans take the call's span as parent:
+//! `tracing-opentelemetry` parents a span none of its spans encloses on the
+//! current context. Events outside the function's spans become the call
+//! span's events ([`super::layer`]).
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -24,7 +33,7 @@ use pin_project_lite::pin_project;
 use registry_core::{ErrorKind, MetadataSource, Principal};
 
 use super::otlp::SpanBytes;
-use super::{TARGET, Traces, layer, pipeline, propagation};
+use super::{Traces, pipeline, propagation};
 
 thread_local! {
     /// The error kind of the call whose future is being polled on this
@@ -244,13 +253,13 @@ fn mcp_span(traces: &'static Traces, request: &McpRequest<'_>, function: Option<
     })
 }
 
-/// A call's span: the `tracing` span it runs in, its OpenTelemetry span
-/// (shared with its context while it runs), and its bytes so far (`None`
-/// when the sampler dropped it, or once ended).
+/// A call's span: the OpenTelemetry context the call runs in, its span
+/// there (shared with the context while it runs), and its bytes so far
+/// (`None` when the sampler dropped it, or once ended).
 #[derive(Debug)]
 struct CallSpan {
     traces: &'static Traces,
-    tracing: tracing::Span,
+    cx: OtelContext,
     handle: CallSpanHandle,
     bytes: Option<SpanBytes>,
 }
@@ -301,13 +310,9 @@ impl CallSpan {
             recording: sampled,
             late: Mutex::new(Late::default()),
         }));
-        let cx = parent.with_span(handle.clone());
-        layer::set_pending(cx, handle.clone());
-        let tracing = tracing::info_span!(target: TARGET, "call");
-        layer::clear_pending();
         CallSpan {
             traces,
-            tracing,
+            cx: parent.with_span(handle.clone()),
             handle,
             bytes,
         }
@@ -325,11 +330,7 @@ impl CallSpan {
         if let Some(name) = &late.name {
             bytes.name(&[name]);
         }
-        let status = match (status, late.status) {
-            (Some(status), _) | (None, Some(status)) => status,
-            (None, None) if late.error_event => Status::error(""),
-            (None, None) => Status::Unset,
-        };
+        let status = status.or(late.status).unwrap_or(Status::Unset);
         bytes.end(opentelemetry::time::now(), &late.events, &late.links, &status);
         self.traces.batch.push_call_span(bytes.as_bytes());
     }
@@ -366,8 +367,6 @@ struct Late {
     links: Vec<opentelemetry::trace::Link>,
     status: Option<Status>,
     name: Option<Cow<'static, str>>,
-    /// An `ERROR` event was recorded (the span's status, unless set).
-    error_event: bool,
 }
 
 impl CallSpanHandle {
@@ -375,15 +374,6 @@ impl CallSpanHandle {
         if self.0.recording {
             f(&mut self.0.late.lock().unwrap_or_else(PoisonError::into_inner));
         }
-    }
-
-    /// Records an event of a `tracing` event directly inside the call span.
-    pub(super) fn record_event(&self, name: Cow<'static, str>, attributes: Vec<KeyValue>, error: bool) {
-        self.with_late(|late| {
-            late.events
-                .push(Event::new(name, opentelemetry::time::now(), attributes, 0));
-            late.error_event |= error;
-        });
     }
 }
 
@@ -407,8 +397,14 @@ impl opentelemetry::trace::Span for CallSpanHandle {
         self.with_late(|late| late.attributes.push(attribute));
     }
 
+    /// As the SDK's spans do: `Ok` over `Error` over `Unset`, and an
+    /// equal status does not replace the one set first.
     fn set_status(&mut self, status: Status) {
-        self.with_late(|late| late.status = Some(status));
+        self.with_late(|late| {
+            if late.status.as_ref().is_none_or(|set| status > *set) {
+                late.status = Some(status);
+            }
+        });
     }
 
     fn update_name<T>(&mut self, new_name: T)
@@ -468,11 +464,11 @@ impl<F: Future> Future for Traced<F> {
         let Some(active) = this.call.as_mut() else {
             return this.inner.poll(cx);
         };
-        let _entered = active.span.as_ref().map(|span| span.tracing.enter());
+        let attached = active.span.as_ref().map(|span| span.cx.clone().attach());
         NOTED.with(|noted| noted.set(None));
         let output = std::task::ready!(this.inner.poll(cx));
         let noted = NOTED.with(Cell::take);
-        drop(_entered);
+        drop(attached);
         active.end(&(this.outcome)(&output), noted);
         Poll::Ready(output)
     }
