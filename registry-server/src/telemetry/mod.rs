@@ -15,8 +15,10 @@
 //! (`internal`, ...) for a JSON-RPC error, with `rpc.response.status_code`;
 //! on REST the error kind for 5xx answers (4xx leave the status unset, as
 //! the HTTP conventions say). Every failure also records its kind as
-//! `api_registry.error.kind`. The function's own `tracing` spans and events
-//! nest under the call's span (sync functions too).
+//! `api_registry.error.kind`. The function's own `tracing` spans nest under
+//! the call's span (sync functions too), and its events outside them are the
+//! call span's events (an `ERROR` event sets its status to `ERROR`, unless
+//! the outcome set it).
 //!
 //! The parent is the W3C `traceparent` (with `tracestate` and `baggage`) of
 //! the MCP request's `params._meta` (the keys SEP-414 reserves), else of
