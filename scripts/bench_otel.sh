@@ -12,7 +12,8 @@
 # All three servers run at once, pinned to CPU 0; wrk (-t1 -c64) and the
 # receiver share CPU 1. REPS interleaved repetitions (default 5) of DUR
 # seconds (default 5); prints each run, then medians and the median of each
-# repetition's ratios OFF/DEFAULT and EXPORT/OFF.
+# repetition's ratios OFF/DEFAULT and EXPORT/OFF (and EXPORT/OFF of the user
+# time alone, which leaves out the kernel's share: see below).
 #
 # By default wrk sends as fast as the server answers (saturation). There a
 # slower server leaves wrk idle more often, and waking an idle vCPU is
@@ -97,7 +98,7 @@ start "$OTEL_BIN" "$PE" "$WORK/export.log" OTEL_EXPORTER_OTLP_ENDPOINT="$RECEIVE
     OTEL_SERVICE_NAME=bench-otel; EPID=$STARTED
 
 TCK=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu() { awk '{print $14 + $15, $14}' "/proc/$1/stat"; } # utime + stime, utime
 load() { # connections seconds kind base
     local out
     out=$(taskset -c 1 wrk -t1 -c"$1" -d"$2"s -s "$WORK/$3.lua" "$4$(path_of "$3")" 2>&1)
@@ -133,7 +134,7 @@ for rep in $(seq "$REPS"); do
                 EXPORT) pid=$EPID; port=$PE ;;
             esac
             first=$(spans)
-            before=$(cpu "$pid")
+            read -r before ubefore <<< "$(cpu "$pid")"
             read -r requests errors <<< "$(load 64 "$DUR" "$kind" "http://127.0.0.1:$port")"
             # the export of the run's last batch belongs to the run
             exported=-
@@ -144,10 +145,10 @@ for rep in $(seq "$REPS"); do
                     exit 1
                 fi
             fi
-            after=$(cpu "$pid")
-            us=$(python3 -c "print(f'{($after - $before) / $TCK * 1e6 / $requests:.3f}')")
-            echo "$rep $kind $case $requests ${errors:-0} $us" >> "$RESULTS"
-            python3 -c "print(f'rep $rep $kind $case: {$requests / $DUR:.0f} req/s, $us us server CPU/request, non-2xx ${errors:-0}, spans $exported')"
+            read -r after uafter <<< "$(cpu "$pid")"
+            read -r us user <<< "$(python3 -c "print(f'{($after - $before) / $TCK * 1e6 / $requests:.3f} {($uafter - $ubefore) / $TCK * 1e6 / $requests:.3f}')")"
+            echo "$rep $kind $case $requests ${errors:-0} $us $user" >> "$RESULTS"
+            python3 -c "print(f'rep $rep $kind $case: {$requests / $DUR:.0f} req/s, $us us server CPU/request ($user user), non-2xx ${errors:-0}, spans $exported')"
         done
     done
 done
@@ -156,15 +157,18 @@ python3 - "$RESULTS" << 'PY'
 import statistics, sys
 from collections import defaultdict
 rows = defaultdict(dict)
+users = defaultdict(dict)
 for line in open(sys.argv[1]):
-    rep, kind, case, requests, errors, value = line.split()
+    rep, kind, case, requests, errors, value, user = line.split()
     rows[kind, rep][case] = float(value)
+    users[kind, rep][case] = float(user)
 for kind in ("rest", "legacy", "modern"):
     reps = [r for (k, _), r in sorted(rows.items()) if k == kind]
     med = {c: statistics.median(r[c] for r in reps) for c in ("DEFAULT", "OFF", "EXPORT")}
     off = statistics.median(r["OFF"] / r["DEFAULT"] for r in reps)
     export = statistics.median(r["EXPORT"] / r["OFF"] for r in reps)
     lo, hi = min(r["EXPORT"] / r["OFF"] for r in reps), max(r["EXPORT"] / r["OFF"] for r in reps)
+    user = statistics.median(r["EXPORT"] / r["OFF"] for (k, _), r in sorted(users.items()) if k == kind)
     print(f"{kind:6} medians (us server CPU/request): DEFAULT {med['DEFAULT']:.3f}  OFF {med['OFF']:.3f}  EXPORT {med['EXPORT']:.3f};"
-          f"  median ratios over {len(reps)}: OFF/DEFAULT {off:.3f}  EXPORT/OFF {export:.3f} ({lo:.3f}-{hi:.3f})")
+          f"  median ratios over {len(reps)}: OFF/DEFAULT {off:.3f}  EXPORT/OFF {export:.3f} ({lo:.3f}-{hi:.3f}); user time only EXPORT/OFF {user:.3f}")
 PY

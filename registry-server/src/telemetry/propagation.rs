@@ -136,14 +136,14 @@ mod opentelemetry_http_headers {
     }
 }
 
-/// The trace context of the current `tracing` span (inside a function: the
-/// call's span, or the function's own span under it); empty when no trace
-/// is being exported.
+/// The current trace context (inside a function: the call's span, or the
+/// function's own `tracing` span under it); empty when no trace is being
+/// exported.
 pub fn current_trace_headers() -> TraceHeaders {
     let mut headers = TraceHeaders::default();
     if super::tracing_on() {
-        // The call's context while it runs (the layer attaches it), or the
-        // function's own span's under it.
+        // The call's context while it runs (attached by the call itself), or
+        // the function's own span's under it (attached by its layer).
         let cx = OtelContext::current();
         if cx.span().span_context().is_valid() {
             propagator().inject_context(&cx, &mut headers);

@@ -397,8 +397,8 @@ impl opentelemetry::trace::Span for CallSpanHandle {
         self.with_late(|late| late.attributes.push(attribute));
     }
 
-    /// As the SDK's spans do: `Ok` over `Error` over `Unset`, and an
-    /// equal status does not replace the one set first.
+    /// As the SDK's spans do: a status replaces the one set only if it
+    /// ranks above it (`Ok` over `Error` over `Unset`).
     fn set_status(&mut self, status: Status) {
         self.with_late(|late| {
             if late.status.as_ref().is_none_or(|set| status > *set) {
