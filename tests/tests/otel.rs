@@ -173,6 +173,16 @@ fn remote_parent(n: u8) -> (String, String, String) {
     (trace, parent, traceparent)
 }
 
+/// Calls `tool` over MCP with a `_meta.traceparent` of trace `n` (and no
+/// `traceparent` header): the trace id and the reply.
+async fn call_in_trace(n: u8, tool: &str) -> (String, Value) {
+    let (trace, _, traceparent) = remote_parent(n);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": tool, "_meta": {"traceparent": traceparent}}});
+    let (_, reply) = send(mcp(body, None)).await;
+    (trace, reply)
+}
+
 async fn send(request: Request<Body>) -> (u16, Value) {
     let response = fixture().router.clone().oneshot(request).await.unwrap();
     let status = response.status().as_u16();
@@ -272,10 +282,7 @@ async fn rest_call_is_one_server_span_under_the_callers_traceparent() {
 
 #[tokio::test]
 async fn an_error_event_in_a_call_makes_its_span_an_error() {
-    let (trace, _, traceparent) = remote_parent(20);
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": "otel_logs_error", "_meta": {"traceparent": traceparent}}});
-    let (_, reply) = send(mcp(body, None)).await;
+    let (trace, reply) = call_in_trace(20, "otel_logs_error").await;
     assert_eq!(reply["result"]["structuredContent"]["result"], 1, "{reply}");
     let spans = spans_of(&trace).await;
     let call = server_span(&spans, "tools/call otel_logs_error");
@@ -360,10 +367,7 @@ async fn mcp_failures_set_error_type_and_status() {
 
 #[tokio::test]
 async fn a_function_sees_its_calls_trace_context() {
-    let (trace, _, traceparent) = remote_parent(8);
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": "otel_outbound", "_meta": {"traceparent": traceparent}}});
-    let (_, reply) = send(mcp(body, None)).await;
+    let (trace, reply) = call_in_trace(8, "otel_outbound").await;
     let outbound = reply["result"]["structuredContent"]["result"]
         .as_str()
         .unwrap()
